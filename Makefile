@@ -1,0 +1,22 @@
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+# Thin wrappers over the invoke tasks in tasks.py. The venv is (re)made when requirements change.
+.PHONY: serve build publish test clean check
+serve: $(VENV)/.installed
+	$(BIN)/invoke serve
+build: $(VENV)/.installed
+	$(BIN)/invoke build
+publish: $(VENV)/.installed
+	$(BIN)/invoke publish
+test: $(VENV)/.installed
+	$(BIN)/invoke test
+clean:
+	rm -rf output .cache
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt -c constraints.txt
+	touch $@

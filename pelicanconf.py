@@ -1,0 +1,136 @@
+"""Servicebook settings for local builds (`make build`, `make serve`, tests)."""
+
+import sys
+from pathlib import Path
+
+# Our plugins import shared helpers from each other (e.g. the boilerplate patterns).
+sys.path.insert(0, str(Path(__file__).parent / "plugins"))
+
+from comment_free.boilerplate import DEFAULT_BOILERPLATE_PATTERNS  # noqa: E402
+
+AUTHOR = "The Servicebook editors"
+SITENAME = "Servicebook"
+SITE_DESCRIPTION = "Case stories and essays about service failures, and what fixed them."
+SITEURL = ""
+# Feeds always carry absolute URLs; locally they point at the dev server.
+FEED_DOMAIN = "http://127.0.0.1:8000"
+
+PATH = "content"
+ARTICLE_PATHS = ["posts", "cases"]
+PAGE_PATHS = ["pages"]
+USE_FOLDER_AS_CATEGORY = False
+DEFAULT_CATEGORY = "Essays"
+THEME = "theme"
+TIMEZONE = "Europe/London"
+DEFAULT_LANG = "en"
+DEFAULT_DATE_FORMAT = "%-d %B %Y"
+
+PLUGIN_PATHS = ["plugins"]
+PLUGINS = [
+    "safe_titles",
+    "comment_free",
+    "tag_normalise",
+    "feeds",
+    "reading_time",
+    "pelican.plugins.neighbors",
+    "pelican.plugins.related_posts",
+    "pelican.plugins.sitemap",
+]
+
+# Tags: spelling variants collapse into one tag; aliases map shorthand to the real tag.
+TAG_ALIASES = {
+    "cs": "customer service",
+    "hr/internal": "hr",
+    "call centers": "call centres",
+}
+RELATED_POSTS_MAX = 5
+# Whole lines matching one of these are stripped from pages and feeds (see plugins/comment_free).
+COMMENT_BOILERPLATE_PATTERNS = DEFAULT_BOILERPLATE_PATTERNS
+READING_WORDS_PER_MINUTE = 220
+
+# Templates escape every value unless marked |safe (content, summaries, typogrified titles).
+JINJA_ENVIRONMENT = {"trim_blocks": True, "lstrip_blocks": True, "autoescape": True}
+
+TYPOGRIFY = True
+# widont and smartypants also run on titles; code and pre are never touched by typogrify.
+TYPOGRIFY_IGNORE_TAGS = ["pre", "code", "kbd", "samp"]
+
+DEFAULT_PAGINATION = 5
+PAGINATION_PATTERNS = (
+    (1, "{url}", "{save_as}"),
+    (2, "{base_name}/page/{number}/", "{base_name}/page/{number}/index.html"),
+)
+
+ARTICLE_URL = "{date:%Y}/{slug}/"
+ARTICLE_SAVE_AS = "{date:%Y}/{slug}/index.html"
+DRAFT_URL = "drafts/{slug}/"
+DRAFT_SAVE_AS = "drafts/{slug}/index.html"
+PAGE_URL = "{slug}/"
+PAGE_SAVE_AS = "{slug}/index.html"
+TAG_URL = "tag/{slug}/"
+TAG_SAVE_AS = "tag/{slug}/index.html"
+TAGS_URL = "tags/"
+TAGS_SAVE_AS = "tags/index.html"
+CATEGORY_URL = "category/{slug}/"
+CATEGORY_SAVE_AS = "category/{slug}/index.html"
+CATEGORIES_URL = "categories/"
+CATEGORIES_SAVE_AS = "categories/index.html"
+AUTHOR_URL = "author/{slug}/"
+AUTHOR_SAVE_AS = "author/{slug}/index.html"
+AUTHORS_URL = "authors/"
+AUTHORS_SAVE_AS = "authors/index.html"
+ARCHIVES_URL = "archives/"
+ARCHIVES_SAVE_AS = "archives/index.html"
+YEAR_ARCHIVE_URL = "{date:%Y}/"
+YEAR_ARCHIVE_SAVE_AS = "{date:%Y}/index.html"
+MONTH_ARCHIVE_URL = "{date:%Y}/{date:%m}/"
+MONTH_ARCHIVE_SAVE_AS = "{date:%Y}/{date:%m}/index.html"
+DIRECT_TEMPLATES = ["index", "tags", "categories", "authors", "archives"]
+TEMPLATE_PAGES = {"404.html": "404.html", "robots.txt": "robots.txt"}
+
+STATIC_PATHS = ["images"]
+
+# Feeds are written by plugins/feeds (Pelican's own feed writer is off: FEED_* = None).
+FEED_PATHS = {
+    "site": {"atom": "feeds/all.atom.xml", "rss": "feeds/all.rss.xml", "json": "feeds/all.json"},
+    "tag": {
+        "atom": "feeds/tags/{slug}.atom.xml",
+        "rss": "feeds/tags/{slug}.rss.xml",
+        "json": "feeds/tags/{slug}.json",
+    },
+    "category": {
+        "atom": "feeds/categories/{slug}.atom.xml",
+        "rss": "feeds/categories/{slug}.rss.xml",
+        "json": "feeds/categories/{slug}.json",
+    },
+}
+FEED_MAX_ITEMS = 50
+FEED_FULL_CONTENT = True  # False: items carry the summary only
+# Entry ids are tag: URIs under this name; never change it once the site is public.
+FEED_ID_AUTHORITY = "servicebook.example"
+FEED_ALL_ATOM = None
+CATEGORY_FEED_ATOM = None
+AUTHOR_FEED_ATOM = None
+AUTHOR_FEED_RSS = None
+TRANSLATION_FEED_ATOM = None
+
+SITEMAP = {
+    "format": "xml",
+    "priorities": {"articles": 0.7, "indexes": 0.5, "pages": 0.5},
+    "changefreqs": {"articles": "monthly", "indexes": "daily", "pages": "monthly"},
+    "exclude": ["tag/", "category/", "author/", "page/"],
+}
+
+# Rebuilds re-read only changed files.
+CACHE_CONTENT = True
+LOAD_CONTENT_CACHE = True
+CACHE_PATH = ".cache/pelican"
+
+# Paths relative to SITEURL, so publishconf needs no copy of the menu.
+MENUITEMS = (
+    ("Cases", "category/cases/"),
+    ("Tags", "tags/"),
+    ("Archives", "archives/"),
+)
+DISPLAY_PAGES_ON_MENU = True
+DISPLAY_CATEGORIES_ON_MENU = False

@@ -1,0 +1,1 @@
+from .comment_free import register  # noqa: F401

@@ -1,0 +1,101 @@
+"""Comment-free content: old blogs' comment and sharing boilerplate never reaches a page or feed.
+
+Runs on every article and page as it is read, so the cleaned HTML is what the templates, the
+feeds and the search index all see. Removed lines are logged with the file name: an author
+who pasted "Post a Comment" learns it was dropped and can delete it from the source.
+"""
+
+import functools
+import logging
+import re
+
+import lxml.html
+from pelican import signals
+
+from .boilerplate import DEFAULT_BOILERPLATE_PATTERNS, DEFAULT_MATCHER, compile_patterns, is_boilerplate
+
+logger = logging.getLogger(__name__)
+
+# Cheap pre-check: most articles contain none of these words and are left byte-for-byte alone.
+_SUSPECT = re.compile(r"comment|reply|home|labels|share|like this|loading|newer post|older post|posted by", re.I)
+_COMMENT_LINK = re.compile(r"#comments?\b|/comments?(/|$|\?|\.)|comments?/feed|commentrss|showcomment|replytocom", re.I)
+_BLOCKS = ("p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "div", "dt", "dd", "span", "a")
+# A line inside a paragraph: separated by <br> or by a markdown soft line break.
+_LINE_BREAK = re.compile(r"(<br\s*/?>\s*|\n)", re.I)
+
+
+def _text(element):
+    return " ".join(element.text_content().split())
+
+
+def strip_boilerplate(html, matcher=None):
+    """Return (`html` without comment boilerplate, the removed texts in document order).
+
+    Whole blocks whose text is boilerplate are removed; lines inside a paragraph split by
+    <br> are removed one by one; links to comment pages or feeds are unwrapped (their text
+    stays, the link goes).
+    """
+    matcher = matcher or DEFAULT_MATCHER
+    if not html or not _SUSPECT.search(html):
+        return html, []
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    removed = []
+    for element in list(root.iter(*_BLOCKS)):
+        if element.getparent() is None:
+            continue
+        if is_boilerplate(_text(element), matcher):
+            removed.append(_text(element))
+            element.drop_tree()  # keeps the text that follows the element
+        elif element.tag == "p" and (element.find("br") is not None or "\n" in element.text_content()):
+            removed += _strip_lines(element, matcher)
+    for link in list(root.iter("a")):
+        if _COMMENT_LINK.search(link.get("href", "")):
+            removed.append(f"link to {link.get('href')}")
+            link.drop_tag()
+    for empty_list in [el for el in root.iter("ul", "ol") if not len(el)]:
+        empty_list.drop_tree()
+    if not removed:
+        return html, []
+    return _inner_html(root), removed
+
+
+def _inner_html(element):
+    return (element.text or "") + "".join(lxml.html.tostring(child, encoding="unicode") for child in element)
+
+
+def _strip_lines(paragraph, matcher):
+    """Drop the boilerplate lines of a <br>-separated paragraph, keep the rest as written."""
+    parts = _LINE_BREAK.split(_inner_html(paragraph))
+    kept, removed = [], []
+    for line, separator in zip(parts[0::2], parts[1::2] + [""]):
+        text = _text(lxml.html.fragment_fromstring(line, create_parent="span"))
+        if is_boilerplate(text, matcher):
+            removed.append(text)
+        else:
+            kept.append(line + separator)
+    if not removed:
+        return []
+    kept_html = re.sub(r"(<br\s*/?>\s*|\n)$", "", "".join(kept), flags=re.I)
+    replacement = lxml.html.fragment_fromstring(f"<p>{kept_html}</p>")
+    replacement.tail = paragraph.tail
+    paragraph.getparent().replace(paragraph, replacement)
+    return removed
+
+
+@functools.lru_cache(maxsize=4)
+def _matcher(patterns):
+    return compile_patterns(patterns)
+
+
+def clean_content(content):
+    """content_object_init handler: clean an article's or page's HTML in place."""
+    patterns = content.settings.get("COMMENT_BOILERPLATE_PATTERNS", DEFAULT_BOILERPLATE_PATTERNS)
+    cleaned, removed = strip_boilerplate(content._content, _matcher(tuple(patterns)))
+    if removed:
+        content._content = cleaned
+        for text in removed:
+            logger.warning("%s: removed comment boilerplate %r (delete it from the source)", content.source_path, text)
+
+
+def register():
+    signals.content_object_init.connect(clean_content)

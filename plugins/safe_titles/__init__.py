@@ -1,0 +1,1 @@
+from .safe_titles import register  # noqa: F401

@@ -1,0 +1,1 @@
+from .tag_normalise import register  # noqa: F401

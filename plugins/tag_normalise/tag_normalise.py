@@ -1,0 +1,92 @@
+"""One tag per idea: `Customer Service`, `customer service` and `customer-service` are one tag.
+
+Tags are compared by a key (lower case, runs of spaces/hyphens/underscores as one space);
+configured aliases (`TAG_ALIASES`, e.g. ``{"cs": "customer service"}``) map onto another key.
+Every variant of a key is shown under one name: the spelling authors use most, ties going
+to the lower-case, space-separated spelling, so the choice does not depend on file order.
+"""
+
+import logging
+import re
+from collections import Counter, defaultdict
+from itertools import chain
+
+from pelican import signals
+from pelican.urlwrappers import Tag
+
+logger = logging.getLogger(__name__)
+
+_SEPARATORS = re.compile(r"[\s_\-]+")
+_WORD = re.compile(r"[^\W_]")
+
+
+def tag_key(name):
+    """The comparison key of a tag name: '' for a name with no letters or digits."""
+    key = _SEPARATORS.sub(" ", name.casefold()).strip()
+    return key if _WORD.search(key) else ""
+
+
+def alias_keys(aliases):
+    """Aliases with both sides reduced to keys."""
+    return {tag_key(alias): tag_key(target) for alias, target in aliases.items()}
+
+
+def resolve_key(name, aliases):
+    key = tag_key(name)
+    return aliases.get(key, key)
+
+
+def canonical_names(names, aliases=None):
+    """Map every tag spelling in `names` (all uses, repeats counted) to its display name.
+
+    `aliases` must already be keys (see `alias_keys`). An alias target that nobody spells
+    out is shown as written in the alias setting.
+    """
+    aliases = aliases or {}
+    spellings = defaultdict(Counter)
+    for name in names:
+        key = tag_key(name)
+        if key and key not in aliases:
+            spellings[key][name.strip()] += 1
+
+    def preference(spelling_count):
+        spelling, count = spelling_count
+        is_plain = spelling == spelling.lower() and "-" not in spelling and "_" not in spelling
+        return (-count, not is_plain, spelling)
+
+    display = {key: min(counts.items(), key=preference)[0] for key, counts in spellings.items()}
+    mapping = {}
+    for name in names:
+        key = resolve_key(name, aliases)
+        if key:
+            mapping[name] = display.get(key, key)
+    return mapping
+
+
+def normalise_tags(generator):
+    aliases = alias_keys(generator.settings.get("TAG_ALIASES", {}))
+    contents = list(
+        chain(generator.articles, generator.drafts, generator.hidden_articles, generator.translations)
+    )
+    mapping = canonical_names(
+        [tag.name for content in contents for tag in getattr(content, "tags", [])], aliases
+    )
+    for content in contents:
+        if not hasattr(content, "tags"):
+            continue
+        tags = {}
+        for tag in content.tags:
+            name = mapping.get(tag.name)
+            if name is None:
+                logger.warning(
+                    "%s: tag %r has no letters or digits; remove it from the Tags line",
+                    content.source_path,
+                    tag.name,
+                )
+                continue
+            tags.setdefault(tag_key(name), Tag(name, generator.settings))
+        content.tags = list(tags.values())
+
+
+def register():
+    signals.article_generator_pretaxonomy.connect(normalise_tags)

@@ -1,0 +1,1 @@
+"""Servicebook site helpers (the post importer lives in `servicebook.importer`)."""

@@ -1,0 +1,84 @@
+"""Build and serve the site: the functions behind `invoke build/serve/publish`."""
+
+import logging
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PELICANCONF = ROOT / "pelicanconf.py"
+PUBLISHCONF = ROOT / "publishconf.py"
+OUTPUT = ROOT / "output"
+
+
+class BuildFailed(RuntimeError):
+    """A strict build logged warnings or errors; the message lists them all."""
+
+
+@dataclass
+class BuildResult:
+    output_path: Path
+    seconds: float
+    problems: list = field(default_factory=list)
+
+
+class _ProblemCollector(logging.Handler):
+    """Keeps every warning and error Pelican and our plugins log during one build."""
+
+    def __init__(self):
+        super().__init__(level=logging.WARNING)
+        self.messages = []
+
+    def emit(self, record):
+        self.messages.append(f"{record.levelname}: {record.getMessage()}")
+
+
+def load_settings(settings_file=PELICANCONF, **overrides):
+    from pelican.settings import read_settings
+
+    overrides = {key: str(value) if isinstance(value, Path) else value for key, value in overrides.items()}
+    return read_settings(str(settings_file), override=overrides)
+
+
+def build(settings_file=PELICANCONF, *, strict=False, **overrides):
+    """Build the site once; `overrides` are Pelican settings (e.g. PATH, OUTPUT_PATH).
+
+    With `strict`, any warning or error logged during the build raises BuildFailed listing
+    them all, so an author sees every problem in one run.
+    """
+    from pelican import Pelican
+
+    settings = load_settings(settings_file, **overrides)
+    collector = _ProblemCollector()
+    root_logger = logging.getLogger()
+    root_logger.addHandler(collector)
+    started = time.perf_counter()
+    try:
+        Pelican(settings).run()
+    finally:
+        root_logger.removeHandler(collector)
+    result = BuildResult(Path(settings["OUTPUT_PATH"]), time.perf_counter() - started, collector.messages)
+    if strict and result.problems:
+        raise BuildFailed("The build reported problems:\n" + "\n".join(result.problems))
+    return result
+
+
+def clean(output_path=OUTPUT, cache_path=ROOT / ".cache"):
+    for path in (output_path, cache_path):
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def serve(host="127.0.0.1", port=8000):
+    """Build, serve `output/` and rebuild + reload the browser when content or theme change."""
+    from livereload import Server
+
+    def rebuild():
+        result = build()
+        print(f"Built in {result.seconds:.2f} s; serving http://{host}:{port}/")
+
+    rebuild()
+    server = Server()
+    for pattern in ("content/**/*", "theme/**/*", "plugins/**/*.py", "pelicanconf.py"):
+        server.watch(str(ROOT / pattern), rebuild)
+    server.serve(host=host, port=port, root=str(OUTPUT), open_url_delay=None)

@@ -1,0 +1,80 @@
+"""Helpers shared by the tests: reading content headers and parsing built pages."""
+
+from pathlib import Path
+
+from bs4 import BeautifulSoup
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTENT = ROOT / "content"
+
+
+def read_header(path):
+    """The `Key: value` metadata header of a content file, keys lower-cased."""
+    header = {}
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            break
+        key, _, value = line.partition(":")
+        header[key.strip().lower()] = value.strip()
+    return header
+
+
+def content_articles(content=CONTENT):
+    """(path, header) of every article source (posts and cases)."""
+    return [
+        (path, read_header(path))
+        for folder in ("posts", "cases")
+        for path in sorted((content / folder).glob("*.md"))
+    ]
+
+
+def is_draft(header):
+    return header.get("status", "published").lower() == "draft"
+
+
+def parse_html(path):
+    return BeautifulSoup(Path(path).read_text(encoding="utf-8"), "html5lib")
+
+
+def html_pages(output):
+    return sorted(Path(output).rglob("*.html"))
+
+
+def resolve_link(output, page, href):
+    """The file in `output` that a root-relative or relative `href` on `page` points at."""
+    target = href.split("#", 1)[0].split("?", 1)[0]
+    base = Path(output) if target.startswith("/") else page.parent
+    path = (base / target.lstrip("/")).resolve()
+    return path / "index.html" if target.endswith("/") or path.is_dir() else path
+
+
+def write_content(content_dir, files):
+    """Write {relative path: text} under `content_dir` (UTF-8 unless the value is bytes)."""
+    for relative, text in files.items():
+        path = Path(content_dir) / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text, encoding="utf-8")
+
+
+def build_small_site(tmp_path, files, settings_file=None, **overrides):
+    """Build a site from `files` (see write_content) with our settings, into tmp_path/output."""
+    from servicebook import site
+
+    write_content(tmp_path / "content", files)
+    return site.build(
+        settings_file or site.PELICANCONF,
+        PATH=tmp_path / "content",
+        OUTPUT_PATH=tmp_path / "output",
+        CACHE_PATH=tmp_path / "cache",
+        **overrides,
+    )
+
+
+def post(title, body, date="2024-01-02 10:00", tags="", slug=None, **extra):
+    """The text of a markdown post with a Pelican header."""
+    header = {"Title": title, "Date": date, "Tags": tags, "Slug": slug, **extra}
+    lines = [f"{key}: {value}" for key, value in header.items() if value]
+    return "\n".join(lines) + "\n\n" + body + "\n"

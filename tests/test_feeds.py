@@ -1,0 +1,259 @@
+"""Comment-free feeds: well-formed, absolute, stable, and free of comment machinery."""
+
+import json
+import re
+from datetime import datetime, timezone
+
+import feedparser
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from lxml import etree
+
+from feeds.feeds import (
+    FeedInfo,
+    FeedItem,
+    absolute_html,
+    entry_id,
+    render_atom,
+    render_json,
+    render_rss,
+    xml_safe,
+)
+from helpers import build_small_site, html_pages, parse_html, post
+
+# Files cannot hold a lone surrogate as UTF-8, but an HTML character reference can smuggle one in.
+NASTY_TITLE = "Bills & <fees> ]]> \x00\x08\x0b\x0c\x1f&#xD800;&#1; done"
+NASTY_FILES = {
+    "posts/nasty.md": post(
+        NASTY_TITLE,
+        "Control \x01characters\x1b and a CDATA end ]]> and an ampersand & here.\n\n"
+        "![diagram](../images/diagram.png) and [the about page](/about/) and [a sibling](../other/)\n\n"
+        "Emoji 🙂🧾 and RTL: שירות לקוחות גרוע and العملاء\n\n"
+        "<div><p>Unclosed <b>bold <i>italic",
+        tags="billing, émoji ✓, Bad\x02Tag",
+        slug="nasty",
+    ),
+    "posts/imported.md": post(
+        "An old imported post",
+        "The refund took six weeks.\n\n"
+        "Labels: , ,\n\n0 Comments:\n\nPost a Comment\n\nSubscribe to Post Comments [Atom]\n\n<< Home\n\n"
+        "Leave a Reply\n\n3 comments:\n\nNewer Post Older Post Home\n\n"
+        "[Read the discussion](/2020/old/#comments)",
+        date="2020-05-05 09:00",
+        tags="refunds",
+        slug="imported",
+    ),
+    "posts/edited.md": post(
+        "Edited later",
+        "First version of the text.",
+        date="2019-03-03 08:00",
+        Modified="2021-07-07 12:00",
+        tags="billing",
+        slug="edited",
+    ),
+    "pages/about.md": "Title: About\nSlug: about\n\nAbout us.\n",
+}
+BOILERPLATE = [
+    "Post a Comment", "Subscribe to Post Comments", "Leave a Reply", "0 Comments", "3 comments",
+    "Labels:", "<< Home", "&lt;&lt; Home", "Newer Post", "#comments",
+]
+COMMENT_MACHINERY = re.compile(r"<comments|wfw:|slash:|thr:|commentRss|/comments/feed", re.I)
+
+
+@pytest.fixture(scope="module")
+def nasty_site(tmp_path_factory):
+    result = build_small_site(tmp_path_factory.mktemp("nasty"), NASTY_FILES)
+    return result.output_path
+
+
+def all_feeds(output):
+    return sorted((output / "feeds").rglob("*.xml")), sorted((output / "feeds").rglob("*.json"))
+
+
+def test_feed_files_exist_for_site_tags_and_categories(nasty_site):
+    feeds = nasty_site / "feeds"
+    for name in ("all.atom.xml", "all.rss.xml", "all.json"):
+        assert (feeds / name).exists()
+    for kind in ("atom.xml", "rss.xml", "json"):
+        assert (feeds / "tags" / f"billing.{kind}").exists()
+        assert (feeds / "categories" / f"essays.{kind}").exists()
+
+
+def test_every_xml_feed_is_well_formed_for_feedparser_and_lxml(nasty_site):
+    xml_feeds, _ = all_feeds(nasty_site)
+    assert len(xml_feeds) >= 10
+    for feed in xml_feeds:
+        etree.parse(str(feed))  # raises on any well-formedness error
+        parsed = feedparser.parse(feed.read_bytes())
+        assert parsed.bozo == 0, (feed, parsed.get("bozo_exception"))
+        assert parsed.entries, feed
+
+
+def test_atom_has_every_required_element(nasty_site):
+    parsed = feedparser.parse((nasty_site / "feeds/all.atom.xml").read_bytes())
+    assert parsed.version == "atom10"
+    assert parsed.feed.id and parsed.feed.title and parsed.feed.updated and parsed.feed.links
+    for entry in parsed.entries:
+        assert entry.id.startswith("tag:")
+        assert entry.title and entry.updated and entry.link and entry.author
+
+
+def test_rss_items_have_guid_pubdate_and_link(nasty_site):
+    parsed = feedparser.parse((nasty_site / "feeds/all.rss.xml").read_bytes())
+    assert parsed.version == "rss20"
+    for entry in parsed.entries:
+        assert entry.id and entry.published and entry.link.startswith("http")
+
+
+def test_json_feed_has_the_required_fields(nasty_site):
+    feed = json.loads((nasty_site / "feeds/all.json").read_text(encoding="utf-8"))
+    assert feed["version"] == "https://jsonfeed.org/version/1.1"
+    assert feed["title"] and feed["feed_url"].endswith("/feeds/all.json")
+    for item in feed["items"]:
+        assert item["id"] and item["url"].startswith("http") and item["content_html"]
+        datetime.fromisoformat(item["date_published"])
+
+
+def test_nasty_title_survives_as_text(nasty_site):
+    parsed = feedparser.parse((nasty_site / "feeds/all.atom.xml").read_bytes())
+    titles = [" ".join(entry.title.split()) for entry in parsed.entries]
+    # Titles are text: the control characters go, the typed character references stay visible.
+    assert "Bills & <fees> ]]> &#xD800;&#1; done" in titles
+    entry = next(e for e in parsed.entries if e.title.startswith("Bills"))
+    assert "]]>" in entry.content[0].value or "]]&gt;" in entry.content[0].value
+    assert "🙂🧾" in entry.content[0].value and "שירות" in entry.content[0].value
+    assert {"émoji ✓", "BadTag"} <= {tag.term for tag in entry.tags}
+
+
+def test_relative_links_and_images_become_absolute(nasty_site):
+    parsed = feedparser.parse((nasty_site / "feeds/all.atom.xml").read_bytes())
+    entry = next(e for e in parsed.entries if e.title.startswith("Bills"))
+    html = entry.content[0].value
+    assert 'src="http://127.0.0.1:8000/2024/images/diagram.png"' in html
+    assert 'href="http://127.0.0.1:8000/about/"' in html
+    assert 'href="http://127.0.0.1:8000/2024/other/"' in html
+    for url in re.findall(r'(?:href|src)="([^"]*)"', html):
+        assert url.startswith("http://127.0.0.1:8000/"), url
+
+
+def test_no_comment_machinery_or_boilerplate_anywhere(nasty_site):
+    xml_feeds, json_feeds = all_feeds(nasty_site)
+    for path in xml_feeds + json_feeds + html_pages(nasty_site):
+        text = path.read_text(encoding="utf-8")
+        assert not COMMENT_MACHINERY.search(text), path
+        for phrase in BOILERPLATE:
+            assert phrase not in text, (path, phrase)
+    page = parse_html(nasty_site / "2020/imported/index.html")
+    body = page.select_one(".post-body").get_text(" ", strip=True).replace("\xa0", " ")
+    assert "The refund took six weeks." in body and "Read the discussion" in body
+
+
+def test_ids_are_stable_and_updated_follows_modified(nasty_site, tmp_path):
+    first = feedparser.parse((nasty_site / "feeds/all.atom.xml").read_bytes())
+    edited = dict(NASTY_FILES)
+    edited["posts/edited.md"] = edited["posts/edited.md"].replace("First version", "Second version")
+    second = feedparser.parse((build_small_site(tmp_path, edited).output_path / "feeds/all.atom.xml").read_bytes())
+    assert [e.id for e in first.entries] == [e.id for e in second.entries]
+    entry = next(e for e in second.entries if e.title == "Edited later")
+    assert entry.updated.startswith("2021-07-07") and entry.published.startswith("2019-03-03")
+    assert "Second version" in entry.content[0].value
+
+
+def test_newest_first_and_item_limit(tmp_path):
+    files = {f"posts/p{i}.md": post(f"Post {i}", "Body.", date=f"2020-01-{i + 1:02d}", slug=f"p{i}") for i in range(6)}
+    output = build_small_site(tmp_path, files, FEED_MAX_ITEMS=4).output_path
+    parsed = feedparser.parse((output / "feeds/all.atom.xml").read_bytes())
+    assert [e.title for e in parsed.entries] == ["Post 5", "Post 4", "Post 3", "Post 2"]
+
+
+def test_summary_only_setting(tmp_path):
+    files = {"posts/a.md": post("A", "Long body text here.", slug="a", Summary="Just the gist.")}
+    output = build_small_site(tmp_path, files, FEED_FULL_CONTENT=False).output_path
+    entry = feedparser.parse((output / "feeds/all.rss.xml").read_bytes()).entries[0]
+    assert "Just the gist." in entry.description.replace("\xa0", " ") and "Long body" not in entry.description
+
+
+def test_pages_link_their_feeds(nasty_site):
+    def alternates(page):
+        return {
+            (link["type"], link["href"])
+            for link in parse_html(nasty_site / page).find_all("link", rel="alternate")
+        }
+
+    site_feeds = {
+        ("application/atom+xml", "/feeds/all.atom.xml"),
+        ("application/rss+xml", "/feeds/all.rss.xml"),
+        ("application/feed+json", "/feeds/all.json"),
+    }
+    for page in html_pages(nasty_site):
+        assert site_feeds <= alternates(page), page
+    assert ("application/atom+xml", "/feeds/tags/billing.atom.xml") in alternates("tag/billing/index.html")
+    assert ("application/rss+xml", "/feeds/categories/essays.rss.xml") in alternates("category/essays/index.html")
+    subscribe = parse_html(nasty_site / "tag/billing/index.html").select(".subscribe a")
+    assert [a["href"] for a in subscribe] == [
+        "/feeds/tags/billing.atom.xml", "/feeds/tags/billing.rss.xml", "/feeds/tags/billing.json",
+    ]
+    for link in subscribe:
+        assert (nasty_site / link["href"].lstrip("/")).exists()
+
+
+def test_feeds_carry_the_xslt_view(nasty_site):
+    for name in ("all.atom.xml", "all.rss.xml"):
+        head = (nasty_site / "feeds" / name).read_text(encoding="utf-8")[:300]
+        assert '<?xml-stylesheet href="/theme/feed.xsl" type="text/xsl"' in head
+    assert (nasty_site / "theme/feed.xsl").exists()
+    transform = etree.XSLT(etree.parse(str(nasty_site / "theme/feed.xsl")))
+    page = str(transform(etree.parse(str(nasty_site / "feeds/all.atom.xml"))))
+    assert "subscribe" in page.lower() and "Edited later" in page
+
+
+def test_published_feeds_use_the_public_domain(published_site):
+    import publishconf
+
+    parsed = feedparser.parse((published_site.output_path / "feeds/all.atom.xml").read_bytes())
+    assert parsed.bozo == 0
+    for entry in parsed.entries:
+        assert entry.link.startswith(publishconf.SITEURL + "/")
+
+
+# Unit tests of the pure functions.
+
+def test_xml_safe_removes_only_forbidden_characters():
+    assert xml_safe("a\x00b\x08c\x0bd\x0ce\x1ff\ud800g\ufffeh\tj\nk\rl 🙂") == "abcdefgh\tj\nk\rl 🙂"
+
+
+def test_absolute_html_repairs_and_rewrites():
+    html = absolute_html('<p>Open <b>bold <a href="x/">link</a> <img src="/i.png">', "https://s.example/2020/post/")
+    assert html == '<p>Open <b>bold <a href="https://s.example/2020/post/x/">link</a> <img src="https://s.example/i.png"></b></p>'
+
+
+def test_entry_id_depends_on_date_and_path_only():
+    published = datetime(2020, 5, 1, 9, tzinfo=timezone.utc)
+    assert entry_id("servicebook.example", published, "2020/slug/") == "tag:servicebook.example,2020-05-01:/2020/slug/"
+
+
+# Every code point, lone surrogates and control characters included.
+ANY_TEXT = st.text(alphabet=st.characters(codec=None, categories=None, exclude_categories=()))
+
+
+def feed_for(title, body, tag):
+    moment = datetime(2021, 1, 1, tzinfo=timezone.utc)
+    info = FeedInfo("T", "https://s.example/", "https://s.example/f", "D", "en", "A")
+    item = FeedItem(
+        id="tag:s.example,2021-01-01:/x/", url="https://s.example/x/", title=xml_safe(title),
+        content_html=absolute_html(body, "https://s.example/x/"), summary_html="", published=moment,
+        updated=moment, author="A", tags=[xml_safe(tag)],
+    )
+    return info, [item]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(title=ANY_TEXT, body=ANY_TEXT, tag=ANY_TEXT)
+def test_any_text_gives_well_formed_feeds(title, body, tag):
+    info, items = feed_for(title, body, tag)
+    for render in (render_atom, render_rss):
+        document = render(info, items)
+        etree.fromstring(document.encode("utf-8"))
+        assert feedparser.parse(document.encode("utf-8")).bozo == 0
+    json.loads(render_json(info, items))

@@ -1,0 +1,82 @@
+"""Unit tests of the plugins' pure functions: no Pelican run."""
+
+import pytest
+
+from comment_free.boilerplate import compile_patterns, is_boilerplate
+from comment_free.comment_free import strip_boilerplate
+from reading_time.reading_time import reading_minutes, word_count
+from safe_titles.safe_titles import escape_title
+from tag_normalise.tag_normalise import alias_keys, canonical_names, tag_key
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["No comments:", "0 Comments:", "3 comments:", "Post a Comment", "Leave a Reply",
+     "Subscribe to Post Comments [Atom]", "<< Home", "Labels: , ,", "Labels:",
+     "Newer Post Older Post Home", "Share this:", "Like this:", "Loading...", "  post a comment  "],
+)
+def test_boilerplate_lines_are_recognised(line):
+    assert is_boilerplate(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Post a comment if you disagree with me.", "Labels: billing, HR", "No comments on the bill were made.",
+     "Home is where the service is.", "I like this approach:", ""],
+)
+def test_prose_about_comments_is_kept(line):
+    assert not is_boilerplate(line)
+
+
+def test_patterns_are_configurable():
+    matcher = compile_patterns(["powered by blogger"])
+    assert is_boilerplate("Powered by Blogger", matcher)
+    assert not is_boilerplate("Post a Comment", matcher)
+
+
+def test_strip_boilerplate_blocks_lines_and_comment_links():
+    html = (
+        "<p>Kept text.</p><p>No comments:</p><p>Line one<br>Post a Comment<br>Line two</p>"
+        "<p>soft\nLeave a Reply\nbreak</p><ul><li>Share this:</li></ul>"
+        '<p>See <a href="/post/#comments">the discussion</a>.</p>'
+    )
+    cleaned, removed = strip_boilerplate(html)
+    assert cleaned == "<p>Kept text.</p><p>Line one<br>Line two</p><p>soft\nbreak</p><p>See the discussion.</p>"
+    assert removed == ["No comments:", "Post a Comment", "Leave a Reply", "Share this:", "link to /post/#comments"]
+
+
+def test_strip_boilerplate_leaves_clean_html_byte_for_byte():
+    html = '<p>We will &ldquo;reply&rdquo; within <a href="/x/">two days</a>.</p>'
+    assert strip_boilerplate(html) == (html, [])
+
+
+def test_tag_key_folds_case_and_separators():
+    assert tag_key("Customer Service") == tag_key("customer-service") == tag_key(" customer_service ") == "customer service"
+    assert tag_key("--") == ""
+
+
+def test_canonical_names_pick_the_common_spelling_and_apply_aliases():
+    names = ["Customer Service", "customer service", "customer service", "customer-service", "cs", "HR", "HR", "hr"]
+    mapping = canonical_names(names, alias_keys({"CS": "Customer-Service"}))
+    assert {mapping[n] for n in ("Customer Service", "customer-service", "cs")} == {"customer service"}
+    assert mapping["hr"] == "HR"
+
+
+def test_canonical_names_ties_prefer_plain_lower_case_and_drop_empty_tags():
+    mapping = canonical_names(["Run-Around", "run around", "!!"])
+    assert mapping == {"Run-Around": "run around", "run around": "run around"}
+
+
+def test_alias_to_an_unused_tag_shows_the_alias_target():
+    assert canonical_names(["cs"], alias_keys({"cs": "customer service"})) == {"cs": "customer service"}
+
+
+def test_reading_time():
+    assert word_count("<p>It's a <b>well-made</b> plan.</p>") == 4
+    assert reading_minutes("<p>word</p>") == 1
+    assert reading_minutes("<p>" + "word " * 221 + "</p>", words_per_minute=220) == 2
+
+
+def test_titles_are_escaped_once():
+    assert escape_title({"title": "Fees & <b>charges</b>"}) == {"title": "Fees &amp; &lt;b&gt;charges&lt;/b&gt;"}
+    assert escape_title({}) == {}
