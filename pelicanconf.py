@@ -31,6 +31,7 @@ PLUGINS = [
     "comment_free",
     "tag_normalise",
     "feeds",
+    "casebook",
     "reading_time",
     "pelican.plugins.neighbors",
     "pelican.plugins.related_posts",
@@ -114,6 +115,37 @@ AUTHOR_FEED_ATOM = None
 AUTHOR_FEED_RSS = None
 TRANSLATION_FEED_ATOM = None
 
+# Case stories (content/cases/): the schema's controlled vocabularies. Add values freely;
+# authors' values are matched case-insensitively. "multiple": a case may name several.
+CASEBOOK_PATH = "cases"
+CASEBOOK_CATEGORY = "Cases"
+CASEBOOK_URL = "cases/"
+CASEBOOK_FEED_PATHS = {"atom": "feeds/cases/{slug}.atom.xml", "rss": "feeds/cases/{slug}.rss.xml"}
+CASEBOOK_FACETS = {
+    "sector": {
+        "label": "Sector",
+        "values": [
+            "retail", "telecom", "banking", "streaming", "utilities", "public service",
+            "hr/internal", "travel", "insurance", "healthcare", "education",
+        ],
+    },
+    "channel": {
+        "label": "Channel",
+        "multiple": True,
+        "values": ["phone", "store", "email", "web form", "chat", "social media", "letter"],
+    },
+    "failure": {
+        "label": "Failure",
+        "multiple": True,
+        "values": [
+            "billing error", "run-around", "no ownership", "policy over people",
+            "slow response", "wrong information", "broken promise",
+        ],
+    },
+    "outcome": {"label": "Outcome", "values": ["resolved", "partly resolved", "unresolved"]},
+    "escalation": {"label": "Escalation", "values": ["none", "supervisor", "public/social media", "regulator"]},
+}
+
 SITEMAP = {
     "format": "xml",
     "priorities": {"articles": 0.7, "indexes": 0.5, "pages": 0.5},
@@ -128,7 +160,8 @@ CACHE_PATH = ".cache/pelican"
 
 # Paths relative to SITEURL, so publishconf needs no copy of the menu.
 MENUITEMS = (
-    ("Cases", "category/cases/"),
+    ("Cases", "cases/"),
+    ("Stats", "cases/stats/"),
     ("Tags", "tags/"),
     ("Archives", "archives/"),
 )

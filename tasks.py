@@ -4,16 +4,24 @@ import sys
 from pathlib import Path
 
 from invoke import task
+from invoke.exceptions import Exit
 
 sys.path[:0] = [str(Path(__file__).parent), str(Path(__file__).parent / "plugins")]
 
-from servicebook import site  # noqa: E402
+from servicebook import authoring, site  # noqa: E402
+
+
+def _build(settings_file=site.PELICANCONF, strict=False):
+    try:
+        return site.build(settings_file, strict=strict)
+    except site.BuildFailed as error:
+        raise Exit(str(error), code=1) from None
 
 
 @task
 def build(c, strict=False):
-    """Build the site into output/ (content cache on)."""
-    result = site.build(strict=strict)
+    """Build the site into output/ (content cache on); --strict fails on any warning."""
+    result = _build(strict=strict)
     print(f"Built {result.output_path} in {result.seconds:.2f} s with {len(result.problems)} warnings.")
 
 
@@ -26,7 +34,7 @@ def serve(c, port=8000):
 @task
 def publish(c):
     """Build the public site with publishconf.py (absolute URLs, no drafts)."""
-    result = site.build(site.PUBLISHCONF, strict=True)
+    result = _build(site.PUBLISHCONF, strict=True)
     print(f"Published to {result.output_path} in {result.seconds:.2f} s.")
 
 
@@ -40,3 +48,28 @@ def clean(c):
 def test(c):
     """Run the whole test suite."""
     c.run(f"{sys.executable} -m pytest", pty=False)
+
+
+def _new(folder, title, facets=None):
+    settings = site.load_settings()
+    try:
+        path = authoring.new_content(
+            settings["PATH"], folder, title, facets,
+            author=settings["AUTHOR"], slug_subs=settings["SLUG_REGEX_SUBSTITUTIONS"],
+        )
+    except FileExistsError as error:
+        raise Exit(str(error), code=1) from None
+    print(f"Created {path}")
+
+
+@task(help={"title": "the post's title"})
+def new_post(c, title):
+    """Write content/posts/<slug>.md as a draft with every field present."""
+    _new("posts", title)
+
+
+@task(help={"title": "the case story's title"})
+def new_case(c, title):
+    """Write content/cases/<slug>.md as a draft with every case field and the allowed values."""
+    settings = site.load_settings()
+    _new(settings["CASEBOOK_PATH"], title, settings["CASEBOOK_FACETS"])

@@ -56,6 +56,11 @@ def build(settings_file=PELICANCONF, *, strict=False, **overrides):
     started = time.perf_counter()
     try:
         Pelican(settings).run()
+    except Exception as error:
+        # Plugins that validate content (e.g. the casebook) raise with a list of problems.
+        if getattr(error, "problems", None):
+            raise BuildFailed(str(error)) from error
+        raise
     finally:
         root_logger.removeHandler(collector)
     result = BuildResult(Path(settings["OUTPUT_PATH"]), time.perf_counter() - started, collector.messages)
@@ -74,7 +79,12 @@ def serve(host="127.0.0.1", port=8000):
     from livereload import Server
 
     def rebuild():
-        result = build()
+        try:
+            result = build()
+        except BuildFailed as error:
+            # Keep serving the last good build; the author fixes the file and saves again.
+            print(error)
+            return
         print(f"Built in {result.seconds:.2f} s; serving http://{host}:{port}/")
 
     rebuild()

@@ -216,40 +216,34 @@ def write_feed_set(output_path, settings, paths, info, items, slug=""):
     return written
 
 
+def feed_info(settings, title, url, description):
+    """FeedInfo for a feed whose home page is `url` (relative to the feed domain)."""
+    return FeedInfo(
+        title=plain_text(title),
+        home_url=f"{settings['FEED_DOMAIN'].rstrip('/')}/{url}",
+        feed_url="",
+        description=plain_text(description),
+        language=settings.get("DEFAULT_LANG", "en"),
+        author=plain_text(settings.get("AUTHOR", "")),
+    )
+
+
 def write_all_feeds(generator, writer=None):
     """article_writer_finalized handler: the site-wide, per-tag and per-category feeds."""
     settings = generator.settings
     paths = settings.get("FEED_PATHS", {})
-    domain = settings["FEED_DOMAIN"].rstrip("/")
-    items = {article: feed_item(article, settings) for article in generator.articles}
-
-    def info(title, url, description):
-        return FeedInfo(
-            title=plain_text(title),
-            home_url=f"{domain}/{url}",
-            feed_url="",
-            description=plain_text(description),
-            language=settings.get("DEFAULT_LANG", "en"),
-            author=plain_text(settings.get("AUTHOR", "")),
-        )
-
     sitename = settings["SITENAME"]
+    items = {article: feed_item(article, settings) for article in generator.articles}
     if "site" in paths:
-        write_feed_set(
-            generator.output_path, settings, paths["site"],
-            info(sitename, "", settings.get("SITE_DESCRIPTION", sitename)), items.values(),
-        )
+        info = feed_info(settings, sitename, "", settings.get("SITE_DESCRIPTION", sitename))
+        write_feed_set(generator.output_path, settings, paths["site"], info, items.values())
     for tag, articles in dict(generator.tags).items() if "tag" in paths else ():
-        write_feed_set(
-            generator.output_path, settings, paths["tag"],
-            info(f"{sitename}: {tag.name}", tag.url, f"Stories tagged {tag.name} on {sitename}"),
-            [items[article] for article in articles], slug=tag.slug,
-        )
+        info = feed_info(settings, f"{sitename}: {tag.name}", tag.url, f"Stories tagged {tag.name} on {sitename}")
+        write_feed_set(generator.output_path, settings, paths["tag"], info, [items[a] for a in articles], tag.slug)
     for category, articles in dict(generator.categories).items() if "category" in paths else ():
+        info = feed_info(settings, f"{sitename}: {category.name}", category.url, f"{category.name} on {sitename}")
         write_feed_set(
-            generator.output_path, settings, paths["category"],
-            info(f"{sitename}: {category.name}", category.url, f"{category.name} on {sitename}"),
-            [items[article] for article in articles], slug=category.slug,
+            generator.output_path, settings, paths["category"], info, [items[a] for a in articles], category.slug
         )
 
 

@@ -1,0 +1,1 @@
+from .casebook import register  # noqa: F401

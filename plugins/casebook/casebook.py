@@ -1,0 +1,159 @@
+"""The casebook: validated case facts, the case card, /cases/, facet pages and feeds, stats.
+
+A case story is an article whose source lives under CASEBOOK_PATH (content/cases/). Its
+header is validated against CASEBOOK_FACETS before Pelican reads anything, and every
+problem of every case file is reported in one CasebookError, so an author fixes them all in
+one go instead of one per build.
+"""
+
+from pathlib import Path
+
+from pelican import signals
+from pelican.urlwrappers import Category
+
+from feeds.feeds import feed_info, feed_item, write_feed_set
+
+from .charts import bar_chart, stacked_bar_chart
+from .schema import (
+    facet_counts,
+    median_days_by_sector,
+    outcome_by_escalation,
+    read_header,
+    validate_case,
+    value_slug,
+)
+
+
+class CasebookError(Exception):
+    """Case files that break the schema; `problems` holds one message per problem."""
+
+    def __init__(self, problems):
+        self.problems = [str(problem) for problem in problems]
+        super().__init__(
+            f"{len(self.problems)} problem(s) in case stories:\n" + "\n".join(f"  {p}" for p in self.problems)
+        )
+
+
+def case_sources(content_path, cases_folder):
+    return sorted((Path(content_path) / cases_folder).rglob("*.md"))
+
+
+def validate_all(content_path, settings):
+    """{absolute source path: CaseFacts} for every case file, or CasebookError with all problems."""
+    facets = settings["CASEBOOK_FACETS"]
+    facts, problems = {}, []
+    for source in case_sources(content_path, settings["CASEBOOK_PATH"]):
+        try:
+            text = source.read_text(encoding="utf-8")
+        except UnicodeDecodeError as error:
+            problems.append(f"{source}: not UTF-8 ({error.reason} at byte {error.start}); save it as UTF-8")
+            continue
+        case, found = validate_case(read_header(text), facets, str(source.relative_to(content_path.parent)))
+        problems += found
+        if case:
+            facts[str(source)] = case
+    if problems:
+        raise CasebookError(problems)
+    return facts
+
+
+def attach_facts(generator):
+    """article_generator_pretaxonomy: validate, then give each case its facts and category."""
+    settings = generator.settings
+    facts = validate_all(Path(generator.path), settings)
+    category = Category(settings["CASEBOOK_CATEGORY"], settings)
+    for article in generator.articles + generator.drafts + generator.hidden_articles:
+        case = facts.get(str(Path(article.source_path)))
+        if case:
+            article.case = case
+            article.category = category
+
+
+def facet_pages(cases, settings):
+    """[(facet key, label, value, slug, [cases])] for every facet value in use."""
+    pages = []
+    for key, facet in settings["CASEBOOK_FACETS"].items():
+        for value, _ in facet_counts([c.case for c in cases], key, settings["CASEBOOK_FACETS"]):
+            tagged = [c for c in cases if value in c.case.facets.get(key, [])]
+            pages.append((key, facet["label"], value, value_slug(value), tagged))
+    return pages
+
+
+def stats_charts(cases, facets):
+    """The stats page: [(chart id, title, description, svg, table header, table rows)]."""
+    facts = [case.case for case in cases]
+    failures = facet_counts(facts, "failure", facets)
+    channels = facet_counts(facts, "channel", facets)
+    outcomes = outcome_by_escalation(facts, facets)
+    days = median_days_by_sector(facts)
+    series = facets["outcome"]["values"]
+    charts = [
+        (
+            "failures", "Cases per failure type",
+            "How many cases show each kind of failure; a case can show several.",
+            failures, ("Failure", "Cases"), [(v, n) for v, n in failures],
+        ),
+        (
+            "channels", "Cases per channel",
+            "Where customers tried to get help; a case can involve several channels.",
+            channels, ("Channel", "Cases"), [(v, n) for v, n in channels],
+        ),
+        (
+            "days", "Median days to resolve, by sector",
+            "Half the cases in a sector took longer than this; unresolved cases have no day count.",
+            [(sector, value) for sector, value, _ in days], ("Sector", "Median days", "Cases counted"),
+            [(sector, f"{value:g}", count) for sector, value, count in days],
+        ),
+    ]
+    rendered = [
+        (chart_id, title, text, bar_chart(chart_id, title, text, rows, ""), header, table)
+        for chart_id, title, text, rows, header, table in charts
+    ]
+    outcome_text = "For each escalation route, how the cases ended. Does going public get results?"
+    rendered.insert(2, (
+        "outcomes", "Outcome by escalation", outcome_text,
+        stacked_bar_chart("outcomes", "Outcome by escalation", outcome_text, list(outcomes.items()), series),
+        ("Escalation", *series, "Total"),
+        [(escalation, *(row[s] for s in series), sum(row.values())) for escalation, row in outcomes.items()],
+    ))
+    return rendered
+
+
+def write_casebook(generator, writer):
+    """article_writer_finalized: /cases/, /cases/{facet}/{value}/ with feeds, /cases/stats/."""
+    settings = generator.settings
+    base = settings["CASEBOOK_URL"]
+    cases = sorted((a for a in generator.articles if getattr(a, "case", None)), key=lambda a: a.date, reverse=True)
+    facets = settings["CASEBOOK_FACETS"]
+    pages = facet_pages(cases, settings)
+    summary = [
+        (key, facet["label"], [(value, value_slug(value), count) for value, count in facet_counts([c.case for c in cases], key, facets)])
+        for key, facet in facets.items()
+    ]
+
+    def write(url, template, **extra):
+        context = dict(generator.context, casebook_url=base, facet_summary=summary, **extra)
+        writer.write_file(f"{url}index.html", generator.get_template(template), context,
+                          relative_urls=settings["RELATIVE_URLS"], url=url)
+
+    write(base, "casebook", cases=cases)
+    write(f"{base}stats/", "case_stats", cases=cases, charts=stats_charts(cases, facets))
+    sitename = settings["SITENAME"]
+    for key, label, value, slug, tagged in pages:
+        url = f"{base}{key}/{slug}/"
+        write(url, "case_facet", cases=tagged, facet_key=key, facet_label=label, facet_value=value,
+              feed_slug=f"{key}/{slug}")
+        info = feed_info(settings, f"{sitename}: cases, {label.lower()} {value}", url,
+                         f"Case stories on {sitename} where {label.lower()} is {value}")
+        write_feed_set(generator.output_path, settings, settings["CASEBOOK_FEED_PATHS"], info,
+                       [feed_item(case, settings) for case in tagged], f"{key}/{slug}")
+
+
+def add_template_filters(generator):
+    generator.env.filters["facet_slug"] = value_slug
+
+
+def register():
+    signals.generator_init.connect(add_template_filters)
+    signals.article_generator_pretaxonomy.connect(attach_facts)
+    signals.article_writer_finalized.connect(write_casebook)

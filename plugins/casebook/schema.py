@@ -1,0 +1,167 @@
+"""The case-story schema: reading and validating the metadata header of a case file.
+
+Pure functions over text, so every error message is unit-testable. Validation reads the
+header itself (not Pelican's parsed metadata) because Pelican skips a file whose date it
+cannot parse, and because only the raw header knows line numbers.
+"""
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from statistics import median
+
+from pelican.utils import get_date, slugify
+
+# Keys Pelican itself understands; anything else close to a known key is probably a typo.
+PELICAN_KEYS = {
+    "title", "date", "modified", "tags", "category", "author", "authors", "summary", "slug",
+    "status", "lang", "translation", "save_as", "url", "template",
+}
+CASE_KEYS = {"organisation", "lesson", "days-to-resolve"}
+REQUIRED_KEYS = ("title", "date", "summary", "organisation", "lesson")
+_HEADER_LINE = re.compile(r"^(?P<key>[A-Za-z][\w-]*)\s*:\s*(?P<value>.*)$")
+
+
+@dataclass
+class HeaderField:
+    value: str
+    line: int
+
+
+@dataclass
+class Problem:
+    source: str
+    line: int
+    field: str
+    message: str
+
+    def __str__(self):
+        where = f"{self.source}:{self.line}" if self.line else self.source
+        return f"{where}: {self.field}: {self.message}"
+
+
+@dataclass
+class CaseFacts:
+    organisation: str
+    lesson: str
+    days_to_resolve: int | None
+    facets: dict = field(default_factory=dict)  # facet key -> list of canonical values
+
+
+def read_header(text):
+    """{lower-case key: HeaderField} for the `Key: value` lines before the first blank line."""
+    header = {}
+    for number, line in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
+        if not line.strip():
+            break
+        match = _HEADER_LINE.match(line)
+        if match:
+            header[match["key"].lower()] = HeaderField(match["value"].strip(), number)
+    return header
+
+
+def value_slug(value):
+    """URL slug of a facet value: 'public/social media' -> 'public-social-media'."""
+    return slugify(value.replace("/", " "), regex_subs=[(r"[^\w\s-]", ""), (r"[-\s]+", "-")])
+
+
+def _normalise(value):
+    return " ".join(value.casefold().split())
+
+
+def _suggest(value, allowed):
+    close = difflib.get_close_matches(_normalise(value), [_normalise(a) for a in allowed], n=1, cutoff=0.6)
+    return f" ({value} → {close[0]}?)" if close else ""
+
+
+def validate_case(header, facets, source):
+    """(CaseFacts or None, [Problem]) for one case header; every problem is reported."""
+    problems = []
+
+    def problem(key, message):
+        line = header[key].line if key in header else 0
+        problems.append(Problem(source, line, key.title(), message))
+
+    for key in REQUIRED_KEYS + tuple(facets):
+        if key not in header:
+            problem(key, "missing; every case needs this line" + _allowed_hint(facets.get(key)))
+        elif not header[key].value:
+            problem(key, "empty; fill it in" + _allowed_hint(facets.get(key)))
+
+    known = PELICAN_KEYS | CASE_KEYS | set(facets)
+    for key in header:
+        if key not in known:
+            close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.75)
+            if close:
+                problem(key, f"unknown field; did you mean {close[0].title()}?")
+
+    if "date" in header and header["date"].value:
+        try:
+            get_date(header["date"].value)
+        except ValueError:
+            problem("date", f"{header['date'].value!r} is not a date; write it as YYYY-MM-DD or YYYY-MM-DD HH:MM")
+
+    days = None
+    if "days-to-resolve" in header and header["days-to-resolve"].value:
+        raw = header["days-to-resolve"].value
+        if re.fullmatch(r"\d+", raw):
+            days = int(raw)
+        else:
+            problem("days-to-resolve", f"{raw!r} is not a whole number of days (e.g. 12), or leave the line out")
+
+    chosen = {}
+    for key, facet in facets.items():
+        if key not in header or not header[key].value:
+            continue
+        values = [v.strip() for v in header[key].value.split(",") if v.strip()]
+        if len(values) > 1 and not facet.get("multiple"):
+            problem(key, f"takes one value, got {len(values)}: {', '.join(values)}")
+        canonical = {_normalise(a): a for a in facet["values"]}
+        for value in values:
+            if _normalise(value) not in canonical:
+                problem(key, f"{value!r} is not allowed{_suggest(value, facet['values'])}; allowed: {', '.join(facet['values'])}")
+        chosen[key] = [canonical[_normalise(v)] for v in values if _normalise(v) in canonical]
+
+    if problems:
+        return None, sorted(problems, key=lambda p: p.line)
+    return CaseFacts(header["organisation"].value, header["lesson"].value, days, chosen), []
+
+
+def _allowed_hint(facet):
+    return f" (one{' or more' if facet.get('multiple') else ''} of: {', '.join(facet['values'])})" if facet else ""
+
+
+# Aggregations for the casebook pages and charts.
+
+def facet_counts(cases, key, facets):
+    """[(value, count)] for every allowed value of facet `key` that is in use, most used first."""
+    counts = {value: 0 for value in facets[key]["values"]}
+    for case in cases:
+        for value in case.facets.get(key, []):
+            counts[value] += 1
+    return sorted(((v, n) for v, n in counts.items() if n), key=lambda item: (-item[1], item[0]))
+
+
+def outcome_by_escalation(cases, facets):
+    """{escalation: {outcome: count}} in vocabulary order, escalations in use only."""
+    table = {}
+    for escalation in facets["escalation"]["values"]:
+        row = {outcome: 0 for outcome in facets["outcome"]["values"]}
+        for case in cases:
+            if escalation in case.facets.get("escalation", []):
+                for outcome in case.facets.get("outcome", []):
+                    row[outcome] += 1
+        if any(row.values()):
+            table[escalation] = row
+    return table
+
+
+def median_days_by_sector(cases):
+    """[(sector, median days, number of cases with a day count)], slowest first."""
+    days = {}
+    for case in cases:
+        if case.days_to_resolve is not None:
+            for sector in case.facets.get("sector", []):
+                days.setdefault(sector, []).append(case.days_to_resolve)
+    rows = [(sector, median(values), len(values)) for sector, values in days.items()]
+    return sorted(rows, key=lambda row: (-row[1], row[0]))
