@@ -27,6 +27,7 @@ DEFAULT_DATE_FORMAT = "%-d %B %Y"
 
 PLUGIN_PATHS = ["plugins"]
 PLUGINS = [
+    "content_checks",
     "safe_titles",
     "comment_free",
     "tag_normalise",
@@ -51,6 +52,16 @@ READING_WORDS_PER_MINUTE = 220
 
 # Templates escape every value unless marked |safe (content, summaries, typogrified titles).
 JINJA_ENVIRONMENT = {"trim_blocks": True, "lstrip_blocks": True, "autoescape": True}
+
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self' 'wasm-unsafe-eval'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+])
 
 TYPOGRIFY = True
 # widont and smartypants also run on titles; code and pre are never touched by typogrify.

@@ -1,5 +1,6 @@
 """Servicebook tasks. Each task is a thin call into `servicebook` or `plugins/`."""
 
+import json
 import sys
 from pathlib import Path
 
@@ -48,6 +49,28 @@ def clean(c):
 def test(c):
     """Run the whole test suite."""
     c.run(f"{sys.executable} -m pytest", pty=False)
+
+
+@task(
+    name="import-posts",
+    help={
+        "source": "a dump file or a folder of them (*.txt, *.md, *.html)",
+        "dest": "the folder for the new posts, e.g. content/posts/imported",
+        "dry-run": "report only, write nothing",
+        "force": "overwrite posts that already exist",
+        "report": "also write the report as JSON to this file",
+    },
+)
+def import_posts(c, source, dest, dry_run=False, force=False, report=None):
+    """Turn plain-text dumps of old blog posts into markdown posts, with a report."""
+    from servicebook.importer import import_posts as run_import
+
+    result = run_import(Path(source), Path(dest), dry_run=dry_run, force=force, settings=site.load_settings())
+    print(result.as_text())
+    if report:
+        Path(report).write_text(json.dumps(result.as_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
+    if not result.ok:
+        raise Exit("The import had errors (see above).", code=1)
 
 
 def _new(folder, title, facets=None):

@@ -2,6 +2,7 @@
 
 import logging
 import shutil
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,7 +49,13 @@ def build(settings_file=PELICANCONF, *, strict=False, **overrides):
     them all, so an author sees every problem in one run.
     """
     from pelican import Pelican
+    from pelican.log import LimitFilter
 
+    # Pelican logs each distinct warning once per process; a rebuild (make serve, the tests)
+    # must show an author the problems that are still there.
+    LimitFilter._raised_messages.clear()
+    LimitFilter._group_count.clear()
+    _reset_sitemap()
     settings = load_settings(settings_file, **overrides)
     collector = _ProblemCollector()
     root_logger = logging.getLogger()
@@ -59,7 +66,7 @@ def build(settings_file=PELICANCONF, *, strict=False, **overrides):
     except Exception as error:
         # Plugins that validate content (e.g. the casebook) raise with a list of problems.
         if getattr(error, "problems", None):
-            raise BuildFailed(str(error)) from error
+            raise BuildFailed("\n".join([*collector.messages, str(error)])) from error
         raise
     finally:
         root_logger.removeHandler(collector)
@@ -67,6 +74,15 @@ def build(settings_file=PELICANCONF, *, strict=False, **overrides):
     if strict and result.problems:
         raise BuildFailed("The build reported problems:\n" + "\n".join(result.problems))
     return result
+
+
+def _reset_sitemap():
+    """pelican-sitemap keeps module-level state that only a *successful* build resets; after a
+    failed build in the same process (make serve, the tests) it would never write again."""
+    sitemap = sys.modules.get("pelican.plugins.sitemap.sitemap")
+    if sitemap:
+        sitemap.generator._main_pelican = None
+        sitemap.generator.page_queue = []
 
 
 def clean(output_path=OUTPUT, cache_path=ROOT / ".cache"):

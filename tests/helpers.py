@@ -59,13 +59,14 @@ def write_content(content_dir, files):
             path.write_text(text, encoding="utf-8")
 
 
-def build_small_site(tmp_path, files, settings_file=None, **overrides):
+def build_small_site(tmp_path, files, settings_file=None, strict=False, **overrides):
     """Build a site from `files` (see write_content) with our settings, into tmp_path/output."""
     from servicebook import site
 
     write_content(tmp_path / "content", files)
     return site.build(
         settings_file or site.PELICANCONF,
+        strict=strict,
         PATH=tmp_path / "content",
         OUTPUT_PATH=tmp_path / "output",
         CACHE_PATH=tmp_path / "cache",

@@ -1,0 +1,118 @@
+"""Reading a content file's metadata header, and the checks every content file gets.
+
+Pure functions over text, shared with the casebook plugin, so that every message names the
+file and line and says what to do.
+"""
+
+import difflib
+import os
+import re
+from dataclasses import dataclass
+
+from pelican.utils import get_date
+
+# Keys Pelican itself understands; anything else close to a known key is probably a typo.
+PELICAN_KEYS = frozenset({
+    "title", "date", "modified", "tags", "category", "author", "authors", "summary", "slug",
+    "status", "lang", "translation", "save_as", "url", "template", "bio", "imported-from",
+})
+_HEADER_LINE = re.compile(r"^(?P<key>[A-Za-z][\w-]*)\s*:\s*(?P<value>.*)$")
+_MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!]")
+_INTERNAL_LINK = re.compile(r"\{(?P<kind>filename|static|attach)\}(?P<target>[^)\s\"'>]+)")
+
+
+@dataclass
+class HeaderField:
+    value: str
+    line: int
+
+
+@dataclass
+class Problem:
+    source: str
+    line: int
+    field: str
+    message: str
+
+    def __str__(self):
+        where = f"{self.source}:{self.line}" if self.line else self.source
+        return f"{where}: {self.field}: {self.message}"
+
+
+def read_header(text):
+    """{lower-case key: HeaderField} for the `Key: value` lines before the first blank line."""
+    header = {}
+    for number, line in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
+        if not line.strip():
+            break
+        match = _HEADER_LINE.match(line)
+        if match:
+            header[match["key"].lower()] = HeaderField(match["value"].strip(), number)
+    return header
+
+
+def body_of(text):
+    """The text after the header (and its line number), or ('', 0) when there is none."""
+    lines = text.lstrip("\ufeff").splitlines()
+    for number, line in enumerate(lines):
+        if not line.strip():
+            return "\n".join(lines[number + 1:]), number + 2
+    return "", 0
+
+
+def decode(raw, source):
+    """(text, problems): UTF-8 (BOM allowed) or a problem naming the line of the first bad byte."""
+    try:
+        return raw.decode("utf-8-sig"), []
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        byte = raw[error.start: error.start + 1].hex()
+        return "", [Problem(source, line, "Encoding", f"byte 0x{byte} is not UTF-8; re-save the file as UTF-8")]
+
+
+def date_problems(header, source):
+    if "date" in header and header["date"].value:
+        try:
+            get_date(header["date"].value)
+        except ValueError:
+            return [Problem(source, header["date"].line, "Date",
+                            f"{header['date'].value!r} is not a date; write it as YYYY-MM-DD or YYYY-MM-DD HH:MM")]
+    return []
+
+
+def typo_problems(header, known, source):
+    """Unknown keys that are one slip away from a known one (`Tittle:`)."""
+    problems = []
+    for key, field in header.items():
+        if key not in known:
+            close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.75)
+            if close:
+                problems.append(Problem(source, field.line, key.title(), f"unknown field; did you mean {close[0].title()}?"))
+    return problems
+
+
+def markup_problems(header, source):
+    """Titles and tags are text: markup in them is shown literally, which is rarely meant."""
+    return [
+        Problem(source, header[key].line, key.title(),
+                f"contains HTML markup ({header[key].value!r}); it is shown as text, remove the markup")
+        for key in ("title", "tags") if key in header and _MARKUP.search(header[key].value)
+    ]
+
+
+def link_problems(body, first_line, source_path, content_root, source):
+    """{filename}/{static}/{attach} links whose target file does not exist."""
+    problems = []
+    for offset, line in enumerate(body.splitlines()):
+        for match in _INTERNAL_LINK.finditer(line):
+            target = match["target"].split("#", 1)[0].split("?", 1)[0]
+            base = content_root if target.startswith("/") else source_path.parent
+            missing = base / target.lstrip("/")
+            if target and not missing.exists():
+                what = "page" if match["kind"] == "filename" else "image or file"
+                shown = os.path.relpath(missing, content_root.parent)
+                problems.append(Problem(
+                    source, first_line + offset, "Link",
+                    f"{match[0]} points at a missing {what} ({shown}); fix the path or add the file",
+                ))
+    return problems

@@ -1,0 +1,224 @@
+"""`invoke check`: what must hold for every page and feed of a built site.
+
+Each check is a function over the output folder returning (number checked, [problems]), so
+the tests run the same checks on the sample site and on the small sites they build.
+"""
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import feedparser
+import html5lib
+from bs4 import BeautifulSoup
+from lxml import etree
+
+EMAIL = re.compile(r"[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+URL_ATTRIBUTES = (("a", "href"), ("link", "href"), ("img", "src"), ("script", "src"), ("source", "src"), ("iframe", "src"))
+# What a page loads (as opposed to links a reader may follow).
+LOADED = (("img", "src"), ("script", "src"), ("source", "src"), ("iframe", "src"), ("link", "href"))
+REQUIRED_CSP = ("default-src 'self'", "script-src 'self' 'wasm-unsafe-eval'", "object-src 'none'")
+
+
+@dataclass
+class CheckReport:
+    counts: dict = field(default_factory=dict)
+    problems: dict = field(default_factory=dict)  # check name -> [messages]
+    external_links: list = field(default_factory=list)
+
+    def add(self, name, count, problems):
+        self.counts[name] = count
+        self.problems[name] = list(problems)
+
+    @property
+    def ok(self):
+        return not any(self.problems.values())
+
+    def summary(self):
+        lines = [f"{name}: {self.counts[name]} checked, {len(self.problems[name])} problem(s)" for name in self.counts]
+        lines.append(f"external links (listed, not fetched): {len(self.external_links)}")
+        lines += [f"  {url}" for url in self.external_links]
+        for name, problems in self.problems.items():
+            lines += [f"  [{name}] {problem}" for problem in problems]
+        return "\n".join(lines)
+
+
+def html_pages(output):
+    return sorted(Path(output).rglob("*.html"))
+
+
+@lru_cache(maxsize=4096)
+def _soup(path):
+    return BeautifulSoup(Path(path).read_text(encoding="utf-8"), "html5lib")
+
+
+def _ids(path):
+    soup = _soup(path)
+    return {el["id"] for el in soup.find_all(id=True)} | {a["name"] for a in soup.find_all("a", attrs={"name": True})}
+
+
+def internal_path(url, site_url=""):
+    """(path, fragment) of `url` if it points into the site, else None (other host, mailto:, data:)."""
+    if site_url and url.startswith(site_url.rstrip("/") + "/"):
+        url = url[len(site_url.rstrip("/")):]
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc:
+        return None
+    return parts.path, parts.fragment
+
+
+def _target_file(output, page, path):
+    base = Path(output) if path.startswith("/") else page.parent
+    target = (base / unquote(path).lstrip("/")).resolve()
+    return target / "index.html" if path.endswith("/") or target.is_dir() else target
+
+
+def check_links(output, site_url=""):
+    """Every internal href/src resolves to a file, every #fragment to an id on that page.
+    Returns (count, problems, external links)."""
+    output = Path(output).resolve()
+    problems, external, count = [], set(), 0
+    for page in html_pages(output):
+        for tag, attribute in URL_ATTRIBUTES:
+            for element in _soup(page).find_all(tag, attrs={attribute: True}):
+                url = element[attribute]
+                internal = internal_path(url, site_url)
+                if internal is None:
+                    if urlsplit(url).scheme in ("http", "https"):
+                        external.add(url)
+                    continue
+                count += 1
+                path, fragment = internal
+                target = _target_file(output, page, path) if path else page
+                where = page.relative_to(output)
+                if not target.exists():
+                    problems.append(f"{where}: {tag} {attribute}={url!r} points at a missing file")
+                elif fragment and target.suffix == ".html" and fragment not in _ids(target):
+                    problems.append(f"{where}: {url!r}: no element with id {fragment!r} on that page")
+    return count, problems, sorted(external)
+
+
+def check_html(output):
+    """Each page parses without errors (html5lib, strict), has one <h1>, a lang, alt on images."""
+    output = Path(output)
+    parser = html5lib.HTMLParser(strict=True)
+    problems = []
+    pages = html_pages(output)
+    for page in pages:
+        where = page.relative_to(output)
+        try:
+            parser.parse(page.read_text(encoding="utf-8"))
+        except html5lib.html5parser.ParseError as error:
+            problems.append(f"{where}: not valid HTML5: {error}")
+        soup = _soup(page)
+        if len(soup.find_all("h1")) != 1:
+            problems.append(f"{where}: {len(soup.find_all('h1'))} <h1> elements, want exactly one")
+        if not soup.html.get("lang"):
+            problems.append(f"{where}: <html> has no lang")
+        for image in soup.find_all("img"):
+            if image.get("alt") is None:
+                problems.append(f"{where}: <img src={image.get('src')!r}> has no alt text")
+    return len(pages), problems
+
+
+def feed_files(output):
+    feeds = Path(output) / "feeds"
+    return sorted(feeds.rglob("*.xml")) + sorted(feeds.rglob("*.json"))
+
+
+def json_feed_problems(data):
+    """JSON Feed 1.1's required fields (feedparser 6.0 does not read JSON Feed)."""
+    try:
+        feed = json.loads(data)
+    except ValueError as error:
+        return [f"not valid JSON: {error}"]
+    problems = [f"missing {key!r}" for key in ("version", "title", "items") if not feed.get(key)]
+    if feed.get("version") != "https://jsonfeed.org/version/1.1":
+        problems.append(f"version is {feed.get('version')!r}, want https://jsonfeed.org/version/1.1")
+    for number, item in enumerate(feed.get("items", [])):
+        if not item.get("id") or not (item.get("content_html") or item.get("content_text")):
+            problems.append(f"item {number} lacks id or content")
+        for key in ("date_published", "date_modified"):
+            try:
+                datetime.fromisoformat(item.get(key, ""))
+            except ValueError:
+                problems.append(f"item {number}: {key} {item.get(key)!r} is not an RFC 3339 date")
+    return problems
+
+
+def feed_problems(path):
+    """Why a feed file would trouble a reader: feedparser's bozo, lxml's error, JSON Feed rules."""
+    data = Path(path).read_bytes()
+    if path.suffix == ".json":
+        return json_feed_problems(data)
+    problems = []
+    try:
+        etree.fromstring(data)
+    except etree.XMLSyntaxError as error:
+        problems.append(f"not well-formed XML: {error}")
+    parsed = feedparser.parse(data)
+    if parsed.bozo:
+        problems.append(f"feedparser: {parsed.get('bozo_exception')}")
+    if not parsed.version:
+        problems.append("feedparser does not recognise it as a feed")
+    return problems
+
+
+def check_feeds(output):
+    files = feed_files(output)
+    problems = [f"{path.relative_to(output)}: {problem}" for path in files for problem in feed_problems(path)]
+    return len(files), problems
+
+
+def content_security_policy(soup):
+    meta = soup.find("meta", attrs={"http-equiv": re.compile("^content-security-policy$", re.I)})
+    return meta.get("content", "") if meta else None
+
+
+def check_page_safety(output, site_url=""):
+    """No third-party loads, a CSP the page itself satisfies, no clear e-mail addresses."""
+    output = Path(output)
+    problems = []
+    pages = html_pages(output)
+    for page in pages:
+        where = page.relative_to(output)
+        soup = _soup(page)
+        for tag, attribute in LOADED:
+            for element in soup.find_all(tag, attrs={attribute: True}):
+                if tag == "link" and "stylesheet" not in element.get("rel", []) and "icon" not in element.get("rel", []):
+                    continue
+                if internal_path(element[attribute], site_url) is None and not element[attribute].startswith("data:"):
+                    problems.append(f"{where}: loads {element[attribute]!r} from another host")
+        policy = content_security_policy(soup)
+        if policy is None:
+            problems.append(f"{where}: no Content-Security-Policy <meta>")
+        else:
+            problems += [f"{where}: CSP lacks {rule!r}" for rule in REQUIRED_CSP if rule not in policy]
+        if soup.find("script", string=re.compile(r"\S")):
+            problems.append(f"{where}: inline <script> (the CSP blocks it)")
+        if soup.find("style") or soup.find(style=True):
+            problems.append(f"{where}: inline style (the CSP blocks it)")
+        for element in soup.find_all(True):
+            handlers = [name for name in element.attrs if name.lower().startswith("on")]
+            if handlers:
+                problems.append(f"{where}: inline event handler {handlers[0]} on <{element.name}>")
+    for path in pages + feed_files(output):
+        for address in set(EMAIL.findall(path.read_text(encoding="utf-8"))):
+            problems.append(f"{path.relative_to(output)}: e-mail address in clear: {address}")
+    return len(pages), problems
+
+
+def check_output(output, site_url=""):
+    """All the static checks over a built site."""
+    report = CheckReport()
+    links, link_problems, external = check_links(output, site_url)
+    report.add("links", links, link_problems)
+    report.external_links = external
+    report.add("html pages", *check_html(output))
+    report.add("feeds", *check_feeds(output))
+    report.add("page safety", *check_page_safety(output, site_url))
+    return report

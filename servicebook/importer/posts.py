@@ -1,0 +1,316 @@
+"""One dump file -> posts: splitting at date lines, titles, authors, bios, tags, e-mail."""
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from pelican.utils import slugify
+
+from .cleanup import SeparatedLines, separate_boilerplate
+from .dates import DateLine, parse_date_line
+from .decoding import DumpError, decode_dump
+from .rendering import Paragraph, build_paragraphs, render_markdown, sentences, shorten, summarize
+from .report import EmailNote, FileReport, Message, Post, SourceLine
+from .settings import ImportSettings
+
+DROPPED_EMAIL = "[e-mail address removed]"
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_TITLE_MAX_CHARACTERS = 150   # a longer line after a date line is prose, not a title
+_FALLBACK_TITLE_LIMIT = 80
+_SLUG_LIMIT = 60
+_MAX_SUGGESTED_TAGS = 5
+_MIN_KEYWORD_HITS = 2         # one passing mention is not what a post is about
+
+_NAME_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’.-])*")
+_NOT_NAMES = {"The", "This", "That", "These", "Those", "Our", "My", "Your", "Their", "His",
+              "Her", "It", "Its", "A", "An", "We", "They"}
+_THIRD_PERSON_BIO = re.compile(
+    r"(?P<name>[^\W\d_]\S*(?:\s+[^\W\d_]\S*){1,3})\s+(?:is|was|has been)\s+(?:a|an|the)\b")
+_PROFESSION_CUES = re.compile(
+    r"\b(?:coach|consultant|speaker|trainer|author|writer|founder|co-founder|president|director"
+    r"|specialist|expert|ceo|owner|principal|credentialed|certified|facilitator|lecturer"
+    r"|blogger|entrepreneur)\b", re.IGNORECASE)
+_CAREER_CUES = re.compile(
+    r"\b(?:experience|career|consult\w*|speaker|trainer|author|coach\w*|founder|portfolio"
+    r"|clients|credential\w*|certified|i work with"
+    r"|my own (?:business|company|consultancy|practice|firm))\b", re.IGNORECASE)
+_CONTACT_CUES = re.compile(
+    r"\b(?:contact(?:ed)? (?:me|by|at)|e-?mail me|reach me|follow me|find me|connect with me"
+    r"|my (?:web)?site|my blog)\b|(?<![\w.])@\w{2,}", re.IGNORECASE)
+_FIRST_PERSON = re.compile(r"\b(?:I|I['’](?:ve|m|d|ll)|[Mm]y|me)\b")
+_FIRST_PERSON_BIO_MIN_WORDS = 25
+_VALEDICTION = (r"(?:until next time|till next time|cheers|best|best wishes|all the best"
+                r"|(?:best|kind|warm|warmest) regards|regards|thanks|many thanks|thank you"
+                r"|thanks for reading|sincerely|yours(?: truly)?|take care|talk soon|onwards?)")
+_VALEDICTION_LINE = re.compile(rf"{_VALEDICTION}[\s,.…!—–-]*", re.IGNORECASE)
+_VALEDICTION_WITH_NAME = re.compile(rf"{_VALEDICTION}[\s,.…!—–-]+(?P<name>.+)", re.IGNORECASE)
+_SIGNATURE_DASH = re.compile(r"[-–—~]+\s*(?P<name>.+)")
+
+
+@dataclass(frozen=True)
+class Segment:
+    """The lines of one post (or of the text before the first post) in a dump."""
+    lines: tuple[tuple[int, str], ...]  # the body's lines, after any date and title lines
+    first_line: int
+    last_line: int
+    date_line: tuple[int, str, DateLine] | None = None
+    title_line: tuple[int, str] | None = None
+
+
+def parse_dump(data: bytes, *, source_name: str, fallback_date: dt.date,
+               settings: ImportSettings | None = None) -> FileReport:
+    """Everything one dump file holds, as posts plus what was removed and why."""
+    settings = settings or ImportSettings()
+    report = FileReport(source_name)
+    try:
+        decoded = decode_dump(data)
+    except DumpError as error:
+        report.errors.append(Message(source_name, error.line, error.message))
+        return report
+    report.encoding = decoded.encoding
+    report.warnings += [Message(source_name, line, text) for line, text in decoded.warnings]
+    segments, split_warnings = split_posts(decoded.lines, settings.boilerplate)
+    report.warnings += [Message(source_name, line, text) for line, text in split_warnings]
+    has_dated_posts = any(segment.date_line for segment in segments)
+    for segment in segments:
+        separated = separate_boilerplate(segment.lines, settings.boilerplate)
+        if segment.date_line is None and not any(text for _, text in separated.kept):
+            report.removed += separated.removed  # only boilerplate before the first post
+            continue
+        post = assemble_post(segment, separated, source_name=source_name,
+                             fallback_date=fallback_date, settings=settings)
+        if segment.date_line is None and has_dated_posts:
+            post.warnings.append(Message(
+                source_name, segment.first_line,
+                f"text before the first date line (lines {segment.first_line}-"
+                f"{segment.last_line}) imported as a separate draft"))
+        report.posts.append(post)
+    if not report.posts:
+        report.errors.append(Message(source_name, None,
+                                     "no recognisable post: only boilerplate and blank lines"))
+    return report
+
+
+def split_posts(lines: Sequence[str], boilerplate: re.Pattern
+                ) -> tuple[list[Segment], list[tuple[int, str]]]:
+    """Cut a dump at each date line followed by a title (or at a date line opening the file).
+    Text before the first such line becomes an undated segment."""
+    numbered = list(enumerate(lines, start=1))
+    date_lines = {index: parsed for index, (_, text) in enumerate(numbered)
+                  if (parsed := parse_date_line(text))}
+    first_text = _next_text_line(numbered, -1)
+    titles: dict[int, int | None] = {}  # index of a post's date line -> index of its title
+    warnings = []
+    for index, parsed in date_lines.items():
+        following = _next_text_line(numbered, index)
+        if following is None or following in date_lines:
+            warnings.append((index + 1, "a date line with no title after it: kept as text"))
+            continue
+        if _could_be_title(numbered[following][1], boilerplate):
+            titles[index] = following
+        elif index == first_text:
+            titles[index] = None  # a date opening the file starts a post even without a title
+        else:
+            warnings.append((index + 1, "a date line with no title after it: kept as text"))
+            continue
+        if parsed.weekday_conflict:
+            warnings.append((index + 1, parsed.weekday_conflict))
+    starts = list(titles)
+    segments = []
+    first_start = starts[0] if starts else len(numbered)
+    if _next_text_line(numbered, -1, first_start) is not None:
+        segments.append(_segment(numbered[:first_start]))
+    for start, end in zip(starts, starts[1:] + [len(numbered)]):
+        title = titles[start]
+        body_from = (start if title is None else title) + 1
+        number, text = numbered[start]
+        segments.append(_segment(numbered[start:end], body_from - start,
+                                 date_line=(number, text, date_lines[start]),
+                                 title_line=None if title is None else numbered[title]))
+    return segments, warnings
+
+
+def _next_text_line(numbered, after: int, before: int | None = None) -> int | None:
+    end = len(numbered) if before is None else before
+    return next((index for index in range(after + 1, end) if numbered[index][1].strip()), None)
+
+
+def _could_be_title(text: str, boilerplate: re.Pattern) -> bool:
+    text = text.strip()
+    return len(text) <= _TITLE_MAX_CHARACTERS and not boilerplate.match(text)
+
+
+def _segment(lines, body_from: int = 0, **found) -> Segment:
+    numbers = [number for number, text in lines if text.strip()]
+    return Segment(tuple(lines[body_from:]), numbers[0], numbers[-1], **found)
+
+
+def assemble_post(segment: Segment, separated: SeparatedLines, *, source_name: str,
+                  fallback_date: dt.date, settings: ImportSettings) -> Post:
+    warnings: list[Message] = []
+    emails: list[EmailNote] = []
+
+    def hide(number: int, text: str) -> str:
+        hidden, found = hide_email_addresses(text, settings.email_policy)
+        emails.extend(EmailNote(number, address, replacement) for address, replacement in found)
+        return hidden
+
+    paragraphs = build_paragraphs([(number, hide(number, text))
+                                   for number, text in separated.kept])
+    bio = find_bio(paragraphs)
+    if bio:
+        paragraphs = paragraphs[:-1]
+    if segment.title_line:
+        title_number, title_text = segment.title_line
+        title = " ".join(hide(title_number, title_text).split())
+    else:
+        title = fallback_title(paragraphs)
+        problem = "no date line and no title" if segment.date_line is None \
+            else "no title after the date line"
+        warnings.append(Message(source_name, segment.first_line,
+                                f"{problem}: title made from the first sentence: {title!r}"))
+    if segment.date_line:
+        number, text, parsed = segment.date_line
+        date, date_line = parsed.date, SourceLine(number, text, "date")
+    else:
+        date, date_line = fallback_date, None
+        warnings.append(Message(source_name, segment.first_line,
+                                f"undated: imported as Status: draft with the file's "
+                                f"modification date {fallback_date.isoformat()}"))
+    author, author_source, disagreements = _choose_author(segment, separated, bio, paragraphs)
+    warnings += [Message(source_name, None, text) for text in disagreements]
+    body_text = " ".join(paragraph.text for paragraph in paragraphs)
+    if not body_text:
+        warnings.append(Message(source_name, segment.first_line, "post has no body text"))
+    tags = separated.labels or suggest_tags(f"{title} {body_text}", settings.tag_vocabulary)
+    return Post(
+        source_name=source_name, title=title, date=date, draft=date_line is None,
+        body=render_markdown(paragraphs), summary=summarize(paragraphs),
+        slug=make_slug(title, settings.slug_substitutions),
+        first_line=segment.first_line, last_line=segment.last_line,
+        date_line=date_line, title_line=segment.title_line[0] if segment.title_line else None,
+        author=author, author_source=author_source,
+        bio=" ".join(bio[0].text.split()) if bio else None,
+        bio_lines=bio[0].numbers if bio else (),
+        tags=tags, tags_suggested=bool(tags) and not separated.labels,
+        removed=separated.removed, emails=sorted(emails, key=lambda note: note.line),
+        warnings=warnings)
+
+
+def _choose_author(segment: Segment, separated: SeparatedLines,
+                   bio: tuple[Paragraph, str | None] | None, paragraphs: Sequence[Paragraph]
+                   ) -> tuple[str | None, str | None, list[str]]:
+    """(author, where it came from, disagreements): the first of the byline on the date line,
+    a "Posted by" footer, the bio, the sign-off."""
+    candidates = []
+    if segment.date_line and segment.date_line[2].author:
+        candidates.append((segment.date_line[2].author, f"byline, line {segment.date_line[0]}"))
+    if separated.posted_by:
+        candidates.append((separated.posted_by[0], f"'Posted by' line {separated.posted_by[1]}"))
+    if bio and bio[1]:
+        candidates.append((bio[1], f"author bio, line {bio[0].numbers[0]}"))
+    sign_off = find_sign_off(paragraphs)
+    if sign_off:
+        candidates.append((sign_off[0], f"sign-off, line {sign_off[1]} (kept in the body)"))
+    if not candidates:
+        return None, None, []
+    author, source = candidates[0]
+    disagreements = [f"author {author!r} ({source}) kept; {other_source} says {other!r}"
+                     for other, other_source in candidates[1:]
+                     if other.casefold() != author.casefold()]
+    return author, source, disagreements
+
+
+def hide_email_addresses(text: str, policy: str) -> tuple[str, list[tuple[str, str]]]:
+    """`text` with each e-mail address cloaked (`name [at] example [dot] com`) or dropped,
+    and the (address, replacement) pairs for the report."""
+    found = []
+
+    def replace(match: re.Match) -> str:
+        address = match.group()
+        replacement = DROPPED_EMAIL if policy == "drop" else \
+            address.replace("@", " [at] ").replace(".", " [dot] ")
+        found.append((address, replacement))
+        return replacement
+
+    return _EMAIL.sub(replace, text), found
+
+
+def looks_like_name(text: str, max_words: int = 3) -> bool:
+    """"Liz", "Kimm Viebrock", "J. O’Neil": capitalised words of letters only."""
+    words = text.split()
+    return (0 < len(words) <= max_words and words[0] not in _NOT_NAMES
+            and all(_NAME_WORD.fullmatch(word) and word[0].isupper()
+                    and (not word.endswith(".") or len(word) <= 2) for word in words))
+
+
+def find_bio(paragraphs: Sequence[Paragraph]) -> tuple[Paragraph, str | None] | None:
+    """The closing paragraph when it is an author bio, with the author's name when it says.
+
+    Deliberately strict, since a false positive moves prose out of the body: third person
+    must open with "NAME is a/an/the" and name two professional roles; first person must name
+    two career facts and a way to get in touch."""
+    if not paragraphs or paragraphs[-1].kind != "text":
+        return None
+    last = paragraphs[-1]
+    text = last.text
+    third_person = _THIRD_PERSON_BIO.match(text)
+    if (third_person and looks_like_name(third_person["name"], max_words=4)
+            and len(_distinct(_PROFESSION_CUES.findall(text))) >= 2):
+        return last, third_person["name"]
+    if (_FIRST_PERSON.search(text) and len(text.split()) >= _FIRST_PERSON_BIO_MIN_WORDS
+            and len(_distinct(_CAREER_CUES.findall(text))) >= 2 and _CONTACT_CUES.search(text)):
+        return last, None
+    return None
+
+
+def _distinct(words: list[str]) -> set[str]:
+    return {word.casefold() for word in words}
+
+
+def find_sign_off(paragraphs: Sequence[Paragraph]) -> tuple[str, int] | None:
+    """(name, line) when the post ends with a signature: "Until next time, Liz", a name line
+    after a valediction ("Until next time..." / "Liz"), or "- Liz"."""
+    if not paragraphs or paragraphs[-1].kind != "text" or len(paragraphs[-1].lines) != 1:
+        return None
+    number, text = paragraphs[-1].lines[0]
+    with_name = _VALEDICTION_WITH_NAME.fullmatch(text)
+    if with_name and looks_like_name(with_name["name"]):
+        return with_name["name"], number
+    dashed = _SIGNATURE_DASH.fullmatch(text)
+    if dashed and looks_like_name(dashed["name"]):
+        return dashed["name"], number
+    before = paragraphs[-2] if len(paragraphs) > 1 else None
+    if (before and len(before.lines) == 1 and _VALEDICTION_LINE.fullmatch(before.text)
+            and looks_like_name(text)):
+        return text, number
+    return None
+
+
+def fallback_title(paragraphs: Sequence[Paragraph]) -> str:
+    prose = next((p.text for p in paragraphs if p.kind == "text"),
+                 paragraphs[0].text if paragraphs else "")
+    found = sentences(prose)
+    return shorten(found[0], _FALLBACK_TITLE_LIMIT) if found else "Untitled"
+
+
+def suggest_tags(text: str, vocabulary: Mapping[str, Sequence[str]]) -> list[str]:
+    """Up to five tags whose keywords occur at least twice in `text`, most hits first.
+    Keywords with capitals ("HR") match case-sensitively, others in any case."""
+    scores = {}
+    for tag, keywords in vocabulary.items():
+        hits = sum(len(re.findall(rf"(?<!\w){re.escape(keyword)}(?!\w)", text,
+                                  0 if keyword != keyword.lower() else re.IGNORECASE))
+                   for keyword in keywords)
+        if hits >= _MIN_KEYWORD_HITS:
+            scores[tag] = hits
+    return sorted(scores, key=lambda tag: (-scores[tag], tag))[:_MAX_SUGGESTED_TAGS]
+
+
+def make_slug(title: str, substitutions: Sequence[tuple[str, str]]) -> str:
+    """Pelican's own slug for `title`, cut at a hyphen to stay a readable file name."""
+    slug = slugify(title, regex_subs=substitutions)
+    if len(slug) > _SLUG_LIMIT:
+        slug = slug[:_SLUG_LIMIT].rsplit("-", 1)[0]
+    return slug.strip("-") or "post"

@@ -1,0 +1,106 @@
+"""Bad content gets a message naming the file (and line) and what to do: strict builds fail,
+non-strict builds (`make serve`) warn and go on."""
+
+import pytest
+
+from content_checks.source import Problem, body_of, decode, read_header
+from content_checks.content_checks import check_source
+from helpers import build_small_site, post
+from servicebook import site
+
+GOOD = {"posts/good.md": post("Fine", "A fine body.", slug="fine")}
+
+BAD_CONTENT = {
+    "invalid date": (
+        {"posts/bad.md": "Title: T\nDate: 2024-02-31\n\nBody.\n"},
+        "content/posts/bad.md:2: Date: '2024-02-31' is not a date; write it as YYYY-MM-DD",
+    ),
+    "no title": (
+        {"posts/bad.md": "Date: 2024-02-01\nTags: x\n\nBody.\n"},
+        "content/posts/bad.md:1: Title: missing or empty; add `Title: ...` to the header",
+    ),
+    "not UTF-8": (
+        {"posts/bad.md": "Title: Café\nDate: 2024-02-01\n\nCrème brûlée.\n".encode("cp1252")},
+        "content/posts/bad.md:1: Encoding: byte 0xe9 is not UTF-8; re-save the file as UTF-8",
+    ),
+    "empty body": (
+        {"posts/bad.md": "Title: T\nDate: 2024-02-01\n\n   \n"},
+        "content/posts/bad.md:4: Body: empty; write the text under the header",
+    ),
+    "metadata typo": (
+        {"posts/bad.md": "Title: T\nDate: 2024-02-01\nTagz: billing\n\nBody.\n"},
+        "content/posts/bad.md:3: Tagz: unknown field; did you mean Tags?",
+    ),
+    "empty tag": (
+        {"posts/bad.md": post("T", "Body.", tags="billing, ---, ***", slug="t")},
+        "content/posts/bad.md:3: Tags: tag '---' has no letters or digits; remove it",
+    ),
+    "missing internal page": (
+        {"posts/bad.md": post("T", "See [this]({filename}missing.md).", slug="t")},
+        "content/posts/bad.md:5: Link: {filename}missing.md points at a missing page (content/posts/missing.md)",
+    ),
+    "missing image": (
+        {"posts/bad.md": post("T", "Intro.\n\n![chart]({static}/images/chart.png)", slug="t")},
+        "content/posts/bad.md:7: Link: {static}/images/chart.png points at a missing image or file (content/images/chart.png)",
+    ),
+    "script in title": (
+        {"posts/bad.md": post("<script>alert(1)</script>", "Body.", slug="t")},
+        "content/posts/bad.md:1: Title: contains HTML markup ('<script>alert(1)</script>'); it is shown as text",
+    ),
+    "script in tag": (
+        {"posts/bad.md": post("T", "Body.", tags="<script>x</script>", slug="t")},
+        "content/posts/bad.md:3: Tags: contains HTML markup",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", BAD_CONTENT, ids=list(BAD_CONTENT))
+def test_strict_build_fails_naming_file_line_and_fix(tmp_path, case):
+    files, expected = BAD_CONTENT[case]
+    with pytest.raises(site.BuildFailed) as raised:
+        build_small_site(tmp_path, {**GOOD, **files}, strict=True)
+    assert expected in str(raised.value)
+
+
+@pytest.mark.parametrize("case", ["empty body", "metadata typo", "missing image", "script in title"])
+def test_serve_mode_build_warns_and_still_builds(tmp_path, case):
+    files, expected = BAD_CONTENT[case]
+    result = build_small_site(tmp_path, {**GOOD, **files})
+    assert any(expected in problem for problem in result.problems)
+    assert (result.output_path / "2024/fine/index.html").exists()
+
+
+def test_duplicate_urls_always_stop_the_build(tmp_path):
+    files = {
+        "posts/one.md": post("One", "Body.", slug="same"),
+        "posts/two.md": post("Two", "Body.", slug="same"),
+    }
+    with pytest.raises(site.BuildFailed) as raised:
+        build_small_site(tmp_path, files)
+    assert (
+        "content/posts/one.md and content/posts/two.md: Slug: all would be written to 2024/same/index.html; "
+        "give each a different `Slug:`"
+    ) in str(raised.value)
+
+
+def test_good_content_has_no_problems(tmp_path):
+    path = tmp_path / "content/posts/ok.md"
+    path.parent.mkdir(parents=True)
+    path.write_text(post("Fine & dandy", "Body with {filename}ok.md link.", tags="a, b-c"), encoding="utf-8")
+    assert check_source(path.read_bytes(), path, tmp_path / "content") == []
+
+
+def test_header_and_body_reading():
+    text = "\ufeffTitle: T\nDate: 2024-01-01\n\nBody line\nmore\n"
+    header = read_header(text)
+    assert header["title"].value == "T" and header["date"].line == 2
+    assert body_of(text) == ("Body line\nmore", 4)
+    assert decode(b"Title: x\xff\n", "f.md")[1] == [Problem("f.md", 1, "Encoding", "byte 0xff is not UTF-8; re-save the file as UTF-8")]
+
+
+def test_case_files_leave_date_and_field_checks_to_the_casebook(tmp_path):
+    path = tmp_path / "content/cases/c.md"
+    path.parent.mkdir(parents=True)
+    path.write_text("Title: C\nDate: never\nTitel: x\n\nBody.\n", encoding="utf-8")
+    assert check_source(path.read_bytes(), path, tmp_path / "content", checked_elsewhere=True) == []
+    assert len(check_source(path.read_bytes(), path, tmp_path / "content")) == 2
