@@ -10,8 +10,10 @@ build: $(VENV)/.installed
 	$(BIN)/invoke build
 publish: $(VENV)/.installed
 	$(BIN)/invoke publish
-test: $(VENV)/.installed
+test: $(VENV)/.installed node_modules/.installed
 	$(BIN)/invoke test
+check: $(VENV)/.installed node_modules/.installed
+	$(BIN)/invoke check
 clean:
 	rm -rf output .cache
 import: $(VENV)/.installed
@@ -19,6 +21,10 @@ import: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt -c constraints.txt
+	touch $@
+
+# axe-core for the accessibility checks (make test, make check only).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
 	touch $@

@@ -37,6 +37,7 @@ PLUGINS = [
     "pelican.plugins.neighbors",
     "pelican.plugins.related_posts",
     "pelican.plugins.sitemap",
+    "search_index",
 ]
 
 # Tags: spelling variants collapse into one tag; aliases map shorthand to the real tag.
@@ -97,7 +98,11 @@ YEAR_ARCHIVE_URL = "{date:%Y}/"
 YEAR_ARCHIVE_SAVE_AS = "{date:%Y}/index.html"
 MONTH_ARCHIVE_URL = "{date:%Y}/{date:%m}/"
 MONTH_ARCHIVE_SAVE_AS = "{date:%Y}/{date:%m}/index.html"
-DIRECT_TEMPLATES = ["index", "tags", "categories", "authors", "archives"]
+DIRECT_TEMPLATES = ["index", "tags", "categories", "authors", "archives", "search"]
+SEARCH_URL = "search/"
+SEARCH_SAVE_AS = "search/index.html"
+# Pagefind indexes output/ at the end of every build (plugins/search_index); False skips it.
+SEARCH_INDEX = True
 TEMPLATE_PAGES = {"404.html": "404.html", "robots.txt": "robots.txt"}
 
 STATIC_PATHS = ["images"]

@@ -46,6 +46,20 @@ def clean(c):
 
 
 @task
+def check(c):
+    """Strict build, then links, HTML, feeds, page safety, axe-core and CSP; fails on any problem."""
+    from servicebook import check as checks
+
+    result = _build(strict=True)
+    report = checks.check_output(result.output_path)
+    checks.check_in_browser(result.output_path, report)
+    print(f"Built {result.output_path} in {result.seconds:.2f} s")
+    print(report.summary())
+    if not report.ok:
+        raise Exit("make check failed (problems above).", code=1)
+
+
+@task
 def test(c):
     """Run the whole test suite."""
     c.run(f"{sys.executable} -m pytest", pty=False)

@@ -6,6 +6,7 @@ the tests run the same checks on the sample site and on the small sites they bui
 
 import json
 import re
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -221,4 +222,29 @@ def check_output(output, site_url=""):
     report.add("html pages", *check_html(output))
     report.add("feeds", *check_feeds(output))
     report.add("page safety", *check_page_safety(output, site_url))
+    return report
+
+
+def key_pages(output):
+    """The pages a reader meets first: home, the newest article and case, tags, search, stats."""
+    output = Path(output)
+    newest = _soup(output / "index.html").select_one(".post-list h2 a")["href"]
+    newest_case = _soup(output / "cases" / "index.html").select_one(".post-list h2 a")["href"]
+    return ["/", newest, newest_case, "/tags/", "/search/?q=billing", "/cases/stats/"]
+
+
+def check_in_browser(output, report, pages=None, browser=None):
+    """axe-core (serious and critical violations) and the pages' own CSP, in headless Chromium
+    (`browser`, or one started here)."""
+    from .accessibility import axe_violations, csp_violations
+    from .browser import chromium, serve_directory
+
+    pages = pages or key_pages(output)
+    with ExitStack() as stack:
+        server = stack.enter_context(serve_directory(output))
+        browser = browser or stack.enter_context(chromium())
+        report.add("accessibility (axe-core)", len(pages),
+                   [f"{page}: {v}" for page in pages for v in axe_violations(browser, server.url(page))])
+        report.add("content security policy (browser)", len(pages),
+                   [f"{page}: {v}" for page in pages for v in csp_violations(browser, server.url(page))])
     return report

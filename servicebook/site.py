@@ -96,7 +96,9 @@ def serve(host="127.0.0.1", port=8000):
 
     def rebuild():
         try:
-            result = build()
+            # livereload's own snippet is an inline script, which our CSP blocks; the pages
+            # load livereload.js as a file instead (see base.html).
+            result = build(LIVERELOAD_PORT=port)
         except BuildFailed as error:
             # Keep serving the last good build; the author fixes the file and saves again.
             print(error)

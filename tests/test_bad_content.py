@@ -33,7 +33,7 @@ BAD_CONTENT = {
     ),
     "empty tag": (
         {"posts/bad.md": post("T", "Body.", tags="billing, ---, ***", slug="t")},
-        "content/posts/bad.md:3: Tags: tag '---' has no letters or digits; remove it",
+        "content/posts/bad.md:3: Tags: '---' has no letters or digits; remove it",
     ),
     "missing internal page": (
         {"posts/bad.md": post("T", "See [this]({filename}missing.md).", slug="t")},
@@ -46,6 +46,18 @@ BAD_CONTENT = {
     "script in title": (
         {"posts/bad.md": post("<script>alert(1)</script>", "Body.", slug="t")},
         "content/posts/bad.md:1: Title: contains HTML markup ('<script>alert(1)</script>'); it is shown as text",
+    ),
+    "tag without a web address": (
+        {"posts/bad.md": post("T", "Body.", tags="billing, ꬁ", slug="t")},
+        "content/posts/bad.md:3: Tags: 'ꬁ' gives an empty web address; add letters a-z or digits",
+    ),
+    "control character": (
+        {"posts/bad.md": post("Bell\x07 title", "Escape \x1b here.", slug="t")},
+        "content/posts/bad.md:1: Text: control character U+0007 (invisible); delete it",
+    ),
+    "no date": (
+        {"posts/bad.md": "Title: T\n\nBody.\n"},
+        "content/posts/bad.md:1: Date: missing or empty; add `Date: YYYY-MM-DD` to the header",
     ),
     "script in tag": (
         {"posts/bad.md": post("T", "Body.", tags="<script>x</script>", slug="t")},

@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 from pelican import signals
+from pelican.utils import slugify
 
 from tag_normalise.tag_normalise import tag_key
 
@@ -19,6 +20,7 @@ from .source import (
     PELICAN_KEYS,
     Problem,
     body_of,
+    control_problems,
     date_problems,
     decode,
     link_problems,
@@ -36,9 +38,11 @@ class DuplicateOutputError(Exception):
         super().__init__("Two files would be written to the same URL:\n" + "\n".join(f"  {p}" for p in self.problems))
 
 
-def check_source(raw, source_path, content_root, checked_elsewhere=False):
+def check_source(raw, source_path, content_root, checked_elsewhere=False, needs_date=False, slug=None):
     """Every problem of one content file. `checked_elsewhere`: the casebook already checks
-    this file's date and field names (and stops the build on them)."""
+    this file's date and field names (and stops the build on them). `needs_date`: articles
+    must have a date, pages need not. `slug(name)`: the URL slug Pelican would give a tag or
+    category, to catch names (e.g. in scripts unidecode cannot spell) that give none."""
     source = os.path.relpath(source_path, content_root.parent)
     text, problems = decode(raw, source)
     if problems:
@@ -49,14 +53,19 @@ def check_source(raw, source_path, content_root, checked_elsewhere=False):
     if not header.get("title") or not header["title"].value:
         line = header["title"].line if "title" in header else 1
         problems.append(Problem(source, line, "Title", "missing or empty; add `Title: ...` to the header"))
+    problems += control_problems(text, source)
     if not checked_elsewhere:
-        problems += date_problems(header, source) + typo_problems(header, PELICAN_KEYS, source)
+        problems += date_problems(header, source, needs_date) + typo_problems(header, PELICAN_KEYS, source)
     problems += markup_problems(header, source)
-    if "tags" in header:
-        for tag in header["tags"].value.split(","):
-            if tag.strip() and not tag_key(tag):
-                problems.append(Problem(source, header["tags"].line, "Tags",
-                                        f"tag {tag.strip()!r} has no letters or digits; remove it"))
+    named = [("tags", name) for name in header["tags"].value.split(",")] if "tags" in header else []
+    named += [("category", header["category"].value)] if "category" in header else []
+    for key, name in named:
+        if name.strip() and not tag_key(name):
+            problems.append(Problem(source, header[key].line, key.title(),
+                                    f"{name.strip()!r} has no letters or digits; remove it"))
+        elif name.strip() and slug and not slug(name):
+            problems.append(Problem(source, header[key].line, key.title(),
+                                    f"{name.strip()!r} gives an empty web address; add letters a-z or digits"))
     body, body_line = body_of(text)
     if not body.strip():
         problems.append(Problem(source, body_line or len(header) + 1, "Body",
@@ -65,22 +74,27 @@ def check_source(raw, source_path, content_root, checked_elsewhere=False):
     return problems
 
 
-def check_files(generator, paths, excludes):
+def check_files(generator, paths, excludes, needs_date):
     settings = generator.settings
     content_root = Path(generator.path)
     cases = content_root / settings.get("CASEBOOK_PATH", "cases")
+    def slug(name):
+        return slugify(name, regex_subs=settings["SLUG_REGEX_SUBSTITUTIONS"],
+                       use_unicode=settings.get("SLUGIFY_USE_UNICODE", False))
+
     for relative in generator.get_files(paths, exclude=excludes, extensions=("md", "markdown")):
         path = content_root / relative
-        for problem in check_source(path.read_bytes(), path, content_root, path.is_relative_to(cases)):
+        is_case = path.is_relative_to(cases)
+        for problem in check_source(path.read_bytes(), path, content_root, is_case, needs_date, slug):
             logger.warning("%s", problem)
 
 
 def check_articles(generator):
-    check_files(generator, generator.settings["ARTICLE_PATHS"], generator.settings["ARTICLE_EXCLUDES"])
+    check_files(generator, generator.settings["ARTICLE_PATHS"], generator.settings["ARTICLE_EXCLUDES"], True)
 
 
 def check_pages(generator):
-    check_files(generator, generator.settings["PAGE_PATHS"], generator.settings["PAGE_EXCLUDES"])
+    check_files(generator, generator.settings["PAGE_PATHS"], generator.settings["PAGE_EXCLUDES"], False)
 
 
 def duplicate_outputs(contents, content_root):

@@ -70,7 +70,25 @@ def decode(raw, source):
         return "", [Problem(source, line, "Encoding", f"byte 0x{byte} is not UTF-8; re-save the file as UTF-8")]
 
 
-def date_problems(header, source):
+# HTML5 parse errors: C0 controls other than tab, newline, form feed and carriage return,
+# DEL, C1 controls, and the non-characters.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff]")
+
+
+def control_problems(text, source):
+    """One problem per line that holds an invisible control character."""
+    return [
+        Problem(source, number, "Text", f"control character U+{ord(match[0]):04X} (invisible); delete it")
+        # split on "\n" only: splitlines() would treat U+0085 itself as a line break.
+        for number, line in enumerate(text.split("\n"), start=1)
+        for match in [_CONTROL.search(line)] if match
+    ]
+
+
+def date_problems(header, source, required=False):
+    if required and not header.get("date", HeaderField("", 0)).value:
+        line = header["date"].line if "date" in header else 1
+        return [Problem(source, line, "Date", "missing or empty; add `Date: YYYY-MM-DD` to the header")]
     if "date" in header and header["date"].value:
         try:
             get_date(header["date"].value)

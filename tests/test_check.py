@@ -1,0 +1,110 @@
+"""`invoke check`'s checks: green on the sample site, and each able to fail."""
+
+import pytest
+
+from servicebook import check
+from servicebook.accessibility import axe_violations, csp_violations
+
+pytest_plugins = ["browser"]
+
+CSP = "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; object-src 'none'\">"
+
+
+def page(body, head=CSP, lang="en"):
+    return f"<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">{head}<title>t</title></head><body>{body}</body></html>"
+
+
+def write(folder, files):
+    for name, text in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_the_sample_site_passes_every_static_check(built_site):
+    report = check.check_output(built_site.output_path)
+    assert report.ok, report.summary()
+    assert report.counts["links"] > 1000 and report.counts["feeds"] > 50 and report.counts["html pages"] > 50
+
+
+def test_links_and_fragments_must_resolve(tmp_path):
+    write(tmp_path, {
+        "index.html": page('<h1>x</h1><a href="/a/">a</a> <a href="/a/#here">ok</a> <a href="/a/#gone">bad</a>'
+                           ' <a href="/missing/">m</a> <a href="https://example.org/">ext</a> <a href="#top">t</a>'),
+        "a/index.html": page('<h1 id="here">a</h1>'),
+    })
+    count, problems, external = check.check_links(tmp_path)
+    assert count == 5
+    assert problems == [
+        "index.html: '/a/#gone': no element with id 'gone' on that page",
+        "index.html: a href='/missing/' points at a missing file",
+        "index.html: '#top': no element with id 'top' on that page",
+    ]
+    assert external == ["https://example.org/"]
+
+
+def test_html_structure_problems_are_found(tmp_path):
+    write(tmp_path, {
+        "one.html": page("<h1>a</h1><h1>b</h1><img src='x.png'>", lang=""),
+        "two.html": page("<p>no heading</p></div>"),
+    })
+    count, problems = check.check_html(tmp_path)
+    assert count == 2
+    assert "one.html: 2 <h1> elements, want exactly one" in problems
+    assert "one.html: <html> has no lang" in problems
+    assert "one.html: <img src='x.png'> has no alt text" in problems
+    assert any(p.startswith("two.html: not valid HTML5") for p in problems)
+
+
+def test_feed_problems_are_found(tmp_path):
+    write(tmp_path, {
+        "feeds/bad.atom.xml": "<feed xmlns='http://www.w3.org/2005/Atom'><title>x &</title></feed>",
+        "feeds/bad.json": '{"version": "https://jsonfeed.org/version/1", "title": "t", "items": [{"id": "1"}]}',
+    })
+    count, problems = check.check_feeds(tmp_path)
+    assert count == 2
+    assert any(p.startswith("feeds/bad.atom.xml: not well-formed XML") for p in problems)
+    assert "feeds/bad.json: item 0 lacks id or content" in problems
+
+
+def test_page_safety_problems_are_found(tmp_path):
+    write(tmp_path, {
+        "a.html": page('<h1>a</h1><script src="https://cdn.example/x.js"></script><script>alert(1)</script>'
+                       '<p style="color:red" onclick="x()">write to someone@example.com</p>'),
+        "b.html": page("<h1>b</h1>", head=""),
+    })
+    _, problems = check.check_page_safety(tmp_path)
+    assert problems == [
+        "a.html: loads 'https://cdn.example/x.js' from another host",
+        "a.html: inline <script> (the CSP blocks it)",
+        "a.html: inline style (the CSP blocks it)",
+        "a.html: inline event handler onclick on <p>",
+        "b.html: no Content-Security-Policy <meta>",
+        "a.html: e-mail address in clear: someone@example.com",
+    ]
+
+
+def test_key_pages_are_real_pages(built_site):
+    pages = check.key_pages(built_site.output_path)
+    assert len(pages) == 6
+    for path in pages:
+        target = built_site.output_path / path.split("?")[0].lstrip("/") / "index.html"
+        assert target.exists(), path
+
+
+def test_axe_and_csp_are_clean_on_the_key_pages(built_site, browser):
+    report = check.check_in_browser(built_site.output_path, check.CheckReport(), browser=browser)
+    assert report.ok, report.summary()
+    assert report.counts["accessibility (axe-core)"] == 6
+
+
+def test_axe_and_csp_checks_can_fail(tmp_path, browser, serve_folder):
+    write(tmp_path, {
+        "bad.html": page('<h1>bad</h1><img src="x.png"><script>window.ran = 1</script>'
+                         '<input type="text"><a href="/"></a>'),
+    })
+    server = serve_folder(tmp_path)
+    violations = axe_violations(browser, server.url("/bad.html"))
+    assert any(v.startswith("image-alt (critical)") for v in violations), violations
+    assert csp_violations(browser, server.url("/bad.html")) == ["script-src-elem blocked inline"]

@@ -1,0 +1,339 @@
+"""The Pagefind search index (plugins/search_index) and the /search/ page's markup.
+
+Index-level tests read what Pagefind wrote into output/pagefind/: pagefind-entry.json, the
+page fragments and the filter files. Both are gzip files starting with the 12-byte
+"pagefind_dcd" header; fragments are JSON, filter files CBOR (decoded below).
+"""
+
+import gzip
+import json
+import re
+import struct
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+import pelicanconf
+from helpers import CONTENT, build_small_site, content_articles, is_draft, parse_html, post, read_header
+from search_index import search_index as si
+from servicebook import site
+from tag_normalise.tag_normalise import alias_keys, canonical_names
+
+PUBLISHED = [(path, header) for path, header in content_articles() if not is_draft(header)]
+DRAFTS = [(path, header) for path, header in content_articles() if is_draft(header)]
+PAGES = [(path, read_header(path)) for path in sorted((CONTENT / "pages").glob("*.md"))]
+HEADER = b"pagefind_dcd"
+
+
+# ---- Reading Pagefind's files ----
+
+
+def pagefind_file(path):
+    """The payload of a Pagefind data file: gunzip, then strip the pagefind_dcd header."""
+    data = gzip.decompress(Path(path).read_bytes())
+    assert data[: len(HEADER)] == HEADER, f"{path} has no {HEADER!r} header"
+    return data[len(HEADER):]
+
+
+def cbor(data):
+    """Decode the CBOR subset Pagefind writes (integers, strings, arrays, maps, simple values)."""
+
+    def item(at):
+        initial = data[at]
+        major, info = initial >> 5, initial & 0x1F
+        at += 1
+        if info < 24:
+            value = info
+        elif info in (24, 25, 26, 27):
+            size = 1 << (info - 24)
+            value = int.from_bytes(data[at:at + size], "big")
+            at += size
+        else:
+            raise ValueError(f"unsupported CBOR item {initial:#x} at {at - 1}")
+        if major == 0:
+            return value, at
+        if major == 1:
+            return -1 - value, at
+        if major in (2, 3):
+            raw = data[at:at + value]
+            return (raw if major == 2 else raw.decode("utf-8")), at + value
+        if major == 4:
+            out = []
+            for _ in range(value):
+                element, at = item(at)
+                out.append(element)
+            return out, at
+        if major == 5:
+            out = {}
+            for _ in range(value):
+                key, at = item(at)
+                out[key], at = item(at)
+            return out, at
+        if major == 7 and info in (20, 21, 22):
+            return {20: False, 21: True, 22: None}[info], at
+        if major == 7 and info == 26:
+            return struct.unpack(">f", value.to_bytes(4, "big"))[0], at
+        raise ValueError(f"unsupported CBOR major type {major} at {at - 1}")
+
+    value, end = item(0)
+    assert end == len(data), "trailing bytes after the CBOR value"
+    return value
+
+
+def fragments(bundle):
+    return [json.loads(pagefind_file(path)) for path in sorted((bundle / "fragment").glob("*.pf_fragment"))]
+
+
+def filter_index(bundle):
+    """{filter name: {value: number of pages}} from the filter files Pagefind's search uses."""
+    filters = {}
+    for path in (bundle / "filter").glob("*.pf_filter"):
+        name, values = cbor(pagefind_file(path))
+        filters[name] = {value: len(pages) for value, pages in values}
+    return filters
+
+
+def article_url(header):
+    return f"/{header['date'][:4]}/{header['slug']}/"
+
+
+def expected_tag_counts():
+    uses = [[t.strip() for t in h.get("tags", "").split(",") if t.strip()] for _, h in PUBLISHED]
+    names = canonical_names([t for tags in uses for t in tags], alias_keys(pelicanconf.TAG_ALIASES))
+    return Counter(name for tags in uses for name in {names[t] for t in tags})
+
+
+@pytest.fixture(scope="module")
+def bundle(built_site):
+    path = built_site.output_path / "pagefind"
+    assert path.is_dir(), "the build wrote no output/pagefind/"
+    return path
+
+
+# ---- The index of the sample site ----
+
+
+def test_entry_counts_every_published_article_and_page(bundle):
+    entry = json.loads((bundle / "pagefind-entry.json").read_text())
+    assert si.indexed_page_count(entry) == len(PUBLISHED) + len(PAGES)
+    assert list(entry["languages"]) == ["en"]
+    for name in ("pagefind.js", "pagefind-component-ui.js", "pagefind-component-ui.css", "wasm.en.pagefind"):
+        assert (bundle / name).is_file(), name
+
+
+def test_one_fragment_per_published_article_and_page_and_none_for_drafts(bundle):
+    urls = Counter(fragment["url"] for fragment in fragments(bundle))
+    expected = {article_url(h) for _, h in PUBLISHED} | {f"/{h['slug']}/" for _, h in PAGES}
+    assert set(urls) == expected
+    assert max(urls.values()) == 1
+    for _, header in DRAFTS:
+        assert article_url(header) not in urls and not any(url.startswith("/drafts/") for url in urls)
+
+
+def test_fragments_carry_title_date_and_author(bundle):
+    by_url = {fragment["url"]: fragment for fragment in fragments(bundle)}
+    for path, header in PUBLISHED:
+        meta = by_url[article_url(header)]["meta"]
+        # Typogrify curls quotes and adds a no-break space, so compare letters only.
+        assert re.sub(r"\W", "", meta["title"]) == re.sub(r"\W", "", header["title"].replace("--", "")), path
+        assert meta["date"] == header["date"][:10], path
+        assert meta["author"] == header.get("author", pelicanconf.AUTHOR), path
+
+
+def test_only_the_body_is_indexed(bundle):
+    """Navigation, footer, related stories and the byline stay out of the searchable text."""
+    for fragment in fragments(bundle):
+        content = fragment["content"]
+        assert "Subscribe:" not in content and "Related stories" not in content, fragment["url"]
+        assert not re.search(r"\d+ min read", content), fragment["url"]
+
+
+def test_tag_and_category_filters_match_the_sources(bundle):
+    filters = filter_index(bundle)
+    assert filters["tag"] == dict(expected_tag_counts())
+    categories = Counter(header.get("category", pelicanconf.DEFAULT_CATEGORY) for _, header in PUBLISHED)
+    assert filters["category"] == dict(categories)
+
+
+def test_every_filter_in_the_pages_is_in_the_index(built_site, bundle):
+    """Whatever data-pagefind-filter the templates add (case facets too) ends up searchable."""
+    filters = filter_index(bundle)
+    expected = {}
+    for _, header in PUBLISHED:
+        soup = parse_html(built_site.output_path / article_url(header).strip("/") / "index.html")
+        for element in soup.select("[data-pagefind-body] [data-pagefind-filter]"):
+            name = element["data-pagefind-filter"].split(":", 1)[0]
+            expected.setdefault(name, set()).add(element.get_text(strip=True))
+    assert expected, "no data-pagefind-filter in any article page"
+    for name, values in expected.items():
+        assert name in filters, name
+        assert values <= set(filters[name]), name
+
+
+# ---- The /search/ page and the pages without search ----
+
+
+def test_search_page_markup(built_site):
+    page = built_site.output_path / "search" / "index.html"
+    soup = parse_html(page)
+    assert len(soup.find_all("h1")) == 1
+    assert len(soup.select("#site-search")) == 1
+    label = soup.select_one('label[for="site-search"]')
+    assert label and "visually-hidden" not in label.get("class", [])
+    assert soup.select_one("form[role=search] input#site-search[name=q]")
+    hrefs = [a["href"] for a in soup.find("noscript").find_all("a")]
+    assert "/tags/" in hrefs and "/archives/" in hrefs
+    scripts = [script["src"] for script in soup.find_all("script")]
+    assert scripts == ["/pagefind/pagefind-component-ui.js", "/theme/js/search.js"]
+    for src in scripts + [link["href"] for link in soup.find_all("link", rel="stylesheet")]:
+        assert (built_site.output_path / src.lstrip("/")).is_file(), src
+    for name in ("pagefind-results", "pagefind-filter-pane", "pagefind-summary"):
+        assert soup.find(name), name
+    assert not soup.select("[data-pagefind-body]"), "the search page must not index itself"
+
+
+@pytest.mark.parametrize("relative", ["search/index.html", "index.html"])
+def test_no_inline_script_style_or_handlers(built_site, relative):
+    """Pages will get a Content-Security-Policy without 'unsafe-inline'."""
+    soup = parse_html(built_site.output_path / relative)
+    for script in soup.find_all("script"):
+        assert script.get("src") and not script.get_text(strip=True), script
+    assert not soup.find_all("style")
+    for element in soup.find_all(True):
+        assert "style" not in element.attrs, element.name
+        assert not [a for a in element.attrs if a.lower().startswith("on")], element.name
+
+
+def test_article_pages_load_no_search_code(built_site):
+    for _, header in PUBLISHED:
+        page = built_site.output_path / article_url(header).strip("/") / "index.html"
+        soup = parse_html(page)
+        assert not soup.find_all("script"), page
+        assert "pagefind" not in " ".join(link.get("href", "") for link in soup.find_all("link")), page
+        box = soup.select_one('form.search-box[role=search][method=get]')
+        assert box and box["action"] == "/search/" and box.select_one("input[name=q]"), page
+
+
+# ---- The plugin's helpers ----
+
+
+@pytest.mark.parametrize(
+    "html, found",
+    [
+        ('<article class="post" data-pagefind-body>', True),
+        ("<main data-pagefind-body=''>", True),
+        ('<div\n  id="x"\n  data-pagefind-body\n>', True),
+        ("<p>Add &lt;main data-pagefind-body&gt; to the template.</p>", False),
+        ('<p data-pagefind-body-extra="1">', False),
+        ("<p>data-pagefind-body</p>", False),
+    ],
+)
+def test_has_search_body(html, found):
+    assert si.has_search_body(html) is found
+
+
+def test_save_as_pattern():
+    assert si.save_as_pattern("drafts/{slug}/index.html") == "drafts/*/index.html"
+    assert si.save_as_pattern("drafts/pages/{slug}.html") == "drafts/pages/*.html"
+    assert si.save_as_pattern("{date:%Y}/{slug}-draft.html") == "*/*-draft.html"
+    assert si.save_as_pattern("") == si.save_as_pattern(None) == ""
+
+
+def test_exclude_patterns_default_to_draft_locations():
+    settings = {"DRAFT_SAVE_AS": "drafts/{slug}/index.html", "DRAFT_PAGE_SAVE_AS": "drafts/pages/{slug}.html",
+                "DRAFT_LANG_SAVE_AS": ""}
+    assert si.exclude_patterns(settings) == ["drafts/*/index.html", "drafts/pages/*.html"]
+    assert si.exclude_patterns({**settings, "SEARCH_INDEX_EXCLUDE": "private/*"}) == ["private/*"]
+    assert si.exclude_patterns({**settings, "SEARCH_INDEX_EXCLUDE": []}) == []
+    assert si.is_excluded("drafts/new/index.html", ["drafts/*/index.html"])
+    assert not si.is_excluded("2024/drafts-of-a-letter/index.html", ["drafts/*/index.html"])
+
+
+def test_real_settings_exclude_drafts_but_not_published_pages():
+    dev = si.exclude_patterns(site.load_settings())
+    published = si.exclude_patterns(site.load_settings(site.PUBLISHCONF))
+    assert si.is_excluded("drafts/the-queue-is-a-choice/index.html", dev)
+    for _, header in PUBLISHED:
+        assert not si.is_excluded(article_url(header).strip("/") + "/index.html", dev + published)
+
+
+def test_pages_to_index(tmp_path):
+    body = '<html lang="en"><body><article data-pagefind-body><h1>T</h1></article></body></html>'
+    files = {
+        "2024/a/index.html": body,
+        "about/index.html": body,
+        "tags/index.html": "<html><body><h1>Tags</h1></body></html>",
+        "drafts/b/index.html": body,
+        "pagefind/playground/index.html": body,
+        "feeds/all.atom.xml": body,
+    }
+    for relative, text in files.items():
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text(text)
+    assert si.pages_to_index(tmp_path, ["drafts/*/index.html"]) == ["2024/a/index.html", "about/index.html"]
+
+
+def test_pagefind_command_and_messages():
+    command = si.pagefind_command(Path("/s"), Path("/o/pagefind"), ["[hidden]", ".meta"], python="py")
+    assert command == ["py", "-m", "pagefind", "--site", "/s", "--output-path", "/o/pagefind",
+                       "--exclude-selectors", "[hidden], .meta"]
+    assert "--exclude-selectors" not in si.pagefind_command(Path("/s"), Path("/o"), ())
+    assert si.pagefind_command(Path("/s"), Path("/o"), ".ad")[-2:] == ["--exclude-selectors", ".ad"]
+    message = si.failure_message("Pagefind failed with exit code 1", ["pagefind"], "line\n" * 40 + "Error: boom\n")
+    assert message.startswith("Search index: Pagefind failed with exit code 1.")
+    assert message.rstrip().endswith("Error: boom") and message.count("line") <= 25
+    assert si.indexed_page_count({"languages": {"en": {"page_count": 3}, "de": {"page_count": 2}}}) == 5
+    assert si.indexed_page_count({}) == 0
+
+
+def test_an_unknown_folder_in_the_bundle_place_is_not_deleted(tmp_path):
+    (tmp_path / "pagefind").mkdir()
+    (tmp_path / "pagefind" / "notes.txt").write_text("mine")
+    with pytest.raises(si.SearchIndexError, match="is not a Pagefind index"):
+        si.remove_old_bundle(tmp_path / "pagefind")
+    assert (tmp_path / "pagefind" / "notes.txt").exists()
+
+
+# ---- Building small sites ----
+
+POSTS = {
+    "posts/one.md": post("First post", "A pelican called Ferdinand ate the invoice.", slug="one", tags="birds"),
+    "posts/two.md": post("Second post", "Nothing about birds here.", slug="two", date="2024-02-03 10:00"),
+}
+
+
+def test_indexing_can_be_switched_off(tmp_path):
+    result = build_small_site(tmp_path, POSTS, SEARCH_INDEX=False)
+    assert (result.output_path / "search" / "index.html").exists()
+    assert not (result.output_path / "pagefind").exists()
+
+
+def test_a_rebuild_replaces_the_index(tmp_path):
+    first = build_small_site(tmp_path, POSTS)
+    bundle = first.output_path / "pagefind"
+    assert {fragment["url"] for fragment in fragments(bundle)} == {"/2024/one/", "/2024/two/"}
+    edited = {"posts/two.md": post("Second post", "Now about a heron.", slug="two", date="2024-02-03 10:00",
+                                   tags="birds")}
+    build_small_site(tmp_path, edited)
+    contents = {fragment["url"]: fragment["content"] for fragment in fragments(bundle)}
+    assert len(list((bundle / "fragment").iterdir())) == 2, "a stale fragment survived the rebuild"
+    assert "heron" in contents["/2024/two/"] and "Nothing about" not in contents["/2024/two/"]
+    assert filter_index(bundle)["tag"] == {"birds": 2}
+
+
+def test_a_pagefind_failure_fails_the_build_with_its_output(tmp_path, monkeypatch):
+    failing = [sys.executable, "-c", "import sys; print('Error: the index exploded'); sys.exit(3)"]
+    monkeypatch.setattr(si, "pagefind_command", lambda *args, **kwargs: failing)
+    with pytest.raises(site.BuildFailed) as raised:
+        build_small_site(tmp_path, POSTS)
+    message = str(raised.value)
+    assert "Search index: Pagefind failed with exit code 3" in message
+    assert "Error: the index exploded" in message
+
+
+def test_an_index_missing_pages_fails_the_build(tmp_path, monkeypatch):
+    monkeypatch.setattr(si, "indexed_page_count", lambda entry: 1)
+    with pytest.raises(site.BuildFailed, match="Pagefind indexed 1 pages, expected 2"):
+        build_small_site(tmp_path, POSTS)

@@ -1,0 +1,220 @@
+/* The /search/ page: our search form driving Pagefind's Component UI.
+ *
+ * Loaded only by theme/templates/search.html, after /pagefind/pagefind-component-ui.js
+ * (both deferred). Pagefind's components render the summary, the filters (every filter in
+ * the index: tags, categories, case facets, whatever the templates mark) and the results; this
+ * file connects our labelled <input> to them, renders each result (title, date, author,
+ * category, highlighted excerpt), and keeps the address bar in step: /search/?q=billing&tag=refunds
+ * opens with that search, and typing or ticking a filter updates it with history.replaceState.
+ */
+(function () {
+  "use strict";
+
+  var ui = document.querySelector("[data-search-ui]");
+  if (!ui) {
+    return;
+  }
+  var components = window.PagefindComponents;
+  if (!components) {
+    // Pagefind's script did not load: no index was built (SEARCH_INDEX = False?) or it failed.
+    var unavailable = document.querySelector("[data-search-unavailable]");
+    if (unavailable) {
+      unavailable.hidden = false;
+    }
+    return;
+  }
+  var form = ui.querySelector("form");
+  var input = form.querySelector("input[type=search]");
+  var results = ui.querySelector("pagefind-results");
+  var instance = components.getInstanceManager().getInstance("default");
+  var DEBOUNCE_MS = 150;
+  var MONTHS = ["January", "February", "March", "April", "May", "June", "July",
+    "August", "September", "October", "November", "December"];
+  var baseTitle = document.title;
+
+  /* "2024-03-09" -> "9 March 2024", as on the rest of the site (DEFAULT_DATE_FORMAT). */
+  function formatDate(iso) {
+    var parts = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso || "");
+    if (!parts) {
+      return iso || "";
+    }
+    return Number(parts[3]) + " " + MONTHS[Number(parts[2]) - 1] + " " + parts[1];
+  }
+
+  function element(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) {
+      node.className = className;
+    }
+    if (text !== undefined) {
+      node.textContent = text;
+    }
+    return node;
+  }
+
+  /* Pagefind's excerpt is text with <mark> around the matches: keep exactly that, as DOM nodes. */
+  function excerptNodes(html) {
+    var template = document.createElement("template");
+    template.innerHTML = html || "";
+    var out = document.createDocumentFragment();
+    (function copy(from) {
+      from.childNodes.forEach(function (node) {
+        if (node.nodeType === Node.TEXT_NODE) {
+          out.appendChild(document.createTextNode(node.textContent));
+        } else if (node.nodeName === "MARK") {
+          out.appendChild(element("mark", "", node.textContent));
+        } else if (node.nodeType === Node.ELEMENT_NODE) {
+          copy(node);
+        }
+      });
+    })(template.content);
+    return out;
+  }
+
+  function renderResult(result) {
+    var meta = result.meta || {};
+    var item = element("li", "search-result");
+    var heading = element("h2", "search-result-title");
+    var link = element("a", "", meta.title || result.url);
+    link.href = meta.url || result.url;
+    heading.appendChild(link);
+    item.appendChild(heading);
+
+    var line = element("p", "meta");
+    var bits = [];
+    if (meta.date) {
+      var time = element("time", "", formatDate(meta.date));
+      time.dateTime = meta.date;
+      bits.push(time);
+    }
+    if (meta.author) {
+      bits.push("by " + meta.author);
+    }
+    var category = result.filters && result.filters.category && result.filters.category[0];
+    if (category) {
+      bits.push("in " + category);
+    }
+    bits.forEach(function (bit, index) {
+      if (index) {
+        line.appendChild(document.createTextNode(" · "));
+      }
+      line.append(bit);
+    });
+    if (bits.length) {
+      item.appendChild(line);
+    }
+    if (result.excerpt) {
+      var excerpt = element("p", "search-result-excerpt");
+      excerpt.appendChild(excerptNodes(result.excerpt));
+      item.appendChild(excerpt);
+    }
+    return item;
+  }
+
+  /* ---- The address bar: ?q=TERM plus one NAME=VALUE per selected filter value. ---- */
+
+  function filterNames() {
+    return Object.keys(instance.totalFilters || instance.availableFilters || {});
+  }
+
+  function hasFilters(filters) {
+    return Object.keys(filters || {}).some(function (name) {
+      return filters[name] && filters[name].length;
+    });
+  }
+
+  function filtersFromUrl(params) {
+    var filters = {};
+    filterNames().forEach(function (name) {
+      var values = params.getAll(name).filter(Boolean);
+      if (values.length) {
+        filters[name] = values;
+      }
+    });
+    return filters;
+  }
+
+  function writeUrl(term, filters) {
+    var url = new URL(window.location.href);
+    url.searchParams.delete("q");
+    filterNames().forEach(function (name) {
+      url.searchParams.delete(name);
+    });
+    if (term) {
+      url.searchParams.set("q", term);
+    }
+    Object.keys(filters || {}).sort().forEach(function (name) {
+      (filters[name] || []).forEach(function (value) {
+        url.searchParams.append(name, value);
+      });
+    });
+    if (url.href !== window.location.href) {
+      window.history.replaceState(window.history.state, "", url.href);
+    }
+    document.title = term ? "Search: " + term + " · " + baseTitle.replace(/^Search · /, "") : baseTitle;
+  }
+
+  /* ---- Wiring ---- */
+
+  // Filters on their own (no words typed) list every page that matches them.
+  instance.on("search", function (term, filters) {
+    instance.faceted = !term && hasFilters(filters);
+    writeUrl(term, filters);
+  });
+  results.resultTemplate = renderResult;
+  // No filter in the index (a site without tags): no "Filter" heading over an empty pane.
+  var filterSection = ui.querySelector(".search-filters");
+  instance.on("filters", function (counts) {
+    filterSection.hidden = !Object.keys((counts && (counts.total || counts.available)) || {}).length;
+  });
+
+  // Our input takes part in the components' keyboard handling: typing on a result returns
+  // here, and the down arrow moves from here to the first result.
+  form.inputEl = input;
+  form.focus = function () {
+    input.focus();
+  };
+  instance.registerInput(form, { keyboardNavigation: true });
+
+  var pending = 0;
+  input.addEventListener("input", function () {
+    window.clearTimeout(pending);
+    pending = window.setTimeout(function () {
+      instance.triggerSearch(input.value.trim());
+    }, DEBOUNCE_MS);
+  });
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "ArrowDown" && instance.focusNextResults(input)) {
+      event.preventDefault();
+    }
+  });
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    window.clearTimeout(pending);
+    instance.triggerSearch(input.value.trim());
+  });
+
+  // Follow the colour scheme, so Pagefind's own controls (checkboxes) match the page.
+  var dark = window.matchMedia("(prefers-color-scheme: dark)");
+  function applyScheme() {
+    document.documentElement.setAttribute("data-pf-theme", dark.matches ? "dark" : "light");
+  }
+  applyScheme();
+  dark.addEventListener("change", applyScheme);
+
+  ui.hidden = false;
+
+  // A shared address (/search/?q=billing&tag=refunds) opens with its search.
+  var params = new URLSearchParams(window.location.search);
+  var term = (params.get("q") || "").trim();
+  input.value = term;
+  var start = term || Array.from(params.keys()).some(function (key) { return key !== "q"; });
+  if (start) {
+    instance.triggerLoad().then(function () {
+      var filters = filtersFromUrl(params);
+      if (term || hasFilters(filters)) {
+        instance.triggerSearchWithFilters(term, filters);
+      }
+    });
+  }
+})();
