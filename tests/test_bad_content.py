@@ -51,6 +51,14 @@ BAD_CONTENT = {
         {"posts/bad.md": post("T", "Body.", tags="billing, ꬁ", slug="t")},
         "content/posts/bad.md:3: Tags: 'ꬁ' gives an empty web address; add letters a-z or digits",
     ),
+    "level-1 heading in the body": (
+        {"posts/bad.md": post("T", "Intro.\n\n# Big\n\n```\n# not a heading\n```\n\nText\n===", slug="t")},
+        "content/posts/bad.md:7: Heading: a level-1 heading in the text; the title is the only one, use ## instead",
+    ),
+    "body without words": (
+        {"posts/bad.md": post("T", ": -- !", slug="t")},
+        "content/posts/bad.md:5: Body: has no words (only punctuation or symbols); write the text",
+    ),
     "control character": (
         {"posts/bad.md": post("Bell\x07 title", "Escape \x1b here.", slug="t")},
         "content/posts/bad.md:1: Text: control character U+0007 (invisible); delete it",

@@ -23,10 +23,12 @@ from .source import (
     control_problems,
     date_problems,
     decode,
+    heading_problems,
     link_problems,
     markup_problems,
     read_header,
     typo_problems,
+    wordless_problems,
 )
 
 logger = logging.getLogger(__name__)
@@ -70,6 +72,8 @@ def check_source(raw, source_path, content_root, checked_elsewhere=False, needs_
     if not body.strip():
         problems.append(Problem(source, body_line or len(header) + 1, "Body",
                                 "empty; write the text under the header (after one blank line)"))
+    else:
+        problems += wordless_problems(body, body_line, source) + heading_problems(body, body_line, source)
     problems += link_problems(body, body_line, Path(source_path), content_root, source)
     return problems
 

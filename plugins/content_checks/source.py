@@ -134,3 +134,28 @@ def link_problems(body, first_line, source_path, content_root, source):
                     f"{match[0]} points at a missing {what} ({shown}); fix the path or add the file",
                 ))
     return problems
+
+
+_FENCE = re.compile(r"^\s{0,3}(```|~~~)")
+_ATX_H1 = re.compile(r"^\s{0,3}#(\s|$)")
+_SETEXT_H1 = re.compile(r"^\s{0,3}=+\s*$")
+
+
+def heading_problems(body, first_line, source):
+    """Level-1 headings in the body: the title is the page's one <h1>."""
+    problems, in_fence, previous = [], False, ""
+    for offset, line in enumerate(body.split("\n")):
+        if _FENCE.match(line):
+            in_fence = not in_fence
+        elif not in_fence and (_ATX_H1.match(line) or (_SETEXT_H1.match(line) and previous.strip())):
+            problems.append(Problem(source, first_line + offset, "Heading",
+                                    "a level-1 heading in the text; the title is the only one, use ## instead"))
+        previous = "" if in_fence else line
+    return problems
+
+
+def wordless_problems(body, body_line, source):
+    """A body with no letters or digits at all has nothing to read or to find by search."""
+    if body.strip() and not re.search(r"[^\W_]", body):
+        return [Problem(source, body_line, "Body", "has no words (only punctuation or symbols); write the text")]
+    return []
