@@ -23,3 +23,15 @@ def test_title_and_tag_markup_is_shown_as_text(tmp_path):
     entry = feedparser.parse((output / "feeds/all.atom.xml").read_bytes()).entries[0]
     assert ATTACK in entry.title
     assert ATTACK in json.loads((output / "feeds/all.json").read_text())["items"][0]["title"]
+
+
+def test_title_and_tag_markup_is_text_in_the_search_index(tmp_path):
+    from test_search_index import filter_index, fragments
+
+    files = {"posts/x.md": post(f"Hello {ATTACK}", "Searchable body.", tags="<script>alert(2)</script>", slug="x")}
+    output = build_small_site(tmp_path, files).output_path
+    [fragment] = [f for f in fragments(output / "pagefind") if f["url"].endswith("/x/")]
+    # Pagefind stores text: the title comes back as the characters the author typed.
+    assert ATTACK in fragment["meta"]["title"].replace("\xa0", " ")
+    assert "<img" not in fragment["content"].replace(ATTACK, "")
+    assert "<script>alert(2)</script>" in filter_index(output / "pagefind")["tag"]
