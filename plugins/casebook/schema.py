@@ -10,34 +10,12 @@ import re
 from dataclasses import dataclass, field
 from statistics import median
 
-from pelican.utils import get_date, slugify
+from pelican.utils import slugify
 
-# Keys Pelican itself understands; anything else close to a known key is probably a typo.
-PELICAN_KEYS = {
-    "title", "date", "modified", "tags", "category", "author", "authors", "summary", "slug",
-    "status", "lang", "translation", "save_as", "url", "template",
-}
+from content_checks.source import PELICAN_KEYS, Problem, date_problems, read_header, typo_problems  # noqa: F401
+
 CASE_KEYS = {"organisation", "lesson", "days-to-resolve"}
 REQUIRED_KEYS = ("title", "date", "summary", "organisation", "lesson")
-_HEADER_LINE = re.compile(r"^(?P<key>[A-Za-z][\w-]*)\s*:\s*(?P<value>.*)$")
-
-
-@dataclass
-class HeaderField:
-    value: str
-    line: int
-
-
-@dataclass
-class Problem:
-    source: str
-    line: int
-    field: str
-    message: str
-
-    def __str__(self):
-        where = f"{self.source}:{self.line}" if self.line else self.source
-        return f"{where}: {self.field}: {self.message}"
 
 
 @dataclass
@@ -46,18 +24,6 @@ class CaseFacts:
     lesson: str
     days_to_resolve: int | None
     facets: dict = field(default_factory=dict)  # facet key -> list of canonical values
-
-
-def read_header(text):
-    """{lower-case key: HeaderField} for the `Key: value` lines before the first blank line."""
-    header = {}
-    for number, line in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
-        if not line.strip():
-            break
-        match = _HEADER_LINE.match(line)
-        if match:
-            header[match["key"].lower()] = HeaderField(match["value"].strip(), number)
-    return header
 
 
 def value_slug(value):
@@ -88,18 +54,8 @@ def validate_case(header, facets, source):
         elif not header[key].value:
             problem(key, "empty; fill it in" + _allowed_hint(facets.get(key)))
 
-    known = PELICAN_KEYS | CASE_KEYS | set(facets)
-    for key in header:
-        if key not in known:
-            close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.75)
-            if close:
-                problem(key, f"unknown field; did you mean {close[0].title()}?")
-
-    if "date" in header and header["date"].value:
-        try:
-            get_date(header["date"].value)
-        except ValueError:
-            problem("date", f"{header['date'].value!r} is not a date; write it as YYYY-MM-DD or YYYY-MM-DD HH:MM")
+    problems += typo_problems(header, PELICAN_KEYS | CASE_KEYS | set(facets), source)
+    problems += date_problems(header, source)
 
     days = None
     if "days-to-resolve" in header and header["days-to-resolve"].value:
