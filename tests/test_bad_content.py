@@ -52,7 +52,7 @@ BAD_CONTENT = {
         "content/posts/bad.md:3: Tags: 'ꬁ' gives an empty web address; add letters a-z or digits",
     ),
     "level-1 heading in the body": (
-        {"posts/bad.md": post("T", "Intro.\n\n# Big\n\n```\n# not a heading\n```\n\nText\n===", slug="t")},
+        {"posts/bad.md": post("T", "Intro.\n\n#Big\n\n```\n# not a heading\n```\n\n## fine\n\nText\n===", slug="t")},
         "content/posts/bad.md:7: Heading: a level-1 heading in the text; the title is the only one, use ## instead",
     ),
     "body without words": (

@@ -137,7 +137,8 @@ def link_problems(body, first_line, source_path, content_root, source):
 
 
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
-_ATX_H1 = re.compile(r"^\s{0,3}#(\s|$)")
+# Python-Markdown needs no space after the #: "#billing" at the start of a line is a heading.
+_ATX_H1 = re.compile(r"^\s{0,3}#(?!#)")
 _SETEXT_H1 = re.compile(r"^\s{0,3}=+\s*$")
 
 
