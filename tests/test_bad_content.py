@@ -55,6 +55,14 @@ BAD_CONTENT = {
         {"posts/bad.md": post("T", "Intro.\n\n#Big\n\n```\n# not a heading\n```\n\n## fine\n\nText\n===", slug="t")},
         "content/posts/bad.md:7: Heading: a level-1 heading in the text; the title is the only one, use ## instead",
     ),
+    "level-1 heading in a list item": (
+        {"posts/bad.md": post("T", "Intro.\n\n- #0", slug="t")},
+        "content/posts/bad.md:7: Heading: a level-1 heading in the text",
+    ),
+    "level-1 heading in raw HTML": (
+        {"posts/bad.md": post("T", "Intro.\n\n<h1>Big</h1>", slug="t")},
+        "content/posts/bad.md: Heading: a level-1 heading in the text",
+    ),
     "body without words": (
         {"posts/bad.md": post("T", ": -- !", slug="t")},
         "content/posts/bad.md:5: Body: has no words (only punctuation or symbols); write the text",

@@ -9,6 +9,7 @@ URL always stop the build, since Pelican would otherwise abort half-way through 
 
 import logging
 import os
+import re
 from pathlib import Path
 
 from pelican import signals
@@ -32,6 +33,7 @@ from .source import (
 )
 
 logger = logging.getLogger(__name__)
+_H1 = re.compile(r"<h1[\s>]", re.I)
 
 
 class DuplicateOutputError(Exception):
@@ -73,7 +75,7 @@ def check_source(raw, source_path, content_root, checked_elsewhere=False, needs_
         problems.append(Problem(source, body_line or len(header) + 1, "Body",
                                 "empty; write the text under the header (after one blank line)"))
     else:
-        problems += wordless_problems(body, body_line, source) + heading_problems(body, body_line, source)
+        problems += wordless_problems(body, body_line, source)
     problems += link_problems(body, body_line, Path(source_path), content_root, source)
     return problems
 
@@ -91,6 +93,23 @@ def check_files(generator, paths, excludes, needs_date):
         is_case = path.is_relative_to(cases)
         for problem in check_source(path.read_bytes(), path, content_root, is_case, needs_date, slug):
             logger.warning("%s", problem)
+
+
+def check_rendered_headings(content):
+    """content_object_init: the title is a page's only <h1>. Markdown makes one from `# x`,
+    `#x`, `- #x`, `> #x` or an `===` underline, so look at the HTML, then find the line."""
+    if not _H1.search(content._content or ""):
+        return
+    source_path = Path(content.source_path)
+    content_root = Path(content.settings["PATH"])
+    source = os.path.relpath(source_path, content_root.parent)
+    text, _ = decode(source_path.read_bytes(), source)
+    body, body_line = body_of(text)
+    problems = heading_problems(body, body_line, source) or [
+        Problem(source, 0, "Heading", "a level-1 heading in the text; the title is the only one, use ## instead")
+    ]
+    for problem in problems:
+        logger.warning("%s", problem)
 
 
 def check_articles(generator):
@@ -129,3 +148,4 @@ def register():
     signals.article_generator_init.connect(check_articles)
     signals.page_generator_init.connect(check_pages)
     signals.all_generators_finalized.connect(refuse_duplicates)
+    signals.content_object_init.connect(check_rendered_headings)

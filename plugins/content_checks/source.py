@@ -137,8 +137,9 @@ def link_problems(body, first_line, source_path, content_root, source):
 
 
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
-# Python-Markdown needs no space after the #: "#billing" at the start of a line is a heading.
-_ATX_H1 = re.compile(r"^\s{0,3}#(?!#)")
+# Python-Markdown needs no space after the #: "#billing" at the start of a line (or of a list
+# item or quote) is a heading.
+_ATX_H1 = re.compile(r"^\s{0,3}(?:(?:[-*+]|\d+[.)]|>)\s+)*#(?!#)")
 _SETEXT_H1 = re.compile(r"^\s{0,3}=+\s*$")
 
 
