@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 
 # Thin wrappers over the invoke tasks in tasks.py. The venv is (re)made when requirements change.
-.PHONY: serve build publish test clean check import
+.PHONY: serve build publish test clean check import bench
 serve: $(VENV)/.installed
 	$(BIN)/invoke serve
 build: $(VENV)/.installed
@@ -18,6 +18,8 @@ clean:
 	rm -rf output .cache
 import: $(VENV)/.installed
 	$(BIN)/invoke import-posts --source "$(SOURCE)" --dest "$(DEST)"
+bench: $(VENV)/.installed
+	$(BIN)/invoke bench
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

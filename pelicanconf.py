@@ -122,6 +122,7 @@ FEED_PATHS = {
     },
 }
 FEED_MAX_ITEMS = 50
+TAXONOMY_FEED_MAX_ITEMS = 20  # per tag, category and case facet
 FEED_FULL_CONTENT = True  # False: items carry the summary only
 # Entry ids are tag: URIs under this name; never change it once the site is public.
 FEED_ID_AUTHORITY = "servicebook.example"

@@ -110,3 +110,21 @@ def new_case(c, title):
     """Write content/cases/<slug>.md as a draft with every case field and the allowed values."""
     settings = site.load_settings()
     _new(settings["CASEBOOK_PATH"], title, settings["CASEBOOK_FACETS"])
+
+
+@task(
+    help={
+        "posts": "articles in the generated corpus (default 2000; 20% of them case stories)",
+        "repeat": "runs of each measurement; the median is reported (default 3)",
+        "keep": "keep the corpus and outputs in this folder instead of a temporary one",
+        "no-write": "print the results only; leave BENCHMARKS.md alone",
+    }
+)
+def bench(c, posts=2000, repeat=3, keep=None, no_write=False):
+    """Benchmark the build against plain Pelican on a generated corpus; updates BENCHMARKS.md."""
+    from servicebook import bench as benchmark
+
+    try:
+        benchmark.run(posts=posts, repeat=repeat, keep=keep, write=not no_write)
+    except benchmark.BenchError as error:
+        raise Exit(str(error), code=1) from None

@@ -161,10 +161,15 @@ def test_ids_are_stable_and_updated_follows_modified(nasty_site, tmp_path):
 
 
 def test_newest_first_and_item_limit(tmp_path):
-    files = {f"posts/p{i}.md": post(f"Post {i}", "Body.", date=f"2020-01-{i + 1:02d}", slug=f"p{i}") for i in range(6)}
-    output = build_small_site(tmp_path, files, FEED_MAX_ITEMS=4).output_path
+    files = {
+        f"posts/p{i}.md": post(f"Post {i}", "Body.", date=f"2020-01-{i + 1:02d}", slug=f"p{i}", tags="billing")
+        for i in range(6)
+    }
+    output = build_small_site(tmp_path, files, FEED_MAX_ITEMS=4, TAXONOMY_FEED_MAX_ITEMS=2).output_path
     parsed = feedparser.parse((output / "feeds/all.atom.xml").read_bytes())
     assert [e.title for e in parsed.entries] == ["Post 5", "Post 4", "Post 3", "Post 2"]
+    tag_feed = feedparser.parse((output / "feeds/tags/billing.rss.xml").read_bytes())
+    assert [e.title for e in tag_feed.entries] == ["Post 5", "Post 4"]
 
 
 def test_summary_only_setting(tmp_path):

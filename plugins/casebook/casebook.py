@@ -146,7 +146,8 @@ def write_casebook(generator, writer):
         info = feed_info(settings, f"{sitename}: cases, {label.lower()} {value}", url,
                          f"Case stories on {sitename} where {label.lower()} is {value}")
         write_feed_set(generator.output_path, settings, settings["CASEBOOK_FEED_PATHS"], info,
-                       [feed_item(case, settings) for case in tagged], f"{key}/{slug}")
+                       [feed_item(case, settings) for case in tagged], f"{key}/{slug}",
+                       settings.get("TAXONOMY_FEED_MAX_ITEMS"))
 
 
 def add_template_filters(generator):

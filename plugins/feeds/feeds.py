@@ -6,7 +6,7 @@ content, and text scrubbed of characters XML 1.0 forbids. Atom and RSS are still
 feedgenerator, the library Pelican uses.
 
 Settings: FEED_PATHS ({"site"|"tag"|"category": {"atom"|"rss"|"json": path with {slug}}}),
-FEED_MAX_ITEMS, FEED_FULL_CONTENT, FEED_ID_AUTHORITY, FEED_DOMAIN.
+FEED_MAX_ITEMS, TAXONOMY_FEED_MAX_ITEMS, FEED_FULL_CONTENT, FEED_ID_AUTHORITY, FEED_DOMAIN.
 """
 
 import json
@@ -90,7 +90,16 @@ class FeedInfo:
 
 
 def feed_item(article, settings):
-    """A FeedItem from a Pelican article, with everything made safe for XML and readers."""
+    """A FeedItem from a Pelican article, with everything made safe for XML and readers.
+
+    Made once per article and build (kept on the article): an article appears in the site
+    feed, a feed per tag and category, and the casebook's facet feeds."""
+    if "_feed_item" not in article.__dict__:
+        article._feed_item = _make_feed_item(article, settings)
+    return article._feed_item
+
+
+def _make_feed_item(article, settings):
     domain = settings["FEED_DOMAIN"].rstrip("/")
     url = f"{domain}/{article.url}"
     timezone = settings.get("TIMEZONE")
@@ -197,10 +206,12 @@ def stylesheet_url(settings):
     return urlparse(settings.get("SITEURL") or "").path.rstrip("/") + "/theme/feed.xsl"
 
 
-def write_feed_set(output_path, settings, paths, info, items, slug=""):
-    """Write `items` once per format in `paths` ({format: path pattern}); return the files."""
+def write_feed_set(output_path, settings, paths, info, items, slug="", limit=None):
+    """Write the newest `limit` (default FEED_MAX_ITEMS) of `items` once per format in
+    `paths` ({format: path pattern}); return the files."""
     domain = settings["FEED_DOMAIN"].rstrip("/")
-    items = sorted(items, key=lambda item: item.published, reverse=True)[: settings.get("FEED_MAX_ITEMS") or None]
+    limit = limit or settings.get("FEED_MAX_ITEMS") or None
+    items = sorted(items, key=lambda item: item.published, reverse=True)[:limit]
     written = []
     for kind, pattern in paths.items():
         relative = pattern.format(slug=slug)
@@ -233,18 +244,20 @@ def write_all_feeds(generator, writer=None):
     settings = generator.settings
     paths = settings.get("FEED_PATHS", {})
     sitename = settings["SITENAME"]
-    items = {article: feed_item(article, settings) for article in generator.articles}
+    # Tag and category feeds are many; subscribers to one want its latest stories only.
+    limit = settings.get("TAXONOMY_FEED_MAX_ITEMS")
     if "site" in paths:
         info = feed_info(settings, sitename, "", settings.get("SITE_DESCRIPTION", sitename))
-        write_feed_set(generator.output_path, settings, paths["site"], info, items.values())
+        write_feed_set(generator.output_path, settings, paths["site"], info,
+                       [feed_item(a, settings) for a in generator.articles])
     for tag, articles in dict(generator.tags).items() if "tag" in paths else ():
         info = feed_info(settings, f"{sitename}: {tag.name}", tag.url, f"Stories tagged {tag.name} on {sitename}")
-        write_feed_set(generator.output_path, settings, paths["tag"], info, [items[a] for a in articles], tag.slug)
+        write_feed_set(generator.output_path, settings, paths["tag"], info,
+                       [feed_item(a, settings) for a in articles], tag.slug, limit)
     for category, articles in dict(generator.categories).items() if "category" in paths else ():
         info = feed_info(settings, f"{sitename}: {category.name}", category.url, f"{category.name} on {sitename}")
-        write_feed_set(
-            generator.output_path, settings, paths["category"], info, [items[a] for a in articles], category.slug
-        )
+        write_feed_set(generator.output_path, settings, paths["category"], info,
+                       [feed_item(a, settings) for a in articles], category.slug, limit)
 
 
 def register():
