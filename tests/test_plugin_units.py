@@ -80,3 +80,10 @@ def test_reading_time():
 def test_titles_are_escaped_once():
     assert escape_title({"title": "Fees & <b>charges</b>"}) == {"title": "Fees &amp; &lt;b&gt;charges&lt;/b&gt;"}
     assert escape_title({}) == {}
+
+
+def test_typogrified_boilerplate_is_still_found():
+    html = "<p>Story.</p><p>Loading&#8230;</p><p>Post a&nbsp;<strong>Comment</strong></p><p>&lt;&lt; Home</p>"
+    cleaned, removed = strip_boilerplate(html)
+    assert cleaned == "<p>Story.</p>"
+    assert removed == ["Loading…", "Post a Comment", "<< Home"]

@@ -8,6 +8,7 @@ who pasted "Post a Comment" learns it was dropped and can delete it from the sou
 import functools
 import logging
 import re
+from html import unescape
 
 import lxml.html
 from pelican import signals
@@ -16,8 +17,9 @@ from .boilerplate import DEFAULT_BOILERPLATE_PATTERNS, DEFAULT_MATCHER, compile_
 
 logger = logging.getLogger(__name__)
 
-# Cheap pre-check: most articles contain none of these words and are left byte-for-byte alone.
-_SUSPECT = re.compile(r"comment|reply|home|labels|share|like this|loading|newer post|older post|posted by", re.I)
+# The cheap pre-check: the text lines of the HTML (block tags and <br> end a line).
+_LINE_END = re.compile(r"<(?:br|/?(?:p|li|h[1-6]|div|dt|dd|blockquote|ul|ol|pre|table|tr|td|th))\b[^>]*>", re.I)
+_TAG = re.compile(r"<[^>]+>")
 _COMMENT_LINK = re.compile(r"#comments?\b|/comments?(/|$|\?|\.)|comments?/feed|commentrss|showcomment|replytocom", re.I)
 _BLOCKS = ("p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "div", "dt", "dd", "span", "a")
 # A line inside a paragraph: separated by <br> or by a markdown soft line break.
@@ -28,6 +30,15 @@ def _text(element):
     return " ".join(element.text_content().split())
 
 
+def _might_hold_boilerplate(html, matcher):
+    """True if a text line of `html` is boilerplate or a link points at comments. Most
+    articles have neither and are left byte-for-byte alone, without parsing them."""
+    if _COMMENT_LINK.search(html):
+        return True
+    text = unescape(_TAG.sub("", _LINE_END.sub("\n", html)))
+    return any(is_boilerplate(" ".join(line.split()), matcher) for line in text.split("\n"))
+
+
 def strip_boilerplate(html, matcher=None):
     """Return (`html` without comment boilerplate, the removed texts in document order).
 
@@ -36,7 +47,7 @@ def strip_boilerplate(html, matcher=None):
     stays, the link goes).
     """
     matcher = matcher or DEFAULT_MATCHER
-    if not html or not _SUSPECT.search(html):
+    if not html or not _might_hold_boilerplate(html, matcher):
         return html, []
     root = lxml.html.fragment_fromstring(html, create_parent="div")
     removed = []
