@@ -68,7 +68,7 @@ TYPOGRIFY = True
 # widont and smartypants also run on titles; code and pre are never touched by typogrify.
 TYPOGRIFY_IGNORE_TAGS = ["pre", "code", "kbd", "samp"]
 
-DEFAULT_PAGINATION = 5
+DEFAULT_PAGINATION = 10
 PAGINATION_PATTERNS = (
     (1, "{url}", "{save_as}"),
     (2, "{base_name}/page/{number}/", "{base_name}/page/{number}/index.html"),
