@@ -19,7 +19,6 @@ The module has three parts: corpus generation (pure functions of a seed), measur
 (subprocesses), and reporting (pure functions of numbers).
 """
 
-import gzip
 import json
 import os
 import platform
@@ -519,59 +518,6 @@ def measure_pagefind(ws, log=None):
 
 # ---- Reading Pagefind's bundle ----
 
-PAGEFIND_HEADER = b"pagefind_dcd"
-
-
-def cbor_decode(data):
-    """Decode the CBOR subset Pagefind writes: integers, strings, arrays, maps, simple values."""
-
-    def item(at):
-        initial = data[at]
-        major, info = initial >> 5, initial & 0x1F
-        at += 1
-        if info < 24:
-            value = info
-        elif info <= 27:
-            size = 1 << (info - 24)
-            value = int.from_bytes(data[at:at + size], "big")
-            at += size
-        else:
-            raise ValueError(f"unsupported CBOR item {initial:#x} at {at - 1}")
-        if major == 0:
-            return value, at
-        if major == 1:
-            return -1 - value, at
-        if major == 2:
-            return bytes(data[at:at + value]), at + value
-        if major == 3:
-            return data[at:at + value].decode("utf-8"), at + value
-        if major == 4:
-            items = []
-            for _ in range(value):
-                element, at = item(at)
-                items.append(element)
-            return items, at
-        if major == 5:
-            mapping = {}
-            for _ in range(value):
-                key, at = item(at)
-                mapping[key], at = item(at)
-            return mapping, at
-        if major == 6:
-            return item(at)
-        return {20: False, 21: True, 22: None}.get(value, value), at
-
-    decoded, _ = item(0)
-    return decoded
-
-
-def read_pagefind_file(path):
-    data = gzip.decompress(Path(path).read_bytes())
-    if not data.startswith(PAGEFIND_HEADER):
-        raise ValueError(f"{path}: not a Pagefind data file")
-    return data[len(PAGEFIND_HEADER):]
-
-
 def index_chunks(meta):
     """[(from, to, hash)] from a decoded pf_meta: the list of 3-string entries."""
     for part in meta:
@@ -612,6 +558,9 @@ class QueryBytes:
 
 def bundle_stats(bundle, term=QUERY_WORD, results_shown=RESULTS_SHOWN):
     """(bytes, files, QueryBytes) for a Pagefind bundle folder."""
+    # Imported here: the plain-Pelican child imports this module without plugins/ on its path.
+    from search_index.bundle import cbor_decode, read_pagefind_file
+
     bundle = Path(bundle)
     files = [p for p in bundle.rglob("*") if p.is_file()]
     total = sum(p.stat().st_size for p in files)

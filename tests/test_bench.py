@@ -16,6 +16,7 @@ from casebook.schema import validate_case
 from comment_free.boilerplate import is_boilerplate
 from content_checks.content_checks import check_source
 from content_checks.source import read_header
+from search_index.bundle import cbor_decode
 from servicebook import bench
 
 FACETS = pelicanconf.CASEBOOK_FACETS
@@ -142,13 +143,13 @@ def test_cbor_decoding_and_chunk_lookup():
         data += bytes([0x83])
         for value in (lo, hi, h):
             data += bytes([0x60 + len(value)]) + value.encode()
-    meta = bench.cbor_decode(data)
+    meta = cbor_decode(data)
     chunks = bench.index_chunks(meta)
     assert chunks == [("a", "fix", "en_1"), ("fixed", "zz", "en_2")]
     assert bench.chunks_for_term(chunks, "Refund") == ["en_2"]
     assert bench.chunks_for_term(chunks, "bill") == ["en_1"]
-    assert bench.cbor_decode(bytes([0x19, 0x01, 0x00])) == 256
-    assert bench.cbor_decode(bytes([0xA1, 0x61]) + b"k" + bytes([0xF5])) == {"k": True}
+    assert cbor_decode(bytes([0x19, 0x01, 0x00])) == 256
+    assert cbor_decode(bytes([0xA1, 0x61]) + b"k" + bytes([0xF5])) == {"k": True}
 
 
 # ---- Report ----

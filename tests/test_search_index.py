@@ -5,10 +5,8 @@ page fragments and the filter files. Both are gzip files starting with the 12-by
 "pagefind_dcd" header; fragments are JSON, filter files CBOR (decoded below).
 """
 
-import gzip
 import json
 import re
-import struct
 import sys
 from collections import Counter
 from pathlib import Path
@@ -18,79 +16,27 @@ import pytest
 import pelicanconf
 from helpers import CONTENT, build_small_site, content_articles, is_draft, parse_html, post, read_header
 from search_index import search_index as si
+from search_index.bundle import cbor_decode, read_pagefind_file
 from servicebook import site
 from tag_normalise.tag_normalise import alias_keys, canonical_names
 
 PUBLISHED = [(path, header) for path, header in content_articles() if not is_draft(header)]
 DRAFTS = [(path, header) for path, header in content_articles() if is_draft(header)]
 PAGES = [(path, read_header(path)) for path in sorted((CONTENT / "pages").glob("*.md"))]
-HEADER = b"pagefind_dcd"
 
 
 # ---- Reading Pagefind's files ----
 
 
-def pagefind_file(path):
-    """The payload of a Pagefind data file: gunzip, then strip the pagefind_dcd header."""
-    data = gzip.decompress(Path(path).read_bytes())
-    assert data[: len(HEADER)] == HEADER, f"{path} has no {HEADER!r} header"
-    return data[len(HEADER):]
-
-
-def cbor(data):
-    """Decode the CBOR subset Pagefind writes (integers, strings, arrays, maps, simple values)."""
-
-    def item(at):
-        initial = data[at]
-        major, info = initial >> 5, initial & 0x1F
-        at += 1
-        if info < 24:
-            value = info
-        elif info in (24, 25, 26, 27):
-            size = 1 << (info - 24)
-            value = int.from_bytes(data[at:at + size], "big")
-            at += size
-        else:
-            raise ValueError(f"unsupported CBOR item {initial:#x} at {at - 1}")
-        if major == 0:
-            return value, at
-        if major == 1:
-            return -1 - value, at
-        if major in (2, 3):
-            raw = data[at:at + value]
-            return (raw if major == 2 else raw.decode("utf-8")), at + value
-        if major == 4:
-            out = []
-            for _ in range(value):
-                element, at = item(at)
-                out.append(element)
-            return out, at
-        if major == 5:
-            out = {}
-            for _ in range(value):
-                key, at = item(at)
-                out[key], at = item(at)
-            return out, at
-        if major == 7 and info in (20, 21, 22):
-            return {20: False, 21: True, 22: None}[info], at
-        if major == 7 and info == 26:
-            return struct.unpack(">f", value.to_bytes(4, "big"))[0], at
-        raise ValueError(f"unsupported CBOR major type {major} at {at - 1}")
-
-    value, end = item(0)
-    assert end == len(data), "trailing bytes after the CBOR value"
-    return value
-
-
 def fragments(bundle):
-    return [json.loads(pagefind_file(path)) for path in sorted((bundle / "fragment").glob("*.pf_fragment"))]
+    return [json.loads(read_pagefind_file(path)) for path in sorted((bundle / "fragment").glob("*.pf_fragment"))]
 
 
 def filter_index(bundle):
     """{filter name: {value: number of pages}} from the filter files Pagefind's search uses."""
     filters = {}
     for path in (bundle / "filter").glob("*.pf_filter"):
-        name, values = cbor(pagefind_file(path))
+        name, values = cbor_decode(read_pagefind_file(path))
         filters[name] = {value: len(pages) for value, pages in values}
     return filters
 
