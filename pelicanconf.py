@@ -29,6 +29,7 @@ PLUGIN_PATHS = ["plugins"]
 PLUGINS = [
     "content_checks",
     "safe_titles",
+    "typography",
     "comment_free",
     "tag_normalise",
     "feeds",

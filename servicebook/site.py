@@ -1,5 +1,6 @@
 """Build and serve the site: the functions behind `invoke build/serve/publish`."""
 
+import hashlib
 import logging
 import shutil
 import sys
@@ -42,6 +43,19 @@ def load_settings(settings_file=PELICANCONF, **overrides):
     return read_settings(str(settings_file), override=overrides)
 
 
+def cache_fingerprint(settings, plugin_root=ROOT / "plugins"):
+    """What Pelican's content cache depends on but does not check: the markdown and
+    typogrify settings, the plugin list and our plugins' code. Pelican only compares file
+    dates, so a cache made under other settings would serve stale pages."""
+    digest = hashlib.sha1()
+    for key in sorted(settings):
+        if key.startswith(("MARKDOWN", "TYPOGRIFY", "PLUGINS", "FORMATTED_FIELDS", "SLUG")):
+            digest.update(f"{key}={settings[key]!r}".encode())
+    for source in sorted(Path(plugin_root).rglob("*.py")):
+        digest.update(source.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def build(settings_file=PELICANCONF, *, strict=False, **overrides):
     """Build the site once; `overrides` are Pelican settings (e.g. PATH, OUTPUT_PATH).
 
@@ -57,6 +71,8 @@ def build(settings_file=PELICANCONF, *, strict=False, **overrides):
     LimitFilter._group_count.clear()
     _reset_sitemap()
     settings = load_settings(settings_file, **overrides)
+    if settings.get("CACHE_CONTENT"):
+        settings["CACHE_PATH"] = str(Path(settings["CACHE_PATH"]) / cache_fingerprint(settings))
     collector = _ProblemCollector()
     root_logger = logging.getLogger()
     root_logger.addHandler(collector)

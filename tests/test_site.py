@@ -238,3 +238,23 @@ def test_about_page_is_in_the_menu(built_site):
     assert soup.find("h1").get_text() == "About"
     nav = [a.get_text() for a in soup.select("nav[aria-label=Main] a")]
     assert "About" in nav and "Tags" in nav
+
+
+def test_rebuilds_typogrify_only_changed_files_and_settings_change_the_cache(tmp_path, monkeypatch):
+    import typogrify.filters
+
+    from helpers import build_small_site, post
+    from servicebook import site
+
+    files = {f"posts/p{i}.md": post(f'"Quote" {i}', "It's -- fine.", slug=f"p{i}") for i in range(3)}
+    build_small_site(tmp_path, files)
+    calls = []
+    real = typogrify.filters.typogrify
+    monkeypatch.setattr(typogrify.filters, "typogrify", lambda *a, **k: calls.append(1) or real(*a, **k))
+    (tmp_path / "content/posts/p1.md").write_text(post('"Quote" 1', "Edited -- text.", slug="p1"), encoding="utf-8")
+    result = build_small_site(tmp_path, {})
+    assert len(calls) == 2  # the title and body of the one edited post, nothing else
+    body = parse_html(result.output_path / "2024/p1/index.html").select_one(".post-body").get_text()
+    assert "Edited —" in body and "--" not in body
+    settings = site.load_settings()
+    assert site.cache_fingerprint(settings) != site.cache_fingerprint({**settings, "TYPOGRIFY_DASHES": "oldschool"})

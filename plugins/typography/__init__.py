@@ -1,0 +1,1 @@
+from .typography import register  # noqa: F401

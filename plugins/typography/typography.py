@@ -1,0 +1,55 @@
+"""Typogrify (curly quotes, dashes, ellipses, widow control) inside the markdown reader.
+
+Pelican typogrifies after its reader cache, so every rebuild re-typogrifies every article
+(about a sixth of a build). Done in the reader, the result is what the content cache keeps:
+a rebuild typogrifies only the files that changed. The site keeps Pelican's own settings
+(TYPOGRIFY, TYPOGRIFY_IGNORE_TAGS, TYPOGRIFY_DASHES, TYPOGRIFY_OMIT_FILTERS); this plugin
+takes the work over from Pelican when TYPOGRIFY is on.
+"""
+
+from pelican import signals
+
+from safe_titles.safe_titles import EscapedTitleMarkdownReader
+
+# Pelican's smartypants set-ups for TYPOGRIFY_DASHES (see pelican.readers.Readers.read_file).
+_DASHES = {"oldschool": "set2", "oldschool_inverted": "set3"}
+
+
+def typogrifier(settings):
+    """A text -> text function that typogrifies exactly as Pelican would."""
+    import smartypants
+    from typogrify.filters import typogrify
+
+    smartypants.Attr.default = getattr(smartypants.Attr, _DASHES.get(settings["TYPOGRIFY_DASHES"], "set1"))
+    # Also curl &quot; entities, as Pelican does.
+    smartypants.Attr.default |= smartypants.Attr.w
+    omitted = dict.fromkeys(settings["TYPOGRIFY_OMIT_FILTERS"], False)
+    return lambda text: typogrify(text, settings["TYPOGRIFY_IGNORE_TAGS"], **omitted)
+
+
+class TypographicMarkdownReader(EscapedTitleMarkdownReader):
+    def read(self, source_path):
+        content, metadata = super().read(source_path)
+        refine = typogrifier(self.settings)
+        for key in ("title", "summary"):
+            if key in metadata:
+                metadata[key] = refine(metadata[key])
+        return (refine(content) if content else content), metadata
+
+
+def take_over(pelican):
+    """initialized: move typogrify from Pelican's read step into our reader."""
+    if pelican.settings.get("TYPOGRIFY"):
+        pelican.settings["TYPOGRIFY"] = False
+        pelican.settings["TYPOGRIFY_IN_READER"] = True
+
+
+def use_typographic_reader(readers):
+    if readers.settings.get("TYPOGRIFY_IN_READER"):
+        for extension in TypographicMarkdownReader.file_extensions:
+            readers.reader_classes[extension] = TypographicMarkdownReader
+
+
+def register():
+    signals.initialized.connect(take_over)
+    signals.readers_init.connect(use_typographic_reader)
