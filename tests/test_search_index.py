@@ -283,3 +283,14 @@ def test_an_index_missing_pages_fails_the_build(tmp_path, monkeypatch):
     monkeypatch.setattr(si, "indexed_page_count", lambda entry: 1)
     with pytest.raises(site.BuildFailed, match="Pagefind indexed 1 pages, expected 2"):
         build_small_site(tmp_path, POSTS)
+
+
+def test_case_facts_are_filters_not_excerpt_text(bundle):
+    cases = [(path, read_header(path)) for path in sorted((CONTENT / "cases").glob("*.md"))]
+    by_url = {fragment["url"]: fragment for fragment in fragments(bundle)}
+    for path, header in cases:
+        fragment = by_url[article_url(header)]
+        assert fragment["filters"]["sector"] == [header["sector"]], path
+        assert header["organisation"] not in fragment["content"], path
+        assert "Case facts" not in fragment["content"], path
+        assert header["lesson"].split()[0] in fragment["content"], path
