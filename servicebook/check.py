@@ -72,7 +72,8 @@ def internal_path(url, site_url=""):
     return parts.path, parts.fragment
 
 
-def _target_file(output, page, path):
+def target_file(output, page, path):
+    """The file a link's `path` (root-relative or relative to `page`) names in `output`."""
     base = Path(output) if path.startswith("/") else page.parent
     target = (base / unquote(path).lstrip("/")).resolve()
     return target / "index.html" if path.endswith("/") or target.is_dir() else target
@@ -94,7 +95,7 @@ def check_links(output, site_url=""):
                     continue
                 count += 1
                 path, fragment = internal
-                target = _target_file(output, page, path) if path else page
+                target = target_file(output, page, path) if path else page
                 where = page.relative_to(output)
                 if not target.exists():
                     problems.append(f"{where}: {tag} {attribute}={url!r} points at a missing file")

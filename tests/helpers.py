@@ -4,19 +4,16 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup
 
+from content_checks import source
+from servicebook.check import html_pages, target_file  # noqa: F401 - shared with the tests
+
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
 
 
 def read_header(path):
-    """The `Key: value` metadata header of a content file, keys lower-cased."""
-    header = {}
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            break
-        key, _, value = line.partition(":")
-        header[key.strip().lower()] = value.strip()
-    return header
+    """The `Key: value` metadata header of a content file, keys lower-cased, values only."""
+    return {key: field.value for key, field in source.read_header(Path(path).read_text(encoding="utf-8")).items()}
 
 
 def content_articles(content=CONTENT):
@@ -36,16 +33,9 @@ def parse_html(path):
     return BeautifulSoup(Path(path).read_text(encoding="utf-8"), "html5lib")
 
 
-def html_pages(output):
-    return sorted(Path(output).rglob("*.html"))
-
-
 def resolve_link(output, page, href):
     """The file in `output` that a root-relative or relative `href` on `page` points at."""
-    target = href.split("#", 1)[0].split("?", 1)[0]
-    base = Path(output) if target.startswith("/") else page.parent
-    path = (base / target.lstrip("/")).resolve()
-    return path / "index.html" if target.endswith("/") or path.is_dir() else path
+    return target_file(output, page, href.split("#", 1)[0].split("?", 1)[0])
 
 
 def write_content(content_dir, files):
