@@ -120,10 +120,11 @@ def test_a_shared_address_opens_with_its_results_and_filters(new_page, site_serv
     page.locator(RESULT).first.wait_for()
     all_results = result_count(page)
     page.locator("details[data-filter-name=category] > summary").click()
-    page.locator("details[data-filter-name=category] label.pf-filter-checkbox:visible input").first.check()
+    option = page.locator("details[data-filter-name=category] label.pf-filter-checkbox:visible").first
+    filtered = int(option.locator(".pf-filter-checkbox-count").inner_text())
+    option.locator("input").check()
     page.wait_for_url(re.compile(r"category="))
-    page.wait_for_load_state("networkidle")
-    filtered = result_count(page)
+    wait_for_count(page, filtered)
     shared = page.url
 
     again = new_page()
@@ -134,6 +135,26 @@ def test_a_shared_address_opens_with_its_results_and_filters(new_page, site_serv
     assert again.locator("details[data-filter-name=category] input:checked").count() == 1
     assert filtered <= all_results
     assert COMMON_QUERY in again.locator("pagefind-summary").inner_text()
+
+
+def test_a_shared_filter_survives_a_slow_index(new_page, site_server):
+    """Pagefind is loaded before our script runs and its filter list arrives late: the address's
+    filter must still apply (it once lost it, showing every result and dropping it from the URL)."""
+    page = new_page()
+
+    def late(route, delay_ms):
+        page.wait_for_timeout(delay_ms)
+        route.continue_()
+
+    page.route("**/theme/js/search.js", lambda route: late(route, 300))
+    page.route("**/pagefind/filter/**", lambda route: late(route, 1200))
+    page.goto(site_server.url(f"/search/?q={COMMON_QUERY}&category=Cases"))
+    page.locator(RESULT).first.wait_for()
+    page.wait_for_load_state("networkidle")
+    assert "category=Cases" in page.url
+    assert page.locator("details[data-filter-name=category] input[value=Cases]").is_checked()
+    categories = {link.inner_text() for link in page.locator(RESULT + " .meta").all()}
+    assert categories and all(text.endswith("in Cases") for text in categories), categories
 
 
 def test_filters_alone_list_every_matching_story(new_page, site_server):

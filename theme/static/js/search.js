@@ -155,6 +155,20 @@
     document.title = term ? "Search: " + term + " · " + baseTitle.replace(/^Search · /, "") : baseTitle;
   }
 
+  /* Resolves once the index's filter names are known. triggerLoad() alone is not enough: when
+   * another component started loading first, it resolves as soon as Pagefind is loaded, before
+   * the filter list has arrived, and a shared address would then lose its filters. */
+  function filtersKnown() {
+    return instance.triggerLoad().then(function () {
+      if (instance.totalFilters || instance.availableFilters) {
+        return;
+      }
+      return new Promise(function (resolve) {
+        instance.on("filters", resolve);
+      });
+    });
+  }
+
   /* ---- Wiring ---- */
 
   // Filters on their own (no words typed) list every page that matches them.
@@ -211,7 +225,7 @@
   input.value = term;
   var start = term || Array.from(params.keys()).some(function (key) { return key !== "q"; });
   if (start) {
-    instance.triggerLoad().then(function () {
+    filtersKnown().then(function () {
       var filters = filtersFromUrl(params);
       if (term || hasFilters(filters)) {
         instance.triggerSearchWithFilters(term, filters);
