@@ -38,6 +38,7 @@ PLUGINS = [
     "pelican.plugins.neighbors",
     "pelican.plugins.related_posts",
     "pelican.plugins.sitemap",
+    "render_cache",
     "search_index",
 ]
 

@@ -8,7 +8,7 @@ into a temporary folder and measures, each `--repeat` times, reporting the media
 - the Servicebook full build (pelicanconf.py: every plugin, typogrify, feeds, casebook,
   Pagefind) from an empty output folder and an empty content cache;
 - the Servicebook rebuild after editing one post, with the content cache warm;
-- Pagefind on its own (the search_index plugin's `pages_to_index` + `build_index`), the size
+- Pagefind on its own (the search_index plugin's `pages_to_index` + `index_pages`), the size
   of `output/pagefind/`, and an estimate of the bytes a browser fetches for one search.
 
 Every measured build runs in its own Python process, which reports its own peak RSS and that
@@ -421,7 +421,7 @@ def child_main(argv=None):
         started = time.perf_counter()
         pages = si.pages_to_index(spec["output"], si.exclude_patterns(settings))
         scanned = time.perf_counter()
-        si.build_index(
+        si.index_pages(
             spec["output"], pages,
             exclude_selectors=settings.get("SEARCH_INDEX_EXCLUDE_SELECTORS", si.DEFAULT_EXCLUDE_SELECTORS),
         )

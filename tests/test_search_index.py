@@ -221,13 +221,11 @@ def test_pages_to_index(tmp_path):
     assert si.pages_to_index(tmp_path, ["drafts/*/index.html"]) == ["2024/a/index.html", "about/index.html"]
 
 
-def test_pagefind_command_and_messages():
-    command = si.pagefind_command(Path("/s"), Path("/o/pagefind"), ["[hidden]", ".meta"], python="py")
-    assert command == ["py", "-m", "pagefind", "--site", "/s", "--output-path", "/o/pagefind",
-                       "--exclude-selectors", "[hidden], .meta"]
-    assert "--exclude-selectors" not in si.pagefind_command(Path("/s"), Path("/o"), ())
-    assert si.pagefind_command(Path("/s"), Path("/o"), ".ad")[-2:] == ["--exclude-selectors", ".ad"]
-    message = si.failure_message("Pagefind failed with exit code 1", ["pagefind"], "line\n" * 40 + "Error: boom\n")
+def test_page_urls_and_messages():
+    assert si.page_url("2024/slug/index.html") == "/2024/slug/"
+    assert si.page_url("index.html") == "/"
+    assert si.page_url("pages/about.html") == "/pages/about.html"
+    message = si.failure_message("Pagefind failed with exit code 1", "line\n" * 40 + "Error: boom\n")
     assert message.startswith("Search index: Pagefind failed with exit code 1.")
     assert message.rstrip().endswith("Error: boom") and message.count("line") <= 25
     assert si.indexed_page_count({"languages": {"en": {"page_count": 3}, "de": {"page_count": 2}}}) == 5
@@ -270,12 +268,14 @@ def test_a_rebuild_replaces_the_index(tmp_path):
 
 
 def test_a_pagefind_failure_fails_the_build_with_its_output(tmp_path, monkeypatch):
-    failing = [sys.executable, "-c", "import sys; print('Error: the index exploded'); sys.exit(3)"]
-    monkeypatch.setattr(si, "pagefind_command", lambda *args, **kwargs: failing)
+    failing = tmp_path / "pagefind"
+    failing.write_text("#!/bin/sh\necho 'Error: the index exploded'\nexit 3\n")
+    failing.chmod(0o755)
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(failing))
     with pytest.raises(site.BuildFailed) as raised:
-        build_small_site(tmp_path, POSTS)
+        build_small_site(tmp_path / "site", POSTS)
     message = str(raised.value)
-    assert "Search index: Pagefind failed with exit code 3" in message
+    assert "Search index: Pagefind stopped with exit code 3" in message
     assert "Error: the index exploded" in message
 
 

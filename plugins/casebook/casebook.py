@@ -11,7 +11,7 @@ from pathlib import Path
 from pelican import signals
 from pelican.urlwrappers import Category
 
-from feeds.feeds import feed_info, feed_item, write_feed_set
+from feeds.feeds import feed_info, write_feed_set
 
 from .charts import bar_chart, stacked_bar_chart
 from .schema import (
@@ -145,9 +145,8 @@ def write_casebook(generator, writer):
               feed_slug=f"{key}/{slug}")
         info = feed_info(settings, f"{sitename}: cases, {label.lower()} {value}", url,
                          f"Case stories on {sitename} where {label.lower()} is {value}")
-        write_feed_set(generator.output_path, settings, settings["CASEBOOK_FEED_PATHS"], info,
-                       [feed_item(case, settings) for case in tagged], f"{key}/{slug}",
-                       settings.get("TAXONOMY_FEED_MAX_ITEMS"))
+        write_feed_set(generator, settings["CASEBOOK_FEED_PATHS"], info, tagged, f"{key}/{slug}",
+                       settings.get("TAXONOMY_FEED_MAX_ITEMS"), writer)
 
 
 def add_template_filters(generator):

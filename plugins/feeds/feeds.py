@@ -12,6 +12,7 @@ FEED_MAX_ITEMS, TAXONOMY_FEED_MAX_ITEMS, FEED_FULL_CONTENT, FEED_ID_AUTHORITY, F
 import json
 import re
 from dataclasses import dataclass, field, replace
+from functools import partial
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlparse
@@ -206,12 +207,17 @@ def stylesheet_url(settings):
     return urlparse(settings.get("SITEURL") or "").path.rstrip("/") + "/theme/feed.xsl"
 
 
-def write_feed_set(output_path, settings, paths, info, items, slug="", limit=None):
-    """Write the newest `limit` (default FEED_MAX_ITEMS) of `items` once per format in
-    `paths` ({format: path pattern}); return the files."""
+def write_feed_set(generator, paths, info, articles, slug="", limit=None, writer=None):
+    """Write a feed of the newest `limit` (default FEED_MAX_ITEMS) of `articles` once per
+    format in `paths` ({format: path pattern}); return the files.
+
+    With a writer that can reuse output (the render_cache plugin's), a feed whose articles,
+    settings and theme did not change since the last build is left as it is."""
+    settings = generator.settings
     domain = settings["FEED_DOMAIN"].rstrip("/")
     limit = limit or settings.get("FEED_MAX_ITEMS") or None
-    items = sorted(items, key=lambda item: item.published, reverse=True)[:limit]
+    newest = sorted(articles, key=lambda article: article.date, reverse=True)[:limit]
+    write_cached = getattr(writer, "write_cached", None) or partial(_write_uncached, generator.output_path)
     written = []
     for kind, pattern in paths.items():
         relative = pattern.format(slug=slug)
@@ -220,11 +226,19 @@ def write_feed_set(output_path, settings, paths, info, items, slug="", limit=Non
             feed_url=f"{domain}/{relative}",
             stylesheet=stylesheet_url(settings) if kind != "json" else "",
         )
-        target = Path(output_path) / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(RENDERERS[kind](feed_info, items), encoding="utf-8")
-        written.append(target)
+
+        def render(kind=kind, feed_info=feed_info):
+            return RENDERERS[kind](feed_info, [feed_item(article, settings) for article in newest])
+
+        written.append(write_cached(relative, [kind, feed_info, *newest], render, generator.context))
     return written
+
+
+def _write_uncached(output_path, relative, inputs, render, context):
+    target = Path(output_path) / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(render(), encoding="utf-8")
+    return target
 
 
 def feed_info(settings, title, url, description):
@@ -248,16 +262,13 @@ def write_all_feeds(generator, writer=None):
     limit = settings.get("TAXONOMY_FEED_MAX_ITEMS")
     if "site" in paths:
         info = feed_info(settings, sitename, "", settings.get("SITE_DESCRIPTION", sitename))
-        write_feed_set(generator.output_path, settings, paths["site"], info,
-                       [feed_item(a, settings) for a in generator.articles])
+        write_feed_set(generator, paths["site"], info, generator.articles, writer=writer)
     for tag, articles in dict(generator.tags).items() if "tag" in paths else ():
         info = feed_info(settings, f"{sitename}: {tag.name}", tag.url, f"Stories tagged {tag.name} on {sitename}")
-        write_feed_set(generator.output_path, settings, paths["tag"], info,
-                       [feed_item(a, settings) for a in articles], tag.slug, limit)
+        write_feed_set(generator, paths["tag"], info, articles, tag.slug, limit, writer)
     for category, articles in dict(generator.categories).items() if "category" in paths else ():
         info = feed_info(settings, f"{sitename}: {category.name}", category.url, f"{category.name} on {sitename}")
-        write_feed_set(generator.output_path, settings, paths["category"], info,
-                       [feed_item(a, settings) for a in articles], category.slug, limit)
+        write_feed_set(generator, paths["category"], info, articles, category.slug, limit, writer)
 
 
 def register():

@@ -1,16 +1,16 @@
-"""Full-text search: index the built site with Pagefind at the end of every build.
+"""Full-text search: a Pagefind index of the pages, built while Pelican writes them.
 
-Runs on Pelican's `finalized` signal, so `make build`, `make publish` and every rebuild of
-`make serve` leave a fresh index in OUTPUT_PATH/pagefind/. Only pages with a
-`data-pagefind-body` element are indexed (article, case and page bodies: see the theme);
-titles, dates and authors come from `data-pagefind-meta`, and every `data-pagefind-filter`
-the templates carry (tag, category, case facets, ...) becomes a filter: nothing here knows
-their names.
+Every page Pelican writes (`content_written`) that has a `data-pagefind-body` element is
+handed to Pagefind's indexing service (its Python API) as soon as it is written. The service
+is a separate process, so indexing runs on another core while Pelican renders the rest; at
+`finalized` the index is written to OUTPUT_PATH/pagefind/. So `make build`, `make publish`
+and every rebuild of `make serve` leave a fresh index of exactly the pages of that build (a
+page left in the output by an older build is not searchable). Titles, dates and authors come
+from `data-pagefind-meta`, and every `data-pagefind-filter` the templates carry (tag,
+category, case facets, ...) becomes a filter: nothing here knows their names.
 
-The pages to index are chosen here, not by Pagefind: drafts (DRAFT_SAVE_AS and friends) are
-left out, so the dev server's search finds what the public site will. They are copied into a
-staging folder and `python -m pagefind --site STAGING --output-path OUTPUT/pagefind` indexes
-exactly those; the URLs Pagefind records are the pages' paths under OUTPUT_PATH.
+Drafts (DRAFT_SAVE_AS and friends) are left out, so the dev server's search finds what the
+public site will.
 
 Settings:
   SEARCH_INDEX          True (default) or False: switch indexing off.
@@ -21,21 +21,20 @@ Settings:
                         and -filter values still are); default: hidden elements and the
                         byline (`.meta`: date, author, category, reading time), which results
                         show from the metadata anyway and which would crowd every excerpt.
-  SEARCH_INDEX_TIMEOUT  seconds Pagefind may take (default 300).
+  SEARCH_INDEX_TIMEOUT  seconds Pagefind may take to answer (default 300).
 
-Any failure of Pagefind raises SearchIndexError, which fails the build with its output.
+Any failure of Pagefind raises SearchIndexError, which fails the build with what it said.
 """
 
+import base64
 import fnmatch
 import importlib.util
 import json
 import logging
-import os
 import re
 import shutil
 import subprocess
-import sys
-import tempfile
+import threading
 import time
 from pathlib import Path, PurePosixPath
 
@@ -105,16 +104,6 @@ def pages_to_index(output_path, patterns=(), bundle_dir=BUNDLE_DIR):
     return sorted(pages)
 
 
-def pagefind_command(site_dir, bundle_path, exclude_selectors=(), python=sys.executable):
-    command = [python, "-m", "pagefind", "--site", str(site_dir), "--output-path", str(bundle_path)]
-    if isinstance(exclude_selectors, str):
-        exclude_selectors = [exclude_selectors]
-    if exclude_selectors:
-        # The CLI takes one selector; a selector list does the same job.
-        command += ["--exclude-selectors", ", ".join(exclude_selectors)]
-    return command
-
-
 def indexed_page_count(entry):
     """Pages in a parsed `pagefind-entry.json`, all languages together."""
     return sum(language.get("page_count", 0) for language in entry.get("languages", {}).values())
@@ -125,8 +114,8 @@ def output_tail(text, lines=25):
     return "\n".join(kept[-lines:])
 
 
-def failure_message(problem, command, output=""):
-    message = f"Search index: {problem}.\n  command: {' '.join(command)}"
+def failure_message(problem, output=""):
+    message = f"Search index: {problem}."
     tail = output_tail(output)
     if tail:
         message += "\n  Pagefind said:\n" + "\n".join(f"    {line}" for line in tail.splitlines())
@@ -161,94 +150,213 @@ def remove_old_bundle(bundle_path):
     shutil.rmtree(bundle_path)
 
 
-def stage_pages(output_path, pages, staging):
-    """Hard-link (or copy) `pages` from the output into `staging`, keeping their paths."""
-    for relative in pages:
-        target = staging / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
+def page_url(relative_path):
+    """The URL Pagefind records for an output page: "2024/slug/index.html" -> "/2024/slug/"."""
+    url = "/" + relative_path
+    return url[: -len("index.html")] if url.endswith("/index.html") else url
+
+
+class PagefindService:
+    """Pagefind's indexing service (`pagefind --service`), the process behind its Python API.
+
+    We speak its protocol (base64 JSON messages ending in ",", on stdin and stdout) here
+    rather than use the `pagefind` package's asynchronous client: that client reads one
+    answer per 100 ms (an `asyncio.sleep(0.1)` in its polling loop, Pagefind 1.5.2), so
+    2,000 pages would take over three minutes of waiting. A reader thread collects answers.
+    """
+
+    def __init__(self, timeout=DEFAULT_TIMEOUT):
+        from pagefind.service import get_executable
+
+        check_pagefind_installed()
+        self.timeout = timeout
+        self._process = subprocess.Popen(
+            [str(get_executable()), "--service"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        self._sent = 0
+        self._answers = {}
+        self._other_output = bytearray()
+        self._arrived = threading.Condition()
+        threading.Thread(target=self._read_answers, name="pagefind", daemon=True).start()
+
+    def send(self, payload):
+        """Send a request; returns its message id, for `answer`."""
+        self._sent += 1
+        message = json.dumps({"message_id": self._sent, "payload": payload}).encode("utf-8")
         try:
-            os.link(output_path / relative, target)
+            self._process.stdin.write(base64.b64encode(message) + b",")
+            self._process.stdin.flush()
         except OSError:
-            shutil.copyfile(output_path / relative, target)
+            pass  # it stopped; `answer` says how
+        return self._sent
+
+    def answer(self, message_id, step):
+        """The payload answering `message_id`; SearchIndexError if Pagefind refused or stopped."""
+        deadline = time.monotonic() + self.timeout
+        with self._arrived:
+            while message_id not in self._answers:
+                stopped = self._process.poll() is not None
+                if stopped or time.monotonic() > deadline:
+                    problem = (f"Pagefind stopped with exit code {self._process.returncode} while trying to {step}"
+                               if stopped else f"Pagefind did not {step} within {self.timeout} s")
+                    self.close()
+                    raise SearchIndexError(failure_message(problem, self._other_output.decode("utf-8", "replace")))
+                self._arrived.wait(timeout=0.2)
+            payload = self._answers.pop(message_id)
+        if payload.get("type") == "Error":
+            self.close()
+            raise SearchIndexError(failure_message(f"Pagefind could not {step}: {payload.get('message')}"))
+        return payload
+
+    def _read_answers(self):
+        pending = b""
+        for chunk in iter(lambda: self._process.stdout.read1(1 << 16), b""):
+            *messages, pending = (pending + chunk).split(b",")
+            with self._arrived:
+                for message in messages:
+                    try:
+                        answer = json.loads(base64.b64decode(message, validate=True))
+                        self._answers[answer["message_id"]] = answer["payload"]
+                    except (ValueError, KeyError, TypeError):
+                        self._other_output += message + b","
+                self._arrived.notify_all()
+        with self._arrived:
+            self._other_output += pending
+            self._arrived.notify_all()
+
+    def close(self):
+        if self._process.poll() is None:
+            self._process.stdin.close()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
 
 
-def run_pagefind(staging, bundle_path, timeout, exclude_selectors=()):
-    command = pagefind_command(staging, bundle_path, exclude_selectors)
-    try:
-        # cwd=staging: Pagefind also reads pagefind.yml/.toml/.json from its working folder.
-        done = subprocess.run(
-            command, cwd=staging, capture_output=True, text=True, errors="replace", timeout=timeout
+class LiveIndex:
+    """A Pagefind index that takes pages one at a time while the caller goes on working."""
+
+    def __init__(self, bundle_path, exclude_selectors=DEFAULT_EXCLUDE_SELECTORS, timeout=DEFAULT_TIMEOUT):
+        self.bundle_path = Path(bundle_path)
+        self.pages = []
+        self._service = PagefindService(timeout)
+        config = {"exclude_selectors": list(exclude_selectors)}
+        created = self._service.send({"type": "NewIndex", "config": config})
+        self._index_id = self._service.answer(created, "start an index")["index_id"]
+
+    def add(self, html, url):
+        self.pages.append(self._service.send(
+            {"type": "AddFile", "index_id": self._index_id, "url": url, "file_path": None, "file_contents": html}
+        ))
+
+    def write(self):
+        """Wait for every page, write the bundle, stop Pagefind; returns pagefind-entry.json."""
+        for page in self.pages:
+            self._service.answer(page, "index a page")
+        remove_old_bundle(self.bundle_path)
+        written = self._service.send({"type": "WriteFiles", "index_id": self._index_id,
+                                      "output_path": str(self.bundle_path)})
+        self._service.answer(written, "write the index")
+        self._service.close()
+        entry_file = self.bundle_path / "pagefind-entry.json"
+        try:
+            entry = json.loads(entry_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise SearchIndexError(failure_message(f"Pagefind wrote no readable {entry_file} ({error})"))
+        indexed = indexed_page_count(entry)
+        if indexed != len(self.pages):
+            raise SearchIndexError(failure_message(f"Pagefind indexed {indexed} pages, expected {len(self.pages)}"))
+        return entry
+
+    def abandon(self):
+        """Stop Pagefind without writing anything (a failed build)."""
+        self._service.close()
+
+
+def index_pages(output_path, pages, exclude_selectors=DEFAULT_EXCLUDE_SELECTORS, timeout=DEFAULT_TIMEOUT,
+                bundle_dir=BUNDLE_DIR):
+    """Index `pages` (output-relative paths) of a built site in one go; returns the entry."""
+    output_path = Path(output_path)
+    index = LiveIndex(output_path / bundle_dir, exclude_selectors, timeout)
+    for relative in pages:
+        index.add((output_path / relative).read_text(encoding="utf-8", errors="replace"), page_url(relative))
+    return index.write()
+
+
+class SiteIndexer:
+    """The plugin's state for one build: pages go to Pagefind as Pelican writes them."""
+
+    current = None
+
+    def __init__(self, settings, output_path):
+        self.output_path = Path(output_path).resolve()
+        self.patterns = exclude_patterns(settings)
+        self.exclude_selectors = settings.get("SEARCH_INDEX_EXCLUDE_SELECTORS", DEFAULT_EXCLUDE_SELECTORS)
+        self.timeout = settings.get("SEARCH_INDEX_TIMEOUT", DEFAULT_TIMEOUT)
+        self.started = time.perf_counter()
+        self.index = None
+
+    def page_written(self, path):
+        path = Path(path).resolve()
+        if path.suffix != ".html" or not path.is_relative_to(self.output_path):
+            return
+        relative = path.relative_to(self.output_path).as_posix()
+        if PurePosixPath(relative).parts[0] == BUNDLE_DIR or is_excluded(relative, self.patterns):
+            return
+        html = path.read_text(encoding="utf-8", errors="replace")
+        if not has_search_body(html):
+            return
+        if self.index is None:
+            self.index = LiveIndex(self.output_path / BUNDLE_DIR, self.exclude_selectors, self.timeout)
+        self.index.add(html, page_url(relative))
+
+    def finish(self):
+        if self.index is None:
+            remove_old_bundle(self.output_path / BUNDLE_DIR)
+            logger.warning(
+                "Search index: no page in %s has a data-pagefind-body element, so there is nothing to "
+                "index and /search/ will find nothing",
+                self.output_path,
+            )
+            return
+        entry = self.index.write()
+        logger.info(
+            "Search index: %d pages indexed by Pagefind %s into %s in %.2f s",
+            len(self.index.pages),
+            entry.get("version", "?"),
+            self.output_path / BUNDLE_DIR,
+            time.perf_counter() - self.started,
         )
-    except subprocess.TimeoutExpired as error:
-        output = (error.stdout or b"") + (error.stderr or b"")
-        if isinstance(output, bytes):
-            output = output.decode("utf-8", "replace")
-        raise SearchIndexError(failure_message(f"Pagefind did not finish within {timeout} s", command, output))
-    except OSError as error:
-        raise SearchIndexError(failure_message(f"could not run Pagefind ({error})", command))
-    output = f"{done.stdout}\n{done.stderr}"
-    if done.returncode != 0:
-        raise SearchIndexError(failure_message(f"Pagefind failed with exit code {done.returncode}", command, output))
-    return command, output
+
+    def abandon(self):
+        if self.index is not None:
+            self.index.abandon()
 
 
-def build_index(
-    output_path, pages, timeout=DEFAULT_TIMEOUT, exclude_selectors=DEFAULT_EXCLUDE_SELECTORS, bundle_dir=BUNDLE_DIR
-):
-    """Index `pages` (output-relative paths) into OUTPUT/bundle_dir; returns pagefind-entry.json."""
-    output_path = Path(output_path).resolve()
-    bundle_path = output_path / bundle_dir
-    check_pagefind_installed()
-    remove_old_bundle(bundle_path)
-    with tempfile.TemporaryDirectory(prefix="servicebook-search-") as staging:
-        staging = Path(staging)
-        stage_pages(output_path, pages, staging)
-        command, output = run_pagefind(staging, bundle_path, timeout, exclude_selectors)
-    entry_file = bundle_path / "pagefind-entry.json"
-    try:
-        entry = json.loads(entry_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise SearchIndexError(failure_message(f"Pagefind wrote no readable {entry_file} ({error})", command, output))
-    indexed = indexed_page_count(entry)
-    if indexed != len(pages):
-        raise SearchIndexError(
-            failure_message(f"Pagefind indexed {indexed} pages, expected {len(pages)}", command, output)
-        )
-    logger.debug("Pagefind output:\n%s", output)
-    return entry
-
-
-def index_site(pelican):
-    """The `finalized` handler: index pelican.output_path unless SEARCH_INDEX is False."""
-    settings = pelican.settings
-    if not settings.get("SEARCH_INDEX", True):
+def start_indexing(pelican):
+    """initialized: a new build; a previous build that failed may have left Pagefind running."""
+    if SiteIndexer.current is not None:
+        SiteIndexer.current.abandon()
+    enabled = pelican.settings.get("SEARCH_INDEX", True)
+    SiteIndexer.current = SiteIndexer(pelican.settings, pelican.output_path) if enabled else None
+    if not enabled:
         logger.info("Search index: off (SEARCH_INDEX = False)")
-        return
-    started = time.perf_counter()
-    output_path = Path(pelican.output_path)
-    pages = pages_to_index(output_path, exclude_patterns(settings))
-    if not pages:
-        remove_old_bundle(output_path / BUNDLE_DIR)
-        logger.warning(
-            "Search index: no page in %s has a data-pagefind-body element, so there is nothing to "
-            "index and /search/ will find nothing",
-            output_path,
-        )
-        return
-    entry = build_index(
-        output_path,
-        pages,
-        timeout=settings.get("SEARCH_INDEX_TIMEOUT", DEFAULT_TIMEOUT),
-        exclude_selectors=settings.get("SEARCH_INDEX_EXCLUDE_SELECTORS", DEFAULT_EXCLUDE_SELECTORS),
-    )
-    logger.info(
-        "Search index: %d pages indexed by Pagefind %s into %s in %.2f s",
-        len(pages),
-        entry.get("version", "?"),
-        output_path / BUNDLE_DIR,
-        time.perf_counter() - started,
-    )
+
+
+def index_written_page(path, context=None):
+    if SiteIndexer.current is not None:
+        SiteIndexer.current.page_written(path)
+
+
+def write_index(pelican):
+    """finalized: write the index of this build's pages."""
+    indexer, SiteIndexer.current = SiteIndexer.current, None
+    if indexer is not None:
+        indexer.finish()
 
 
 def register():
-    signals.finalized.connect(index_site)
+    signals.initialized.connect(start_indexing)
+    signals.content_written.connect(index_written_page)
+    signals.finalized.connect(write_index)

@@ -1,0 +1,281 @@
+"""Re-render only the pages whose inputs changed since the last build.
+
+Pelican's content cache spares re-reading unchanged sources, but every rebuild still renders
+every template: after a one-word edit, thousands of pages go through Jinja again (most of a
+rebuild). This plugin gives Pelican a writer that keys each rendered page by what it depends
+on and reuses the page already in the output when the key is unchanged:
+
+  site key   the settings, the theme's files, the plugins' code, the Pelican and Jinja
+             versions, and every article's and page's metadata, URL and summary: what list
+             pages, navigation, neighbours and related posts are made of;
+  page key   the site key, the output path, the template, and the full text of the articles
+             and pages handed to the template (an article page shows its own body).
+
+So editing a body re-renders that article's page only; editing a title, tag, date or summary
+re-renders everything, as does any change to the theme, settings or plugins. A page is reused
+only when the file in the output still has the exact bytes this cache recorded, so deleting
+or editing an output file makes it render again. Pages are still written and still announced
+with `content_written`, so other plugins (sitemap, search) see every page as before.
+
+The assumption: a template shows the *full text* of an article only when that article is
+handed to it (`article`, `page`, ...); any other content it shows comes from metadata and
+summaries. Our theme holds to that; a template that breaks it must not use this cache.
+
+Settings: RENDER_CACHE (default True) works when CACHE_CONTENT is on; the record lives in
+CACHE_PATH/render-cache.json.
+"""
+
+import hashlib
+import importlib.metadata
+import json
+import logging
+import re
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+from pelican import signals
+from pelican.contents import Content
+from pelican.urlwrappers import URLWrapper
+from pelican.writers import Writer
+
+logger = logging.getLogger(__name__)
+
+RECORD_NAME = "render-cache.json"
+# Bump when the keys below change meaning, so old records are not trusted.
+KEY_VERSION = "1"
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+# What the output of a template can depend on besides content, theme and plugin code.
+_DISTRIBUTIONS = ("pelican", "jinja2", "markdown", "typogrify", "pelican-sitemap",
+                  "pelican-neighbors", "pelican-related-posts")
+
+
+def stable_repr(value, _depth=0):
+    """A repr that is the same in every process for equal values: no memory addresses,
+    sorted mappings and sets, functions and classes by qualified name."""
+    if _depth > 8:
+        return "…"
+    deeper = _depth + 1
+    if value is None or isinstance(value, (str, bytes, int, float, bool, date, datetime)):
+        return repr(value)
+    if isinstance(value, URLWrapper):
+        return f"{type(value).__name__}({value.name!r})"
+    if isinstance(value, dict):
+        items = sorted((stable_repr(key, deeper), stable_repr(item, deeper)) for key, item in value.items())
+        return "{" + ", ".join(f"{key}: {item}" for key, item in items) + "}"
+    if isinstance(value, (set, frozenset)):
+        return "{" + ", ".join(sorted(stable_repr(item, deeper) for item in value)) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(stable_repr(item, deeper) for item in value) + "]"
+    if callable(value) and hasattr(value, "__qualname__"):
+        return f"{getattr(value, '__module__', '?')}.{value.__qualname__}"
+    if isinstance(value, Content):
+        return f"{type(value).__name__}({value.source_path!r})"
+    if hasattr(value, "__dict__") and not isinstance(value, type(sys)):
+        return f"{type(value).__qualname__}{stable_repr(vars(value), deeper)}"
+    return _ADDRESS.sub("", repr(value))
+
+
+def _digest(*parts):
+    digest = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        digest.update(part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part)
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def content_summary_key(content):
+    """What list pages and other pages can show of `content`: not its full text.
+    Kept on the object: a build computes it for the site key, then again per feed."""
+    if "_summary_key" not in content.__dict__:
+        content._summary_key = _digest(
+            type(content).__name__, content.source_path or "", content.url, content.save_as or "",
+            getattr(content, "status", ""), stable_repr(content.metadata),
+            # Pelican cannot summarise an empty body (None); content checks report those.
+            (content.summary if content._content else "") or "",
+        )
+    return content._summary_key
+
+
+def content_text_key(content):
+    """What a page that is handed `content` shows of it: its full text too."""
+    return _digest(content_summary_key(content), content._content or "")
+
+
+def inputs_key(inputs):
+    """A digest of template inputs: articles and pages by their full text, the rest by value."""
+    return _digest(*(content_text_key(value) if isinstance(value, Content) else stable_repr(value)
+                     for value in inputs))
+
+
+def files_key(folders, pattern="*"):
+    """A digest of every file (path and bytes) under `folders`."""
+    digest = hashlib.blake2b(digest_size=16)
+    for folder in folders:
+        for path in sorted(Path(folder).rglob(pattern)):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def code_key(settings):
+    """Our plugins' code and the versions of the libraries that shape the output."""
+    versions = []
+    for name in _DISTRIBUTIONS:
+        try:
+            versions.append(f"{name}=={importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            versions.append(f"{name} absent")
+    return _digest(files_key(settings.get("PLUGIN_PATHS", []), "*.py"), *versions)
+
+
+def contents_in(context):
+    """Every article and page of the build (published, hidden and drafts), in a stable order."""
+    found = {}
+    for value in context.values():
+        if isinstance(value, (list, tuple)):
+            for item in value:
+                if isinstance(item, Content):
+                    found[(item.source_path or "", item.save_as or "")] = item
+    return [found[key] for key in sorted(found)]
+
+
+def site_key(settings, context):
+    theme = [settings["THEME"], *settings.get("THEME_TEMPLATES_OVERRIDES", [])]
+    return _digest(
+        KEY_VERSION,
+        stable_repr({key: value for key, value in settings.items() if key.isupper()}),
+        files_key(theme),
+        code_key(settings),
+        *(content_summary_key(item) for item in contents_in(context)),
+    )
+
+
+def page_key(site, output_file, template_name, handed):
+    """The key of one rendered page; `handed` are the template arguments the writer got.
+    Only the articles and pages among them count: the rest derives from the site key."""
+    articles = [part for name, value in sorted(handed.items()) if isinstance(value, Content) for part in (name, value)]
+    return _digest(site, output_file, template_name or "", inputs_key(articles))
+
+
+class RenderRecord:
+    """output file -> (page key, digest of the bytes written); loaded and saved as JSON."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+        self.pages = {}
+        self.rendered = self.reused = 0
+        try:
+            self.pages = json.loads(self.path.read_text(encoding="utf-8"))["pages"]
+        except (OSError, ValueError, KeyError, TypeError):
+            self.pages = {}
+
+    def reuse(self, output_path, output_file, key):
+        """The page's text if its key is unchanged and the output file is what we wrote."""
+        recorded = self.pages.get(output_file)
+        if not recorded or recorded[0] != key:
+            return None
+        try:
+            data = (Path(output_path) / output_file).read_bytes()
+        except OSError:
+            return None
+        if _digest(data) != recorded[1]:
+            return None
+        self.reused += 1
+        return data.decode("utf-8")
+
+    def remember(self, output_file, key, text):
+        self.rendered += 1
+        self.pages[output_file] = [key, _digest(text.encode("utf-8", "surrogatepass"))]
+
+    def save(self):
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(json.dumps({"pages": self.pages}, separators=(",", ":")), encoding="utf-8")
+
+
+class CachedTemplate:
+    """Stands in for a Jinja template in Pelican's writer: renders only on a cache miss."""
+
+    def __init__(self, template, writer, handed):
+        self.template = template
+        self.writer = writer
+        self.handed = handed
+
+    def render(self, localcontext):
+        writer = self.writer
+        output_file = localcontext["output_file"]
+        key = page_key(writer._site_key, output_file, self.template.name, self.handed)
+        text = writer.record.reuse(writer.output_path, output_file, key)
+        if text is None:
+            text = self.template.render(localcontext)
+            writer.record.remember(output_file, key, text)
+        return text
+
+    def __getattr__(self, name):
+        return getattr(self.template, name)
+
+
+class CachingWriter(Writer):
+    record = None
+
+    def __init__(self, output_path, settings=None):
+        super().__init__(output_path, settings=settings)
+        self._site_key = None
+        if enabled(self.settings):
+            self.record = RenderRecord(Path(self.settings["CACHE_PATH"]) / RECORD_NAME)
+            _open_records.append(self.record)
+
+    def _site_key_for(self, context):
+        if self._site_key is None:
+            # The build's whole context; a page's local context may hold a subset.
+            self._site_key = site_key(self.settings, context)
+        return self._site_key
+
+    def write_file(self, name, template, context, *args, **kwargs):
+        if self.record is not None and name:
+            self._site_key_for(context)
+            template = CachedTemplate(template, self, kwargs)
+        return super().write_file(name, template, context, *args, **kwargs)
+
+    def write_cached(self, output_file, inputs, render, context):
+        """Write `render()` to `output_file` (relative to the output) unless `inputs` (the
+        articles and values it is made from) are those of the last build and the file is
+        still as written then. For outputs Pelican's templates do not make (feeds)."""
+        path = Path(self.output_path) / output_file
+        key = None
+        if self.record is not None:
+            key = _digest(self._site_key_for(context), output_file, inputs_key(inputs))
+            if self.record.reuse(self.output_path, output_file, key) is not None:
+                return path
+        text = render()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        if key is not None:
+            self.record.remember(output_file, key, text)
+        return path
+
+
+_open_records = []
+
+
+def enabled(settings):
+    return bool(settings.get("RENDER_CACHE", True) and settings.get("CACHE_CONTENT"))
+
+
+def provide_writer(pelican):
+    """get_writer: once per build, before anything is written."""
+    _open_records.clear()
+    return CachingWriter
+
+
+def save_records(pelican):
+    """finalized: keep what this (successful) build rendered, for the next one."""
+    while _open_records:
+        record = _open_records.pop()
+        record.save()
+        logger.info("Render cache: %d pages rendered, %d reused", record.rendered, record.reused)
+
+
+def register():
+    signals.get_writer.connect(provide_writer)
+    signals.finalized.connect(save_records)

@@ -1,0 +1,162 @@
+"""The render cache: a rebuild re-renders only what changed, and its output is exactly what a
+build from scratch makes."""
+
+import logging
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from pelican.contents import Article
+from pelican.settings import DEFAULT_CONFIG
+
+from helpers import build_small_site, post
+from render_cache import render_cache as rc
+
+POSTS = {
+    "posts/one.md": post("First complaint", "The bill was wrong twice.", slug="one", tags="billing, phone"),
+    "posts/two.md": post("Second complaint", "Nobody owned the problem.", slug="two", date="2024-02-03 10:00",
+                         tags="billing"),
+    "posts/three.md": post("Third complaint", "A letter fixed it.", slug="three", date="2024-03-04 10:00",
+                           tags="letters", Summary="How a letter fixed it."),
+}
+# Pagefind's bundle is rebuilt every time; the sitemap dates pages by build time.
+NOT_COMPARED = ("pagefind", "sitemap.xml")
+
+
+def article(text, title="A title", **metadata):
+    settings = dict(DEFAULT_CONFIG)
+    return Article(text, metadata={"title": title, "slug": "a", **metadata}, settings=settings,
+                   source_path="/content/a.md")
+
+
+def output_files(root):
+    root = Path(root)
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in root.rglob("*")
+        if path.is_file() and path.relative_to(root).parts[0] not in NOT_COMPARED
+    }
+
+
+def render_counts(caplog):
+    """(rendered, reused) from the plugin's log line of the last build."""
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Render cache:")]
+    rendered, reused = re.match(r"Render cache: (\d+) pages rendered, (\d+) reused", lines[-1]).groups()
+    caplog.clear()
+    return int(rendered), int(reused)
+
+
+@pytest.fixture
+def log(caplog):
+    caplog.set_level(logging.INFO, logger="render_cache.render_cache")
+    return caplog
+
+
+# ---- Keys ----
+
+def test_stable_repr_has_no_addresses_and_a_fixed_order():
+    class Thing:
+        def __init__(self):
+            self.b, self.a = 2, 1
+
+    assert rc.stable_repr({"b": 1, "a": [Thing(), {3, 1}]}) == rc.stable_repr({"a": [Thing(), {1, 3}], "b": 1})
+    assert "0x" not in rc.stable_repr([Thing(), object(), print, test_stable_repr_has_no_addresses_and_a_fixed_order])
+    assert rc.stable_repr(print) == "builtins.print"
+
+
+def test_a_page_key_follows_the_full_text_of_the_article_it_shows():
+    same = rc.page_key("site", "a/index.html", "article.html", {"article": article("<p>One.</p>")})
+    assert same == rc.page_key("site", "a/index.html", "article.html", {"article": article("<p>One.</p>")})
+    assert same != rc.page_key("site", "a/index.html", "article.html", {"article": article("<p>Two.</p>")})
+    assert same != rc.page_key("other site", "a/index.html", "article.html", {"article": article("<p>One.</p>")})
+    assert same != rc.page_key("site", "b/index.html", "article.html", {"article": article("<p>One.</p>")})
+
+
+def test_the_summary_key_follows_metadata_and_summary_but_not_the_rest_of_the_body():
+    short = article("<p>" + "word " * 10 + "</p>", summary="Short.")
+    longer = article("<p>" + "word " * 10 + "more.</p>", summary="Short.")
+    assert rc.content_summary_key(short) == rc.content_summary_key(longer)
+    assert rc.content_text_key(short) != rc.content_text_key(longer)
+    assert rc.content_summary_key(short) != rc.content_summary_key(article("<p>x</p>", title="New", summary="Short."))
+
+
+# ---- Builds ----
+
+def test_an_unchanged_rebuild_renders_nothing_and_changes_no_byte(tmp_path, log):
+    first = build_small_site(tmp_path, POSTS)
+    before = output_files(first.output_path)
+    rendered, reused = render_counts(log)
+    assert rendered > 10 and reused == 0
+    build_small_site(tmp_path, {})
+    assert render_counts(log) == (0, rendered)
+    assert output_files(first.output_path) == before
+
+
+def test_editing_a_body_renders_that_page_and_its_feeds_only(tmp_path, log):
+    output = build_small_site(tmp_path, POSTS).output_path
+    total, _ = render_counts(log)
+    before = output_files(output)
+    build_small_site(tmp_path, {"posts/three.md": POSTS["posts/three.md"] + "\nA second letter followed.\n"})
+    rendered, reused = render_counts(log)
+    after = output_files(output)
+    changed = {name for name in after if after[name] != before.get(name)}
+    assert "A second letter" in after["2024/three/index.html"].decode()
+    assert "2024/three/index.html" in changed and "2024/one/index.html" not in changed
+    assert all(name == "2024/three/index.html" or name.startswith("feeds/") for name in changed), changed
+    assert rendered == len(changed) and rendered + reused == total
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        {"posts/three.md": POSTS["posts/three.md"] + "\nA later paragraph.\n"},
+        {"posts/two.md": POSTS["posts/two.md"].replace("Second complaint", "Second, worse complaint")},
+        {"posts/two.md": POSTS["posts/two.md"].replace("Tags: billing", "Tags: billing, hr")},
+        {"posts/four.md": post("Fourth complaint", "A new one.", slug="four", date="2024-04-05 10:00", tags="hr")},
+    ],
+    ids=["body", "title", "tags", "new post"],
+)
+def test_a_rebuild_makes_exactly_what_a_fresh_build_makes(tmp_path, edit):
+    incremental = build_small_site(tmp_path / "incremental", POSTS).output_path
+    build_small_site(tmp_path / "incremental", edit)
+    fresh = build_small_site(tmp_path / "fresh", {**POSTS, **edit}).output_path
+    assert output_files(incremental) == output_files(fresh)
+
+
+def test_a_settings_change_renders_every_page_again(tmp_path):
+    output = build_small_site(tmp_path, POSTS, SITENAME="Old name").output_path
+    build_small_site(tmp_path, {}, SITENAME="New name")
+    pages = [text.decode() for name, text in output_files(output).items() if name.endswith(".html")]
+    assert pages and not any("Old name" in page for page in pages)
+
+
+def test_a_template_change_renders_every_page_again(tmp_path):
+    theme = tmp_path / "theme"
+    shutil.copytree(Path(rc.__file__).resolve().parents[2] / "theme", theme)
+    output = build_small_site(tmp_path, POSTS, THEME=theme).output_path
+    base = theme / "templates" / "base.html"
+    base.write_text(base.read_text().replace("</footer>", "<p>Theme edited.</p></footer>"))
+    build_small_site(tmp_path, {}, THEME=theme)
+    pages = {name: text.decode() for name, text in output_files(output).items() if name.endswith(".html")}
+    assert all("Theme edited." in text for name, text in pages.items() if "</footer>" in text)
+    assert "Theme edited." in pages["2024/one/index.html"]
+
+
+def test_an_output_file_edited_by_hand_is_rendered_again(tmp_path):
+    output = build_small_site(tmp_path, POSTS).output_path
+    page = output / "2024" / "one" / "index.html"
+    good = page.read_bytes()
+    page.write_text("tampered")
+    (output / "feeds" / "all.atom.xml").unlink()
+    build_small_site(tmp_path, {})
+    assert page.read_bytes() == good
+    assert (output / "feeds" / "all.atom.xml").exists()
+
+
+def test_without_the_content_cache_every_page_is_rendered(tmp_path, log):
+    build_small_site(tmp_path, POSTS, CACHE_CONTENT=False)
+    build_small_site(tmp_path, {}, CACHE_CONTENT=False)
+    assert not [r for r in log.records if r.getMessage().startswith("Render cache:")]
+    assert not (tmp_path / "cache").exists() or not list((tmp_path / "cache").rglob(rc.RECORD_NAME))
+
