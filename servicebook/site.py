@@ -114,7 +114,8 @@ def serve(host="127.0.0.1", port=8000):
         try:
             # livereload's own snippet is an inline script, which our CSP blocks; the pages
             # load livereload.js as a file instead (see base.html).
-            result = build(LIVERELOAD_PORT=port)
+            # Pages first: the search index follows a few seconds later.
+            result = build(LIVERELOAD_PORT=port, SEARCH_INDEX_IN_BACKGROUND=True)
         except BuildFailed as error:
             # Keep serving the last good build; the author fixes the file and saves again.
             print(error)

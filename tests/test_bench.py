@@ -158,7 +158,7 @@ def test_cbor_decoding_and_chunk_lookup():
 def results(**changes):
     values = dict(
         posts=2000, cases=400, plain=[10.0, 9.0, 11.0], full=[12.0, 13.0, 14.0], incremental=[3.0, 2.0, 4.0],
-        pagefind=[1.0, 1.5, 2.0], plain_rss=100, full_rss=300, full_child_rss=50, pages_indexed=2001,
+        incremental_indexed=[5.0, 5.0, 6.0], pagefind=[1.0, 1.5, 2.0], plain_rss=100, full_rss=300, full_child_rss=50, pages_indexed=2001,
         query=bench.QueryBytes([("pagefind.js", 100 * 1024), ("index chunk", 150 * 1024)], 200 * 1024, True),
     )
     values.update(changes)
@@ -180,6 +180,12 @@ def test_table_shows_medians_ratios_and_verdicts():
     query = row(table, "Bytes fetched")
     assert "250 KB" in query and "**pass**" in query
     assert "300 (+ 50 Pagefind)" in full
+    assert "| 5.00 s |" in row(table, "Servicebook rebuild after editing one post: search index written too")
+
+
+def test_a_rebuild_is_ready_when_its_pages_are():
+    run = bench.Run(wall=6.0, report={"seconds": 2.0, "indexed_seconds": 4.5})
+    assert bench.pages_ready(run) == 3.5
 
 
 def test_section_lists_the_query_estimate_and_its_worst_case():

@@ -294,3 +294,15 @@ def test_case_facts_are_filters_not_excerpt_text(bundle):
         assert header["organisation"] not in fragment["content"], path
         assert "Case facts" not in fragment["content"], path
         assert header["lesson"].split()[0] in fragment["content"], path
+
+
+def test_a_background_index_is_written_after_the_build_returns(tmp_path):
+    build_small_site(tmp_path, POSTS, SEARCH_INDEX_IN_BACKGROUND=True)
+    si.wait_for_index()
+    bundle = tmp_path / "output" / "pagefind"
+    assert {fragment["url"] for fragment in fragments(bundle)} == {"/2024/one/", "/2024/two/"}
+    # The next build waits for it, then makes its own.
+    build_small_site(tmp_path, {"posts/three.md": post("Third", "A heron.", slug="three")},
+                     SEARCH_INDEX_IN_BACKGROUND=True)
+    si.wait_for_index()
+    assert len(fragments(bundle)) == 3

@@ -22,6 +22,11 @@ Settings:
                         byline (`.meta`: date, author, category, reading time), which results
                         show from the metadata anyway and which would crowd every excerpt.
   SEARCH_INDEX_TIMEOUT  seconds Pagefind may take to answer (default 300).
+  SEARCH_INDEX_IN_BACKGROUND
+                        False (default): the build ends when the index is written. True
+                        (`make serve`): the build ends when the pages are written and
+                        Pagefind finishes the index meanwhile (a few seconds for thousands
+                        of pages); the next build waits for it first.
 
 Any failure of Pagefind raises SearchIndexError, which fails the build with what it said.
 """
@@ -288,13 +293,13 @@ class SiteIndexer:
     """The plugin's state for one build: pages go to Pagefind as Pelican writes them."""
 
     current = None
+    writing = None  # the thread writing the last build's index, with SEARCH_INDEX_IN_BACKGROUND
 
     def __init__(self, settings, output_path):
         self.output_path = Path(output_path).resolve()
         self.patterns = exclude_patterns(settings)
         self.exclude_selectors = settings.get("SEARCH_INDEX_EXCLUDE_SELECTORS", DEFAULT_EXCLUDE_SELECTORS)
         self.timeout = settings.get("SEARCH_INDEX_TIMEOUT", DEFAULT_TIMEOUT)
-        self.started = time.perf_counter()
         self.index = None
 
     def page_written(self, path):
@@ -320,13 +325,14 @@ class SiteIndexer:
                 self.output_path,
             )
             return
+        started = time.perf_counter()
         entry = self.index.write()
         logger.info(
-            "Search index: %d pages indexed by Pagefind %s into %s in %.2f s",
+            "Search index: %d pages indexed by Pagefind %s into %s, %.2f s after the last page was written",
             len(self.index.pages),
             entry.get("version", "?"),
             self.output_path / BUNDLE_DIR,
-            time.perf_counter() - self.started,
+            time.perf_counter() - started,
         )
 
     def abandon(self):
@@ -335,7 +341,9 @@ class SiteIndexer:
 
 
 def start_indexing(pelican):
-    """initialized: a new build; a previous build that failed may have left Pagefind running."""
+    """initialized: a new build; a previous build that failed may have left Pagefind running,
+    and one that finished may still be writing its index in the background."""
+    wait_for_index()
     if SiteIndexer.current is not None:
         SiteIndexer.current.abandon()
     enabled = pelican.settings.get("SEARCH_INDEX", True)
@@ -350,10 +358,30 @@ def index_written_page(path, context=None):
 
 
 def write_index(pelican):
-    """finalized: write the index of this build's pages."""
+    """finalized: write the index of this build's pages (in the background with
+    SEARCH_INDEX_IN_BACKGROUND, so `make serve` shows an edited page without waiting)."""
     indexer, SiteIndexer.current = SiteIndexer.current, None
-    if indexer is not None:
+    if indexer is None:
+        return
+    if not pelican.settings.get("SEARCH_INDEX_IN_BACKGROUND"):
         indexer.finish()
+        return
+
+    def finish_and_report():
+        try:
+            indexer.finish()
+        except SearchIndexError as error:
+            logger.error("%s", error)
+
+    SiteIndexer.writing = threading.Thread(target=finish_and_report, name="search-index")
+    SiteIndexer.writing.start()
+
+
+def wait_for_index():
+    """Block until an index being written in the background is on disk."""
+    if SiteIndexer.writing is not None:
+        SiteIndexer.writing.join()
+        SiteIndexer.writing = None
 
 
 def register():
