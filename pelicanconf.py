@@ -30,6 +30,7 @@ PLUGINS = [
     "content_checks",
     "safe_titles",
     "typography",
+    "parallel_read",
     "comment_free",
     "tag_normalise",
     "feeds",

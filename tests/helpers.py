@@ -69,3 +69,17 @@ def post(title, body, date="2024-01-02 10:00", tags="", slug=None, **extra):
     header = {"Title": title, "Date": date, "Tags": tags, "Slug": slug, **extra}
     lines = [f"{key}: {value}" for key, value in header.items() if value]
     return "\n".join(lines) + "\n\n" + body + "\n"
+
+
+# Pagefind's bundle is rebuilt every time; the sitemap dates pages by build time.
+NOT_COMPARED = ("pagefind", "sitemap.xml")
+
+
+def output_files(root):
+    """{output-relative path: bytes} of a built site, for comparing two builds."""
+    root = Path(root)
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in root.rglob("*")
+        if path.is_file() and path.relative_to(root).parts[0] not in NOT_COMPARED
+    }

@@ -75,6 +75,10 @@ BAD_CONTENT = {
         {"posts/bad.md": "Title: T\n\nBody.\n"},
         "content/posts/bad.md:1: Date: missing or empty; add `Date: YYYY-MM-DD` to the header",
     ),
+    "title given twice": (
+        {"posts/bad.md": "Title: One\nDate: 2024-02-01\nTitle: Two\n\nBody.\n"},
+        "content/posts/bad.md:3: Title: given twice (lines 1 and 3); keep one",
+    ),
     "script in tag": (
         {"posts/bad.md": post("T", "Body.", tags="<script>x</script>", slug="t")},
         "content/posts/bad.md:3: Tags: contains HTML markup",
@@ -90,7 +94,7 @@ def test_strict_build_fails_naming_file_line_and_fix(tmp_path, case):
     assert expected in str(raised.value)
 
 
-@pytest.mark.parametrize("case", ["empty body", "metadata typo", "missing image", "script in title"])
+@pytest.mark.parametrize("case", ["empty body", "metadata typo", "missing image", "script in title", "title given twice"])
 def test_serve_mode_build_warns_and_still_builds(tmp_path, case):
     files, expected = BAD_CONTENT[case]
     result = build_small_site(tmp_path, {**GOOD, **files})

@@ -10,7 +10,7 @@ import pytest
 from pelican.contents import Article
 from pelican.settings import DEFAULT_CONFIG
 
-from helpers import build_small_site, post
+from helpers import build_small_site, output_files, post
 from render_cache import render_cache as rc
 
 POSTS = {
@@ -20,23 +20,12 @@ POSTS = {
     "posts/three.md": post("Third complaint", "A letter fixed it.", slug="three", date="2024-03-04 10:00",
                            tags="letters", Summary="How a letter fixed it."),
 }
-# Pagefind's bundle is rebuilt every time; the sitemap dates pages by build time.
-NOT_COMPARED = ("pagefind", "sitemap.xml")
 
 
 def article(text, title="A title", **metadata):
     settings = dict(DEFAULT_CONFIG)
     return Article(text, metadata={"title": title, "slug": "a", **metadata}, settings=settings,
                    source_path="/content/a.md")
-
-
-def output_files(root):
-    root = Path(root)
-    return {
-        path.relative_to(root).as_posix(): path.read_bytes()
-        for path in root.rglob("*")
-        if path.is_file() and path.relative_to(root).parts[0] not in NOT_COMPARED
-    }
 
 
 def render_counts(caplog):

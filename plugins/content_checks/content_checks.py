@@ -24,6 +24,7 @@ from .source import (
     control_problems,
     date_problems,
     decode,
+    duplicate_problems,
     heading_problems,
     link_problems,
     markup_problems,
@@ -57,7 +58,7 @@ def check_source(raw, source_path, content_root, checked_elsewhere=False, needs_
     if not header.get("title") or not header["title"].value:
         line = header["title"].line if "title" in header else 1
         problems.append(Problem(source, line, "Title", "missing or empty; add `Title: ...` to the header"))
-    problems += control_problems(text, source)
+    problems += control_problems(text, source) + duplicate_problems(text, source)
     if not checked_elsewhere:
         problems += date_problems(header, source, needs_date) + typo_problems(header, PELICAN_KEYS, source)
     problems += markup_problems(header, source)

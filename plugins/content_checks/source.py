@@ -51,6 +51,24 @@ def read_header(text):
     return header
 
 
+def duplicate_problems(text, source):
+    """One problem per header key given more than once (Pelican would keep a list, or one)."""
+    seen, problems = {}, []
+    for number, line in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
+        if not line.strip():
+            break
+        match = _HEADER_LINE.match(line)
+        if not match:
+            continue
+        key = match["key"].lower()
+        if key in seen:
+            problems.append(Problem(source, number, match["key"],
+                                    f"given twice (lines {seen[key]} and {number}); keep one"))
+        else:
+            seen[key] = number
+    return problems
+
+
 def body_of(text):
     """The text after the header (and its line number), or ('', 0) when there is none."""
     lines = text.lstrip("\ufeff").splitlines()

@@ -15,7 +15,9 @@ from pelican.readers import MarkdownReader
 def escape_title(metadata):
     """`metadata` with its title (if any) HTML-escaped."""
     if "title" in metadata:
-        metadata["title"] = html.escape(metadata["title"], quote=False)
+        title = metadata["title"]
+        # A title given twice arrives as a list; content_checks reports it, the first is used.
+        metadata["title"] = html.escape(title[0] if isinstance(title, list) else title, quote=False)
     return metadata
 
 

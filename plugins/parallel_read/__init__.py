@@ -1,0 +1,1 @@
+from .parallel_read import register  # noqa: F401

@@ -1,0 +1,70 @@
+"""Reading sources in worker processes gives exactly the site a one-process build gives, and
+loses no warning or error."""
+
+import pytest
+
+from helpers import build_small_site, output_files, post
+from parallel_read import parallel_read as pr
+
+# More than PARALLEL_READ_MIN_FILES, with what typogrify and markdown both change.
+MANY = {
+    f"posts/p{i:02d}.md": post(f"Post {i}", f'Body {i}: "quotes" -- dashes... and a [link](https://example.org/{i}).',
+                               slug=f"p{i:02d}", date=f"2024-01-{i + 1:02d} 10:00", tags=f"t{i % 3}")
+    for i in range(pr.DEFAULT_MIN_FILES + 4)
+}
+
+
+def same_problems(parallel, serial, tmp_path):
+    """The two builds reported the same problems (their folders aside)."""
+    def where_removed(build, folder):
+        return sorted(problem.replace(str(tmp_path / folder), "") for problem in build.problems)
+    return where_removed(parallel, "parallel") == where_removed(serial, "serial")
+
+
+@pytest.fixture
+def prepared(monkeypatch):
+    """The number of files each parallel read was given (it happens in this process)."""
+    counts = []
+
+    class Recording(pr.PreparedReads):
+        def __init__(self, readers, paths, workers):
+            counts.append(len(paths))
+            super().__init__(readers, paths, workers)
+
+    monkeypatch.setattr(pr, "PreparedReads", Recording)
+    return counts
+
+
+def test_parallel_and_one_process_builds_make_the_same_site(tmp_path, prepared):
+    parallel = build_small_site(tmp_path / "parallel", MANY)
+    assert prepared == [len(MANY)]
+    serial = build_small_site(tmp_path / "serial", MANY, PARALLEL_READ=False)
+    assert prepared == [len(MANY)]
+    assert output_files(parallel.output_path) == output_files(serial.output_path)
+    assert "&#8220;quotes&#8221;" in (parallel.output_path / "2024" / "p03" / "index.html").read_text()
+
+
+def test_a_rebuild_reads_only_the_changed_files_and_few_files_stay_in_one_process(tmp_path, prepared):
+    build_small_site(tmp_path, MANY)
+    build_small_site(tmp_path, {"posts/p01.md": MANY["posts/p01.md"] + "\nMore.\n"})
+    assert prepared == [len(MANY)]
+
+
+def test_what_a_worker_logs_reaches_the_build(tmp_path, prepared):
+    # Pelican's markdown reader warns about a second Slug: in the worker.
+    files = {**MANY, "posts/p05.md": MANY["posts/p05.md"].replace("Slug: p05", "Slug: p05\nSlug: again")}
+    parallel = build_small_site(tmp_path / "parallel", files)
+    serial = build_small_site(tmp_path / "serial", files, PARALLEL_READ=False)
+    assert prepared
+    duplicate = [problem for problem in parallel.problems if "Duplicate definition of `slug`" in problem]
+    assert duplicate and "p05.md" in duplicate[0]
+    assert same_problems(parallel, serial, tmp_path)
+
+
+def test_a_file_a_worker_cannot_read_is_reported_as_in_one_process(tmp_path, prepared):
+    files = {**MANY, "posts/p07.md": MANY["posts/p07.md"].replace("Date: 2024-01-08 10:00", "Date: the eighth")}
+    parallel = build_small_site(tmp_path / "parallel", files)
+    serial = build_small_site(tmp_path / "serial", files, PARALLEL_READ=False)
+    assert prepared
+    assert any("p07.md" in problem for problem in parallel.problems)
+    assert same_problems(parallel, serial, tmp_path)
