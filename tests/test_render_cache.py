@@ -103,14 +103,23 @@ def test_editing_a_body_renders_that_page_and_its_feeds_only(tmp_path, log):
         {"posts/two.md": POSTS["posts/two.md"].replace("Second complaint", "Second, worse complaint")},
         {"posts/two.md": POSTS["posts/two.md"].replace("Tags: billing", "Tags: billing, hr")},
         {"posts/four.md": post("Fourth complaint", "A new one.", slug="four", date="2024-04-05 10:00", tags="hr")},
+        # Reading time is not metadata, and list pages show it.
+        {"posts/three.md": POSTS["posts/three.md"] + "\n" + "More words here. " * 150 + "\n"},
     ],
-    ids=["body", "title", "tags", "new post"],
+    ids=["body", "title", "tags", "new post", "reading time"],
 )
 def test_a_rebuild_makes_exactly_what_a_fresh_build_makes(tmp_path, edit):
     incremental = build_small_site(tmp_path / "incremental", POSTS).output_path
     build_small_site(tmp_path / "incremental", edit)
     fresh = build_small_site(tmp_path / "fresh", {**POSTS, **edit}).output_path
     assert output_files(incremental) == output_files(fresh)
+
+
+def test_how_the_build_runs_does_not_change_what_is_reused(tmp_path, log):
+    build_small_site(tmp_path, POSTS)
+    rendered, _ = render_counts(log)
+    build_small_site(tmp_path, {}, SEARCH_INDEX_IN_BACKGROUND=True, PARALLEL_READ=False)
+    assert render_counts(log) == (0, rendered)
 
 
 def test_a_settings_change_renders_every_page_again(tmp_path):

@@ -6,8 +6,9 @@ rebuild). This plugin gives Pelican a writer that keys each rendered page by wha
 on and reuses the page already in the output when the key is unchanged:
 
   site key   the settings, the theme's files, the plugins' code, the Pelican and Jinja
-             versions, and every article's and page's metadata, URL and summary: what list
-             pages, navigation, neighbours and related posts are made of;
+             versions, and every article's and page's metadata, URL, summary and the
+             attributes plugins give it (reading time, neighbours, related posts, case
+             facts): what list pages, navigation and feeds are made of;
   page key   the site key, the output path, the template, and the full text of the articles
              and pages handed to the template (an article page shows its own body).
 
@@ -50,6 +51,18 @@ _DISTRIBUTIONS = ("pelican", "jinja2", "markdown", "typogrify", "pelican-sitemap
                   "pelican-neighbors", "pelican-related-posts")
 
 
+# Attributes of an article that are not what pages show of it: the settings and context
+# (covered by the site key), the full text (covered by the page key) and our own memos.
+_NOT_SHOWN = frozenset({"settings", "_context", "_content", "_summary_key", "_feed_item"})
+# Settings that change how a build runs, never what a page looks like: a `make serve`
+# rebuild (search index in the background) reuses the pages of `make build`.
+OUTPUT_NEUTRAL_SETTINGS = frozenset({
+    "SEARCH_INDEX_IN_BACKGROUND", "SEARCH_INDEX_TIMEOUT", "PARALLEL_READ", "PARALLEL_READ_MIN_FILES",
+    "RENDER_CACHE", "CACHE_CONTENT", "LOAD_CONTENT_CACHE", "CACHE_PATH", "CONTENT_CACHING_LAYER",
+    "CHECK_MODIFIED_METHOD", "GZIP_CACHE", "DEBUG", "LOG_FILTER",
+})
+
+
 def stable_repr(value, _depth=0):
     """A repr that is the same in every process for equal values: no memory addresses,
     sorted mappings and sets, functions and classes by qualified name."""
@@ -85,12 +98,14 @@ def _digest(*parts):
 
 
 def content_summary_key(content):
-    """What list pages and other pages can show of `content`: not its full text.
+    """What list pages and other pages can show of `content`: not its full text, but its
+    metadata, summary, and every attribute Pelican or a plugin gave it (reading time,
+    neighbours, related posts, case facts, ...).
     Kept on the object: a build computes it for the site key, then again per feed."""
     if "_summary_key" not in content.__dict__:
+        attributes = {key: value for key, value in vars(content).items() if key not in _NOT_SHOWN}
         content._summary_key = _digest(
-            type(content).__name__, content.source_path or "", content.url, content.save_as or "",
-            getattr(content, "status", ""), stable_repr(content.metadata),
+            type(content).__name__, content.url, content.save_as or "", stable_repr(attributes),
             # Pelican cannot summarise an empty body (None); content checks report those.
             (content.summary if content._content else "") or "",
         )
@@ -144,7 +159,8 @@ def site_key(settings, context):
     theme = [settings["THEME"], *settings.get("THEME_TEMPLATES_OVERRIDES", [])]
     return _digest(
         KEY_VERSION,
-        stable_repr({key: value for key, value in settings.items() if key.isupper()}),
+        stable_repr({key: value for key, value in settings.items()
+                     if key.isupper() and key not in OUTPUT_NEUTRAL_SETTINGS}),
         files_key(theme),
         code_key(settings),
         *(content_summary_key(item) for item in contents_in(context)),
