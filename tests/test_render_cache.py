@@ -11,6 +11,7 @@ from pelican.contents import Article
 from pelican.settings import DEFAULT_CONFIG
 
 from helpers import build_small_site, output_files, post
+from test_casebook import case_file
 from render_cache import render_cache as rc
 
 POSTS = {
@@ -40,6 +41,19 @@ def render_counts(caplog):
 def log(caplog):
     caplog.set_level(logging.INFO, logger="render_cache.render_cache")
     return caplog
+
+
+CASE = case_file()
+
+
+def test_a_changed_reading_time_changes_the_lists_that_show_it_not_the_others(tmp_path):
+    output = build_small_site(tmp_path, POSTS).output_path
+    before = output_files(output)
+    build_small_site(tmp_path, {"posts/three.md": POSTS["posts/three.md"] + "\n" + "More words here. " * 150})
+    after = output_files(output)
+    changed = {name for name in after if after[name] != before.get(name)}
+    assert {"2024/three/index.html", "tag/letters/index.html", "index.html"} <= changed
+    assert "tag/phone/index.html" not in changed and "2024/one/index.html" not in changed
 
 
 # ---- Keys ----
@@ -105,13 +119,16 @@ def test_editing_a_body_renders_that_page_and_its_feeds_only(tmp_path, log):
         {"posts/four.md": post("Fourth complaint", "A new one.", slug="four", date="2024-04-05 10:00", tags="hr")},
         # Reading time is not metadata, and list pages show it.
         {"posts/three.md": POSTS["posts/three.md"] + "\n" + "More words here. " * 150 + "\n"},
+        # The casebook lists show a case's reading time too.
+        {"cases/case.md": CASE.replace("Body.", "Body. " + "More words here. " * 150)},
     ],
-    ids=["body", "title", "tags", "new post", "reading time"],
+    ids=["body", "title", "tags", "new post", "reading time", "case reading time"],
 )
 def test_a_rebuild_makes_exactly_what_a_fresh_build_makes(tmp_path, edit):
-    incremental = build_small_site(tmp_path / "incremental", POSTS).output_path
+    before = {**POSTS, "cases/case.md": CASE}
+    incremental = build_small_site(tmp_path / "incremental", before).output_path
     build_small_site(tmp_path / "incremental", edit)
-    fresh = build_small_site(tmp_path / "fresh", {**POSTS, **edit}).output_path
+    fresh = build_small_site(tmp_path / "fresh", {**before, **edit}).output_path
     assert output_files(incremental) == output_files(fresh)
 
 

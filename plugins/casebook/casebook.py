@@ -132,9 +132,10 @@ def write_casebook(generator, writer):
     ]
 
     def write(url, template, **extra):
-        context = dict(generator.context, casebook_url=base, facet_summary=summary, **extra)
-        writer.write_file(f"{url}index.html", generator.get_template(template), context,
-                          relative_urls=settings["RELATIVE_URLS"], url=url)
+        # Handed as template arguments, not context: the render cache keys a page by them.
+        writer.write_file(f"{url}index.html", generator.get_template(template), generator.context,
+                          relative_urls=settings["RELATIVE_URLS"], url=url, casebook_url=base,
+                          facet_summary=summary, **extra)
 
     write(base, "casebook", cases=cases)
     write(f"{base}stats/", "case_stats", cases=cases, charts=stats_charts(cases, facets))

@@ -6,21 +6,26 @@ rebuild). This plugin gives Pelican a writer that keys each rendered page by wha
 on and reuses the page already in the output when the key is unchanged:
 
   site key   the settings, the theme's files, the plugins' code, the Pelican and Jinja
-             versions, and every article's and page's metadata, URL, summary and the
-             attributes plugins give it (reading time, neighbours, related posts, case
-             facts): what list pages, navigation and feeds are made of;
-  page key   the site key, the output path, the template, and the full text of the articles
-             and pages handed to the template (an article page shows its own body).
+             versions, and every article's and page's address and metadata (title, date,
+             tags, explicit summary, case facts): what navigation, neighbours and related
+             posts are made of;
+  page key   the site key, the output path, the template, and what the page is handed:
+             the full text of its article or page, and for each article it lists (a tag,
+             category, index or casebook page) its summary and the attributes plugins give
+             it (reading time, ...).
 
-So editing a body re-renders that article's page only; editing a title, tag, date or summary
+So editing a body re-renders that article's page, and the lists that show it if its
+automatic summary or reading time changed; editing a title, tag, date or explicit summary
 re-renders everything, as does any change to the theme, settings or plugins. A page is reused
 only when the file in the output still has the exact bytes this cache recorded, so deleting
 or editing an output file makes it render again. Pages are still written and still announced
 with `content_written`, so other plugins (sitemap, search) see every page as before.
 
-The assumption: a template shows the *full text* of an article only when that article is
-handed to it (`article`, `page`, ...); any other content it shows comes from metadata and
-summaries. Our theme holds to that; a template that breaks it must not use this cache.
+The assumption: a template shows the full text of an article only when the article is handed
+to it, and its automatic summary or reading time only when it is handed, alone or in a list;
+anything else it shows of other articles is metadata. Our theme (and the casebook, which
+hands its pages their cases) holds to that; a template that breaks it must not use this
+cache.
 
 Settings: RENDER_CACHE (default True) works when CACHE_CONTENT is on; the record lives in
 CACHE_PATH/render-cache.json.
@@ -44,7 +49,7 @@ logger = logging.getLogger(__name__)
 
 RECORD_NAME = "render-cache.json"
 # Bump when the keys below change meaning, so old records are not trusted.
-KEY_VERSION = "1"
+KEY_VERSION = "2"
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 # What the output of a template can depend on besides content, theme and plugin code.
 _DISTRIBUTIONS = ("pelican", "jinja2", "markdown", "typogrify", "pelican-sitemap",
@@ -97,15 +102,21 @@ def _digest(*parts):
     return digest.hexdigest()
 
 
+def content_structure_key(content):
+    """What any page may show of `content`: its address and metadata (title, date, tags,
+    category, author, explicit summary, case facts...): navigation, neighbours and related
+    posts are made of these."""
+    return _digest(type(content).__name__, content.url, content.save_as or "", stable_repr(content.metadata))
+
+
 def content_summary_key(content):
-    """What list pages and other pages can show of `content`: not its full text, but its
-    metadata, summary, and every attribute Pelican or a plugin gave it (reading time,
-    neighbours, related posts, case facts, ...).
-    Kept on the object: a build computes it for the site key, then again per feed."""
+    """What a list page that is handed `content` shows of it: also its summary and every
+    attribute Pelican or a plugin gave it (reading time, neighbours, related posts, ...).
+    Kept on the object: a build needs it for many pages and feeds."""
     if "_summary_key" not in content.__dict__:
         attributes = {key: value for key, value in vars(content).items() if key not in _NOT_SHOWN}
         content._summary_key = _digest(
-            type(content).__name__, content.url, content.save_as or "", stable_repr(attributes),
+            content_structure_key(content), stable_repr(attributes),
             # Pelican cannot summarise an empty body (None); content checks report those.
             (content.summary if content._content else "") or "",
         )
@@ -113,14 +124,23 @@ def content_summary_key(content):
 
 
 def content_text_key(content):
-    """What a page that is handed `content` shows of it: its full text too."""
+    """What a page that is handed `content` itself shows of it: its full text too."""
     return _digest(content_summary_key(content), content._content or "")
 
 
 def inputs_key(inputs):
-    """A digest of template inputs: articles and pages by their full text, the rest by value."""
-    return _digest(*(content_text_key(value) if isinstance(value, Content) else stable_repr(value)
-                     for value in inputs))
+    """A digest of what a page or feed is handed: an article or page by its full text, a
+    list of them by what a list shows of each, anything else by value."""
+    parts = []
+    for value in inputs:
+        if isinstance(value, Content):
+            parts.append(content_text_key(value))
+        elif isinstance(value, (list, tuple)) and any(isinstance(item, Content) for item in value):
+            parts.append(_digest(*(content_summary_key(item) if isinstance(item, Content) else stable_repr(item)
+                                   for item in value)))
+        else:
+            parts.append(stable_repr(value))
+    return _digest(*parts)
 
 
 def files_key(folders, pattern="*"):
@@ -163,15 +183,16 @@ def site_key(settings, context):
                      if key.isupper() and key not in OUTPUT_NEUTRAL_SETTINGS}),
         files_key(theme),
         code_key(settings),
-        *(content_summary_key(item) for item in contents_in(context)),
+        *(content_structure_key(item) for item in contents_in(context)),
     )
 
 
 def page_key(site, output_file, template_name, handed):
-    """The key of one rendered page; `handed` are the template arguments the writer got.
-    Only the articles and pages among them count: the rest derives from the site key."""
-    articles = [part for name, value in sorted(handed.items()) if isinstance(value, Content) for part in (name, value)]
-    return _digest(site, output_file, template_name or "", inputs_key(articles))
+    """The key of one rendered page; `handed` are the template arguments the writer got
+    (the article of an article page, the articles of a tag page, ...)."""
+    return _digest(site, output_file, template_name or "", inputs_key(
+        [part for name, value in sorted(handed.items()) for part in (name, value)]
+    ))
 
 
 class RenderRecord:
