@@ -75,6 +75,10 @@ BAD_CONTENT = {
         {"posts/bad.md": "Title: T\n\nBody.\n"},
         "content/posts/bad.md:1: Date: missing or empty; add `Date: YYYY-MM-DD` to the header",
     ),
+    "summary that is a heading": (
+        {"posts/bad.md": post("T", "Body.", slug="t", Summary="#1 complaint")},
+        "content/posts/bad.md:4: Summary: markdown makes it a level-1 heading (it starts with #)",
+    ),
     "title given twice": (
         {"posts/bad.md": "Title: One\nDate: 2024-02-01\nTitle: Two\n\nBody.\n"},
         "content/posts/bad.md:3: Title: given twice (lines 1 and 3); keep one",

@@ -98,17 +98,26 @@ def check_files(generator, paths, excludes, needs_date):
 
 def check_rendered_headings(content):
     """content_object_init: the title is a page's only <h1>. Markdown makes one from `# x`,
-    `#x`, `- #x`, `> #x` or an `===` underline, so look at the HTML, then find the line."""
-    if not _H1.search(content._content or ""):
+    `#x`, `- #x`, `> #x` or an `===` underline, so look at the HTML, then find the line.
+    The Summary is markdown too, and every list page shows it."""
+    in_body = bool(_H1.search(content._content or ""))
+    in_summary = bool(_H1.search(str(content.metadata.get("summary") or "")))
+    if not (in_body or in_summary):
         return
     source_path = Path(content.source_path)
     content_root = Path(content.settings["PATH"])
     source = os.path.relpath(source_path, content_root.parent)
     text, _ = decode(source_path.read_bytes(), source)
-    body, body_line = body_of(text)
-    problems = heading_problems(body, body_line, source) or [
-        Problem(source, 0, "Heading", "a level-1 heading in the text; the title is the only one, use ## instead")
-    ]
+    problems = []
+    if in_body:
+        body, body_line = body_of(text)
+        problems += heading_problems(body, body_line, source) or [
+            Problem(source, 0, "Heading", "a level-1 heading in the text; the title is the only one, use ## instead")
+        ]
+    if in_summary:
+        line = read_header(text).get("summary")
+        problems.append(Problem(source, line.line if line else 0, "Summary",
+                                "markdown makes it a level-1 heading (it starts with #); start it with a word, or \\#"))
     for problem in problems:
         logger.warning("%s", problem)
 

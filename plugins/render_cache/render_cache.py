@@ -31,6 +31,7 @@ Settings: RENDER_CACHE (default True) works when CACHE_CONTENT is on; the record
 CACHE_PATH/render-cache.json.
 """
 
+import functools
 import hashlib
 import importlib.metadata
 import json
@@ -154,14 +155,20 @@ def files_key(folders, pattern="*"):
 
 
 def code_key(settings):
-    """Our plugins' code and the versions of the libraries that shape the output."""
+    return _code_key(tuple(settings.get("PLUGIN_PATHS", [])))
+
+
+@functools.lru_cache(maxsize=8)
+def _code_key(plugin_paths):
+    """Our plugins' code and the versions of the libraries that shape the output. Once per
+    process: that is the code that runs (a `make serve` process does not reload plugins)."""
     versions = []
     for name in _DISTRIBUTIONS:
         try:
             versions.append(f"{name}=={importlib.metadata.version(name)}")
         except importlib.metadata.PackageNotFoundError:
             versions.append(f"{name} absent")
-    return _digest(files_key(settings.get("PLUGIN_PATHS", []), "*.py"), *versions)
+    return _digest(files_key(plugin_paths, "*.py"), *versions)
 
 
 def contents_in(context):
