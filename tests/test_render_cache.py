@@ -56,6 +56,21 @@ def test_a_changed_reading_time_changes_the_lists_that_show_it_not_the_others(tm
     assert "tag/phone/index.html" not in changed and "2024/one/index.html" not in changed
 
 
+def test_a_paginated_list_renders_only_the_page_that_shows_the_change(tmp_path, caplog):
+    many = {f"posts/p{i:02d}.md": post(f"Post {i}", "Words.", slug=f"p{i:02d}", date=f"2024-01-{i + 1:02d} 10:00",
+                                       Summary=f"Post {i}.") for i in range(25)}
+    output = build_small_site(tmp_path, many).output_path
+    assert (output / "page" / "3" / "index.html").exists(), "the index should have three pages"
+    caplog.set_level(logging.DEBUG, logger="render_cache.render_cache")
+    # The oldest post is on the last index page; a longer body changes its reading time only.
+    longer = {"posts/p00.md": many["posts/p00.md"] + "\n" + "More words here. " * 150}
+    build_small_site(tmp_path, longer)
+    rendered = {r.args[0] for r in caplog.records if r.getMessage().startswith("Render cache: rendering")}
+    assert {"2024/p00/index.html", "page/3/index.html"} <= rendered
+    assert not rendered & {"index.html", "page/2/index.html", "2024/p01/index.html"}, rendered
+    assert output_files(output) == output_files(build_small_site(tmp_path / "fresh", {**many, **longer}).output_path)
+
+
 # ---- Keys ----
 
 def test_stable_repr_has_no_addresses_and_a_fixed_order():

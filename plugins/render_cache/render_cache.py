@@ -22,8 +22,9 @@ or editing an output file makes it render again. Pages are still written and sti
 with `content_written`, so other plugins (sitemap, search) see every page as before.
 
 The assumption: a template shows the full text of an article only when the article is handed
-to it, and its automatic summary or reading time only when it is handed, alone or in a list;
-anything else it shows of other articles is metadata. Our theme (and the casebook, which
+to it, and its automatic summary or reading time only when it is handed, alone or in a list
+(of a paginated list, on the page that lists it; `all_articles` by title at most); anything
+else it shows of other articles is metadata. Our theme (and the casebook, which
 hands its pages their cases) holds to that; a template that breaks it must not use this
 cache.
 
@@ -50,7 +51,7 @@ logger = logging.getLogger(__name__)
 
 RECORD_NAME = "render-cache.json"
 # Bump when the keys below change meaning, so old records are not trusted.
-KEY_VERSION = "2"
+KEY_VERSION = "3"
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 # What the output of a template can depend on besides content, theme and plugin code.
 _DISTRIBUTIONS = ("pelican", "jinja2", "markdown", "typogrify", "pelican-sitemap",
@@ -202,6 +203,21 @@ def page_key(site, output_file, template_name, handed):
     ))
 
 
+# Template arguments whose articles a page lists by title and address at most (covered by
+# the site key): Pelican hands every tag, category and author page the whole site.
+_LISTED_BY_TITLE = frozenset({"all_articles"})
+
+
+def shown(handed, localcontext):
+    """The template arguments one page shows: of a paginated list, that page's part."""
+    shown = {name: value for name, value in handed.items() if name not in _LISTED_BY_TITLE}
+    for name in list(shown):
+        page = localcontext.get(f"{name}_page")
+        if page is not None and hasattr(page, "object_list"):
+            shown[name] = list(page.object_list)
+    return shown
+
+
 class RenderRecord:
     """output file -> (page key, digest of the bytes written); loaded and saved as JSON."""
 
@@ -248,9 +264,10 @@ class CachedTemplate:
     def render(self, localcontext):
         writer = self.writer
         output_file = localcontext["output_file"]
-        key = page_key(writer._site_key, output_file, self.template.name, self.handed)
+        key = page_key(writer._site_key, output_file, self.template.name, shown(self.handed, localcontext))
         text = writer.record.reuse(writer.output_path, output_file, key)
         if text is None:
+            logger.debug("Render cache: rendering %s", output_file)
             text = self.template.render(localcontext)
             writer.record.remember(output_file, key, text)
         return text
