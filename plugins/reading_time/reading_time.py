@@ -25,7 +25,9 @@ def reading_minutes(html, words_per_minute=220):
 def add_reading_time(generator):
     words_per_minute = generator.settings.get("READING_WORDS_PER_MINUTE", 220)
     for article in generator.articles + generator.drafts:
-        article.reading_minutes = reading_minutes(article.content, words_per_minute)
+        # The HTML as read: `content` would also resolve internal links, which only change
+        # what is inside tags, and which a rebuild need not do for pages it reuses.
+        article.reading_minutes = reading_minutes(article._content or "", words_per_minute)
 
 
 def register():

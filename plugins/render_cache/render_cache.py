@@ -60,7 +60,7 @@ _DISTRIBUTIONS = ("pelican", "jinja2", "markdown", "typogrify", "pelican-sitemap
 
 # Attributes of an article that are not what pages show of it: the settings and context
 # (covered by the site key), the full text (covered by the page key) and our own memos.
-_NOT_SHOWN = frozenset({"settings", "_context", "_content", "_summary_key", "_feed_item"})
+_NOT_SHOWN = frozenset({"settings", "_context", "_content", "_summary_key", "_text_key", "_feed_item"})
 # Settings that change how a build runs, never what a page looks like: a `make serve`
 # rebuild (search index in the background) reuses the pages of `make build`.
 OUTPUT_NEUTRAL_SETTINGS = frozenset({
@@ -126,8 +126,11 @@ def content_summary_key(content):
 
 
 def content_text_key(content):
-    """What a page that is handed `content` itself shows of it: its full text too."""
-    return _digest(content_summary_key(content), content._content or "")
+    """What a page that is handed `content` itself shows of it: its full text too.
+    Kept on the object: every feed that lists an article needs it."""
+    if "_text_key" not in content.__dict__:
+        content._text_key = _digest(content_summary_key(content), content._content or "")
+    return content._text_key
 
 
 def inputs_key(inputs):
