@@ -106,6 +106,21 @@ def test_serve_mode_build_warns_and_still_builds(tmp_path, case):
     assert (result.output_path / "2024/fine/index.html").exists()
 
 
+def test_a_rebuild_reports_the_problems_of_unchanged_files_too(tmp_path):
+    files, expected = BAD_CONTENT["metadata typo"]
+    build_small_site(tmp_path, {**GOOD, **files})
+    again = build_small_site(tmp_path, {})
+    assert any(expected in problem for problem in again.problems)
+
+
+def test_a_link_that_breaks_between_builds_is_reported(tmp_path):
+    files = {"posts/a.md": post("A", "See [b]({filename}b.md).", slug="a"), "posts/b.md": post("B", "Body.", slug="b")}
+    assert build_small_site(tmp_path, files).problems == []
+    (tmp_path / "content" / "posts" / "b.md").unlink()
+    problems = build_small_site(tmp_path, {}).problems
+    assert any("content/posts/a.md:5: Link: {filename}b.md points at a missing page" in p for p in problems), problems
+
+
 def test_duplicate_urls_always_stop_the_build(tmp_path):
     files = {
         "posts/one.md": post("One", "Body.", slug="same"),

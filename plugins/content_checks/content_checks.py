@@ -7,6 +7,8 @@ files). Problems are logged as warnings: `make serve` shows them and goes on, st
 URL always stop the build, since Pelican would otherwise abort half-way through writing.
 """
 
+import hashlib
+import json
 import logging
 import os
 import re
@@ -81,6 +83,44 @@ def check_source(raw, source_path, content_root, checked_elsewhere=False, needs_
     return problems
 
 
+class CheckRecord:
+    """The problems found in each file by the last build, by a key of everything they depend
+    on: a rebuild checks only changed files, and still reports every problem of every file.
+    Kept in CACHE_PATH when CACHE_CONTENT is on."""
+
+    VERSION = "1"
+
+    def __init__(self, settings):
+        self.path = Path(settings["CACHE_PATH"]) / "content-checks.json" if settings.get("CACHE_CONTENT") else None
+        self.files = {}
+        if self.path:
+            try:
+                self.files = json.loads(self.path.read_text(encoding="utf-8"))["files"]
+            except (OSError, ValueError, KeyError, TypeError):
+                self.files = {}
+
+    def problems(self, key, source, check):
+        """`check()`'s problems for `source`, or the recorded ones when `key` is unchanged."""
+        recorded = self.files.get(source)
+        if recorded and recorded[0] == key:
+            return [Problem(*fields) for fields in recorded[1]]
+        problems = check()
+        self.files[source] = [key, [[p.source, p.line, p.field, p.message] for p in problems]]
+        return problems
+
+    def save(self):
+        if self.path:
+            self.files = {source: entry for source, entry in self.files.items() if os.path.exists(source)}
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.write_text(json.dumps({"files": self.files}), encoding="utf-8")
+
+
+def content_listing_key(content_root):
+    """Every file under the content folder: link checks depend on which exist."""
+    names = sorted(os.path.join(folder, name) for folder, _, files in os.walk(content_root) for name in files)
+    return hashlib.blake2b("\0".join(names).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
 def check_files(generator, paths, excludes, needs_date):
     settings = generator.settings
     content_root = Path(generator.path)
@@ -89,11 +129,19 @@ def check_files(generator, paths, excludes, needs_date):
         return slugify(name, regex_subs=settings["SLUG_REGEX_SUBSTITUTIONS"],
                        use_unicode=settings.get("SLUGIFY_USE_UNICODE", False))
 
+    record = CheckRecord(settings)
+    shared = repr((CheckRecord.VERSION, str(content_root), content_listing_key(content_root),
+                   settings["SLUG_REGEX_SUBSTITUTIONS"], settings.get("SLUGIFY_USE_UNICODE"), needs_date))
     for relative in generator.get_files(paths, exclude=excludes, extensions=("md", "markdown")):
         path = content_root / relative
         is_case = path.is_relative_to(cases)
-        for problem in check_source(path.read_bytes(), path, content_root, is_case, needs_date, slug):
+        raw = path.read_bytes()
+        key = hashlib.blake2b(raw + repr((shared, is_case)).encode(), digest_size=16).hexdigest()
+        for problem in record.problems(key, str(path), lambda: check_source(
+            raw, path, content_root, is_case, needs_date, slug
+        )):
             logger.warning("%s", problem)
+    record.save()
 
 
 def check_rendered_headings(content):
