@@ -258,3 +258,17 @@ def test_any_text_gives_well_formed_feeds(title, body, tag):
         etree.fromstring(document.encode("utf-8"))
         assert feedparser.parse(document.encode("utf-8")).bozo == 0
     json.loads(render_json(info, items))
+
+
+def test_boilerplate_is_stripped_and_reported_on_every_build(tmp_path):
+    clean = post("Clean", "Nothing to see.", slug="clean")
+    files = {"posts/clean.md": clean, "posts/noisy.md": post("Noisy", "Text.\n\nPost a Comment", slug="noisy")}
+    for build in range(2):
+        result = build_small_site(tmp_path, files if build == 0 else {})
+        warned = [problem for problem in result.problems if "removed comment boilerplate" in problem]
+        assert len(warned) == 1 and "noisy.md" in warned[0], (build, result.problems)
+    # A file known clean that gains boilerplate is cleaned too.
+    result = build_small_site(tmp_path, {"posts/clean.md": clean + "\n3 comments:\n"})
+    assert any("clean.md" in problem and "3 comments" in problem for problem in result.problems)
+    page = (result.output_path / "2024" / "clean" / "index.html").read_text()
+    assert "3 comments" not in page and "Post a Comment" not in (result.output_path / "2024" / "noisy" / "index.html").read_text()

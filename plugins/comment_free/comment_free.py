@@ -6,9 +6,12 @@ who pasted "Post a Comment" learns it was dropped and can delete it from the sou
 """
 
 import functools
+import hashlib
+import json
 import logging
 import re
 from html import unescape
+from pathlib import Path
 
 import lxml.html
 from pelican import signals
@@ -98,15 +101,62 @@ def _matcher(patterns):
     return compile_patterns(patterns)
 
 
+class KnownClean:
+    """Digests of the HTML (with the pattern list) found free of boilerplate by earlier
+    builds, kept in CACHE_PATH when CACHE_CONTENT is on: a rebuild looks again only at what
+    changed. HTML that held boilerplate is never recorded, so its warnings come every build."""
+
+    current = None
+
+    def __init__(self, settings):
+        self.path = Path(settings["CACHE_PATH"]) / "comment-free.json" if settings.get("CACHE_CONTENT") else None
+        self.seen, self.digests = set(), set()
+        if self.path:
+            try:
+                self.digests = set(json.loads(self.path.read_text(encoding="utf-8")))
+            except (OSError, ValueError, TypeError):
+                self.digests = set()
+
+    def save(self):
+        if self.path:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.write_text(json.dumps(sorted(self.seen)), encoding="utf-8")
+
+
+def _digest(html, patterns):
+    return hashlib.blake2b(repr(patterns).encode() + b"\0" + html.encode("utf-8", "surrogatepass"),
+                           digest_size=16).hexdigest()
+
+
 def clean_content(content):
     """content_object_init handler: clean an article's or page's HTML in place."""
-    patterns = content.settings.get("COMMENT_BOILERPLATE_PATTERNS", DEFAULT_BOILERPLATE_PATTERNS)
-    cleaned, removed = strip_boilerplate(content._content, _matcher(tuple(patterns)))
+    patterns = tuple(content.settings.get("COMMENT_BOILERPLATE_PATTERNS", DEFAULT_BOILERPLATE_PATTERNS))
+    known = KnownClean.current
+    digest = _digest(content._content or "", patterns) if known else None
+    if known and digest in known.digests:
+        known.seen.add(digest)
+        return
+    cleaned, removed = strip_boilerplate(content._content, _matcher(patterns))
     if removed:
         content._content = cleaned
         for text in removed:
             logger.warning("%s: removed comment boilerplate %r (delete it from the source)", content.source_path, text)
+    elif known:
+        known.seen.add(digest)
+
+
+def load_known_clean(pelican):
+    KnownClean.current = KnownClean(pelican.settings)
+
+
+def save_known_clean(pelican):
+    """finalized: keep this build's clean digests (only those: the file stays small)."""
+    if KnownClean.current is not None:
+        KnownClean.current.save()
+        KnownClean.current = None
 
 
 def register():
+    signals.initialized.connect(load_known_clean)
     signals.content_object_init.connect(clean_content)
+    signals.finalized.connect(save_known_clean)
