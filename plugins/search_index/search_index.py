@@ -263,16 +263,37 @@ class LiveIndex:
         written = self._service.send({"type": "WriteFiles", "index_id": self._index_id,
                                       "output_path": str(self.bundle_path)})
         self._service.answer(written, "write the index")
-        self._service.close()
-        entry_file = self.bundle_path / "pagefind-entry.json"
         try:
-            entry = json.loads(entry_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as error:
-            raise SearchIndexError(failure_message(f"Pagefind wrote no readable {entry_file} ({error})"))
+            entry = self._written_entry()
+        finally:
+            self._service.close()
         indexed = indexed_page_count(entry)
         if indexed != len(self.pages):
             raise SearchIndexError(failure_message(f"Pagefind indexed {indexed} pages, expected {len(self.pages)}"))
         return entry
+
+    def _written_entry(self):
+        """pagefind-entry.json once the bundle is on disk. Pagefind can answer before its last
+        writes have reached the files, and stopping it then leaves them empty (seen once in
+        some hundred builds), so wait while it runs: until the entry reads, no file is empty
+        and no size changes between two looks."""
+        entry_file = self.bundle_path / "pagefind-entry.json"
+        deadline = time.monotonic() + self._service.timeout
+        previous = None
+        while True:
+            sizes = {path: path.stat().st_size for path in self.bundle_path.rglob("*") if path.is_file()}
+            try:
+                entry, problem = json.loads(entry_file.read_text(encoding="utf-8")), None
+            except (OSError, ValueError) as error:
+                entry, problem = None, error
+            if entry is not None and sizes == previous and all(sizes.values()):
+                return entry
+            if time.monotonic() > deadline:
+                raise SearchIndexError(failure_message(
+                    f"Pagefind wrote no readable {entry_file} ({problem or 'files still changing or empty'})"
+                ))
+            previous = sizes
+            time.sleep(0.05)
 
     def abandon(self):
         """Stop Pagefind without writing anything (a failed build)."""
