@@ -501,6 +501,17 @@ def test_escaped_lines_show_what_the_old_blog_showed(line):
     assert html_text(escape_line(line)).strip() == line
 
 
+@pytest.mark.parametrize("lines", [[": a colon starts this line"],
+                                   ["~~~", "tildes around a line, not a code fence", "~~~"]])
+def test_lines_after_a_paragraph_stay_paragraphs(lines):
+    # Only after another paragraph do these become a definition list or a fenced code block.
+    source = ["A first paragraph.", *lines, "More text."]
+    paragraphs = build_paragraphs([(number, text) for number, text in enumerate(source, 1)])
+    rendered = markdown.markdown(render_markdown(paragraphs), extensions=["extra"])
+    assert "<dl>" not in rendered and "<pre>" not in rendered
+    assert html.unescape(re.sub(r"<[^>]+>", "", rendered)).split("\n") == source
+
+
 def test_mid_line_hash_is_not_escaped():
     assert escape_line("I haven't either. #LyingThroughMyTeeth") == \
         "I haven't either. #LyingThroughMyTeeth"

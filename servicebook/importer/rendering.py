@@ -17,6 +17,9 @@ _ENTITY = re.compile(r"&(?=#?\w+;)")
 _INLINE_SPECIAL = re.compile(r"[\\`*_\[]")
 _LINE_START_SPECIAL = re.compile(r"[#>]|[-+](?=\s|$|-)")
 _LINE_START_NUMBER = re.compile(r"^(\d+)\.(?=\s|$)")
+# Markdown has no backslash escape for these, so the first character becomes an entity:
+# ": text" after a paragraph makes a definition list, "~~~" opens a fenced code block.
+_LINE_START_UNESCAPABLE = re.compile(r"^(?::(?=\s|$)|~(?=~~))")
 # Python-Markdown merges adjacent lists (even bullets then numbers) unless something
 # stands between them; an empty HTML comment does, and shows nothing.
 _LIST_BREAK = "<!-- -->"
@@ -115,9 +118,11 @@ def escape_inline(text: str) -> str:
 
 def escape_line(text: str) -> str:
     """Escape a whole line: inline markup plus what only matters at the start of a line
-    (`#` headings, `>` quotes, `-`/`+` bullets and rules, `1.` numbered lists)."""
+    (`#` headings, `>` quotes, `-`/`+` bullets and rules, `1.` numbered lists, `:` definitions,
+    `~~~` code fences)."""
     text = escape_inline(text)
     text = _LINE_START_NUMBER.sub(r"\1\\.", text, count=1)
+    text = _LINE_START_UNESCAPABLE.sub(lambda found: f"&#{ord(found[0])};", text, count=1)
     return "\\" + text if _LINE_START_SPECIAL.match(text) else text
 
 
