@@ -151,6 +151,29 @@ def test_several_posts_split_at_date_lines_followed_by_titles():
     assert not any(post.draft for post in report.posts)
 
 
+def test_wordpress_title_above_its_byline():
+    text = ("Refund In Three Calls\nPosted on March 3, 2015 by Dana Whitfield\n\n"
+            "The first agent read me the warranty terms.\n\nThanks, Dana\n\n"
+            "Second Story\n\nPosted on April 9, 2015 by Dana Whitfield\n"
+            "Short reply, then a long story.\n")
+    report = parse(text)
+    assert [(post.date, post.title, post.author) for post in report.posts] == [
+        (dt.date(2015, 3, 3), "Refund In Three Calls", "Dana Whitfield"),
+        (dt.date(2015, 4, 9), "Second Story", "Dana Whitfield")]
+    assert [(post.first_line, post.title_line, post.date_line.number) for post in report.posts] == [
+        (1, 1, 2), (8, 8, 10)]
+    assert "Second Story" not in report.posts[0].body
+    assert report.posts[1].body.strip() == "Short reply, then a long story."
+    assert not report.warnings
+
+
+def test_a_title_below_a_byline_wins_over_a_heading_like_line_above():
+    report = parse("Body one ends here.\n\nDana\nPosted on March 3, 2015\n"
+                   "The Real Title\n\nBody two.\n")
+    assert report.posts[-1].title == "The Real Title"
+    assert "Dana" in report.posts[0].body
+
+
 def test_date_line_without_title_after_it_stays_text():
     text = POST.format(date="June 1, 2010") + "\nJune 19, 2010\n"
     report = parse(text)

@@ -50,6 +50,7 @@ class DateLine:
     date: dt.date
     author: str | None = None
     weekday_conflict: str | None = None  # set when the written weekday disagrees with the date
+    byline: bool = False  # "Posted on … by NAME": themes that write it may put the title above
 
 
 def parse_date_line(line: str) -> DateLine | None:
@@ -71,7 +72,8 @@ def parse_date_line(line: str) -> DateLine | None:
     if weekday and WEEKDAYS[weekday.lower()] != date.weekday():
         conflict = (f"weekday '{weekday}' does not match {date.isoformat()}, "
                     f"which is a {WEEKDAY_NAMES[date.weekday()]}; the date was kept")
-    return DateLine(date, author, conflict)
+    byline = bool(author) or text.lower().startswith("posted")
+    return DateLine(date, author, conflict, byline)
 
 
 def is_timestamp_line(line: str) -> bool:

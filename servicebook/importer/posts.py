@@ -18,6 +18,8 @@ DROPPED_EMAIL = "[e-mail address removed]"
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _TITLE_MAX_CHARACTERS = 150   # a longer line after a date line is prose, not a title
 _FALLBACK_TITLE_LIMIT = 80
+_HEADING_LIKE_CHARACTERS = 100  # a title above a byline is shorter than this
+_SENTENCE_PUNCTUATION = tuple(".,;:")
 _SLUG_LIMIT = 60
 _MAX_SUGGESTED_TAGS = 5
 _MIN_KEYWORD_HITS = 2         # one passing mention is not what a post is about
@@ -107,7 +109,11 @@ def split_posts(lines: Sequence[str], boilerplate: re.Pattern
         if following is None or following in date_lines:
             warnings.append((index + 1, "a date line with no title after it: kept as text"))
             continue
-        if _could_be_title(numbered[following][1], boilerplate):
+        title_above = _title_above_byline(numbered, index, following, date_lines, boilerplate) \
+            if parsed.byline else None
+        if title_above is not None:
+            titles[index] = title_above
+        elif _could_be_title(numbered[following][1], boilerplate):
             titles[index] = following
         elif index == first_text:
             titles[index] = None  # a date opening the file starts a post even without a title
@@ -116,19 +122,40 @@ def split_posts(lines: Sequence[str], boilerplate: re.Pattern
             continue
         if parsed.weekday_conflict:
             warnings.append((index + 1, parsed.weekday_conflict))
-    starts = list(titles)
+    # A post starts at its date line, or at its title when the title stands above the date.
+    starts = [min(date, title if title is not None else date) for date, title in titles.items()]
     segments = []
     first_start = starts[0] if starts else len(numbered)
     if _next_text_line(numbered, -1, first_start) is not None:
         segments.append(_segment(numbered[:first_start]))
-    for start, end in zip(starts, starts[1:] + [len(numbered)]):
-        title = titles[start]
-        body_from = (start if title is None else title) + 1
-        number, text = numbered[start]
+    for start, end, (date, title) in zip(starts, starts[1:] + [len(numbered)], titles.items()):
+        body_from = max(date, title if title is not None else date) + 1
+        number, text = numbered[date]
         segments.append(_segment(numbered[start:end], body_from - start,
-                                 date_line=(number, text, date_lines[start]),
+                                 date_line=(number, text, date_lines[date]),
                                  title_line=None if title is None else numbered[title]))
     return segments, warnings
+
+
+def _title_above_byline(numbered, date: int, following: int, date_lines,
+                        boilerplate: re.Pattern) -> int | None:
+    """WordPress themes print the title, then "Posted on … by NAME", then the post: the line
+    above a byline is the title when it stands alone like a heading and the line below does
+    not. When both could be titles, the line below wins, as for every other date line."""
+    above = next((index for index in range(date - 1, max(date - 3, -1), -1)
+                  if numbered[index][1].strip()), None)  # at most one blank line between
+    if above is None or above in date_lines or (above > 0 and numbered[above - 1][1].strip()):
+        return None
+    if _reads_like_heading(numbered[above][1], boilerplate) and \
+            not _reads_like_heading(numbered[following][1], boilerplate):
+        return above
+    return None
+
+
+def _reads_like_heading(text: str, boilerplate: re.Pattern) -> bool:
+    text = text.strip()
+    return (_could_be_title(text, boilerplate) and len(text) <= _HEADING_LIKE_CHARACTERS
+            and not text.endswith(_SENTENCE_PUNCTUATION))
 
 
 def _next_text_line(numbered, after: int, before: int | None = None) -> int | None:
