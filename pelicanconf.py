@@ -101,9 +101,11 @@ YEAR_ARCHIVE_URL = "{date:%Y}/"
 YEAR_ARCHIVE_SAVE_AS = "{date:%Y}/index.html"
 MONTH_ARCHIVE_URL = "{date:%Y}/{date:%m}/"
 MONTH_ARCHIVE_SAVE_AS = "{date:%Y}/{date:%m}/index.html"
-DIRECT_TEMPLATES = ["index", "tags", "categories", "authors", "archives", "search"]
+DIRECT_TEMPLATES = ["index", "tags", "categories", "authors", "archives", "search", "subscribe"]
 SEARCH_URL = "search/"
 SEARCH_SAVE_AS = "search/index.html"
+SUBSCRIBE_URL = "subscribe/"
+SUBSCRIBE_SAVE_AS = "subscribe/index.html"
 # Pagefind indexes output/ at the end of every build (plugins/search_index); False skips it.
 SEARCH_INDEX = True
 TEMPLATE_PAGES = {"404.html": "404.html", "robots.txt": "robots.txt"}

@@ -191,12 +191,31 @@ def test_pages_link_their_feeds(nasty_site):
         assert site_feeds <= alternates(page), page
     assert ("application/atom+xml", "/feeds/tags/billing.atom.xml") in alternates("tag/billing/index.html")
     assert ("application/rss+xml", "/feeds/categories/essays.rss.xml") in alternates("category/essays/index.html")
-    subscribe = parse_html(nasty_site / "tag/billing/index.html").select(".subscribe a")
+    subscribe = parse_html(nasty_site / "tag/billing/index.html").select(".subscribe a[type]")
     assert [a["href"] for a in subscribe] == [
         "/feeds/tags/billing.atom.xml", "/feeds/tags/billing.rss.xml", "/feeds/tags/billing.json",
     ]
     for link in subscribe:
         assert (nasty_site / link["href"].lstrip("/")).exists()
+    assert parse_html(nasty_site / "tag/billing/index.html").select_one(
+        ".subscribe a:not([type])")["href"] == "/subscribe/"
+
+
+def test_subscribe_page_gives_every_feed_address(nasty_site):
+    import pelicanconf
+
+    page = parse_html(nasty_site / "subscribe/index.html")
+    addresses = [field["value"] for field in page.select("input.feed-url")]
+    assert addresses == [f"{pelicanconf.FEED_DOMAIN}/{path}"
+                         for path in pelicanconf.FEED_PATHS["site"].values()]
+    for field in page.select("input.feed-url"):  # each address is labelled for screen readers
+        assert page.select_one(f'label[for="{field["id"]}"]')
+    category_feeds = [a["href"] for a in page.select("main li a[type]")]
+    assert "/feeds/categories/essays.atom.xml" in category_feeds
+    assert all((nasty_site / href.lstrip("/")).exists() for href in category_feeds)
+    for html_page in html_pages(nasty_site):
+        assert parse_html(nasty_site / html_page).select_one('footer a[href="/subscribe/"]'), \
+            html_page
 
 
 def test_feeds_carry_the_xslt_view(nasty_site):
@@ -207,6 +226,7 @@ def test_feeds_carry_the_xslt_view(nasty_site):
     transform = etree.XSLT(etree.parse(str(nasty_site / "theme/feed.xsl")))
     page = str(transform(etree.parse(str(nasty_site / "feeds/all.atom.xml"))))
     assert "subscribe" in page.lower() and "Edited later" in page
+    assert 'href="/subscribe/"' in page  # the page that works where browsers dropped XSLT
 
 
 def test_published_feeds_use_the_public_domain(published_site):

@@ -128,6 +128,12 @@ def test_published_site_has_no_drafts_and_absolute_urls(published_site):
     home = parse_html(published_site.output_path / "index.html")
     stylesheet = home.find("link", rel="stylesheet")["href"]
     assert stylesheet.startswith(publishconf.SITEURL + "/")
+    # Root-relative links would break a site published under a path (https://host/blog).
+    for page in html_pages(published_site.output_path):
+        html = parse_html(published_site.output_path / page)
+        for element in html.find_all(attrs={"href": True}) + html.find_all(attrs={"src": True}):
+            link = element.get("href") or element.get("src")
+            assert not link.startswith("/"), (page, str(element)[:120])
 
 
 def test_typogrify_in_titles_and_bodies_but_not_in_code(built_site):

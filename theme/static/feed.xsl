@@ -18,6 +18,7 @@
         <meta name="viewport" content="width=device-width, initial-scale=1"/>
         <title><xsl:value-of select="$title"/> · feed</title>
         <link rel="stylesheet" href="/theme/css/site.css"/>
+        <link rel="icon" href="/theme/favicon.svg" type="image/svg+xml"/>
       </head>
       <body>
         <header class="site-header">
@@ -33,7 +34,7 @@
               or your podcast and news app) and new stories arrive there as they are published.</p>
             <p><label for="feed-url">Address to copy</label></p>
             <input id="feed-url" class="feed-url" readonly="readonly" value="{$self}"/>
-            <p>No reader yet? <a href="{$home}">Read the stories on the website</a> instead.</p>
+            <p>No reader yet? <a href="{$home}">Read the stories on the website</a> instead, or see <a href="/subscribe/">every feed and how to subscribe</a>.</p>
           </div>
           <h2>Latest in this feed</h2>
           <ol class="post-list">
