@@ -43,6 +43,14 @@ BAD_CONTENT = {
         {"posts/bad.md": post("T", "Intro.\n\n![chart]({static}/images/chart.png)", slug="t")},
         "content/posts/bad.md:7: Link: {static}/images/chart.png points at a missing image or file (content/images/chart.png)",
     ),
+    "missing image by its site path": (
+        {"posts/bad.md": post("T", "Intro.\n\n![chart](/images/chart.png)\n\n<img alt=\"x\" src='/images/x.png'>", slug="t")},
+        "content/posts/bad.md:7: Link: /images/chart.png points at a missing image or file (content/images/chart.png)",
+    ),
+    "missing image in raw HTML": (
+        {"posts/bad.md": post("T", "Intro.\n\n<img alt=\"x\" src='/images/x.png'>", slug="t")},
+        "content/posts/bad.md:7: Link: /images/x.png points at a missing image or file (content/images/x.png)",
+    ),
     "script in title": (
         {"posts/bad.md": post("<script>alert(1)</script>", "Body.", slug="t")},
         "content/posts/bad.md:1: Title: contains HTML markup ('<script>alert(1)</script>'); it is shown as text",
@@ -82,6 +90,10 @@ BAD_CONTENT = {
     "title given twice": (
         {"posts/bad.md": "Title: One\nDate: 2024-02-01\nTitle: Two\n\nBody.\n"},
         "content/posts/bad.md:3: Title: given twice (lines 1 and 3); keep one",
+    ),
+    "markup in the summary": (
+        {"posts/bad.md": post("T", "Body.", slug="t", Summary="See <img src=x onerror=alert(1)>")},
+        "content/posts/bad.md:4: Summary: contains HTML markup ('See <img src=x onerror=alert(1)>'); it is shown as text",
     ),
     "script in tag": (
         {"posts/bad.md": post("T", "Body.", tags="<script>x</script>", slug="t")},

@@ -1,4 +1,4 @@
-"""Titles and tags are text everywhere: an attack in a title shows up as text."""
+"""Titles, tags and summaries are text everywhere: an attack in a title shows up as text."""
 
 import json
 
@@ -10,7 +10,8 @@ ATTACK = "<img src=x onerror=alert(1)>"
 
 
 def test_title_and_tag_markup_is_shown_as_text(tmp_path):
-    files = {"posts/x.md": post(f"Hello {ATTACK}", "Body.", tags="<script>alert(2)</script>, safe", slug="x")}
+    files = {"posts/x.md": post(f"Hello {ATTACK}", "Body.", tags="<script>alert(2)</script>, safe", slug="x",
+                                Summary=f"A *short* summary {ATTACK} here.")}
     output = build_small_site(tmp_path, files).output_path
     for page in html_pages(output):
         soup = parse_html(page)
@@ -19,7 +20,10 @@ def test_title_and_tag_markup_is_shown_as_text(tmp_path):
     article = parse_html(output / "2024/x/index.html")
     assert ATTACK in article.find("h1").get_text().replace("\xa0", " ")
     assert "<script>alert(2)</script>" in [a.get_text() for a in article.select(".tag-list a")]
-    assert ATTACK in parse_html(output / "index.html").select_one(".post-list h2").get_text().replace("\xa0", " ")
+    home = parse_html(output / "index.html")
+    assert ATTACK in home.select_one(".post-list h2").get_text().replace("\xa0", " ")
+    summary = home.select_one(".post-list em").parent  # markdown still works in a summary
+    assert ATTACK in summary.get_text().replace("\xa0", " ")
     entry = feedparser.parse((output / "feeds/all.atom.xml").read_bytes()).entries[0]
     assert ATTACK in entry.title
     assert ATTACK in json.loads((output / "feeds/all.json").read_text())["items"][0]["title"]

@@ -19,6 +19,9 @@ PELICAN_KEYS = frozenset({
 _HEADER_LINE = re.compile(r"^(?P<key>[A-Za-z][\w-]*)\s*:\s*(?P<value>.*)$")
 _MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!]")
 _INTERNAL_LINK = re.compile(r"\{(?P<kind>filename|static|attach)\}(?P<target>[^)\s\"'>]+)")
+# An image by its site path (`![x](/images/a.png)`, `<img src="/images/a.png">`): the file
+# must be in the content folder, from where Pelican copies it to the same path.
+_ROOT_IMAGE = re.compile(r"(?:!\[[^\]]*\]\(\s*<?|<img\b[^>]*?\bsrc\s*=\s*[\"']?)(?P<target>/(?!/)[^)\s\"'>]*)")
 
 
 @dataclass
@@ -128,28 +131,31 @@ def typo_problems(header, known, source):
 
 
 def markup_problems(header, source):
-    """Titles and tags are text: markup in them is shown literally, which is rarely meant."""
+    """Titles, tags and summaries are text: markup in them is shown literally, which is
+    rarely meant."""
     return [
         Problem(source, header[key].line, key.title(),
                 f"contains HTML markup ({header[key].value!r}); it is shown as text, remove the markup")
-        for key in ("title", "tags") if key in header and _MARKUP.search(header[key].value)
+        for key in ("title", "tags", "summary") if key in header and _MARKUP.search(header[key].value)
     ]
 
 
 def link_problems(body, first_line, source_path, content_root, source):
-    """{filename}/{static}/{attach} links whose target file does not exist."""
+    """{filename}/{static}/{attach} links, and images by site path, whose file does not exist."""
     problems = []
     for offset, line in enumerate(body.splitlines()):
-        for match in _INTERNAL_LINK.finditer(line):
-            target = match["target"].split("#", 1)[0].split("?", 1)[0]
+        found = [(match[0], match["kind"], match["target"]) for match in _INTERNAL_LINK.finditer(line)]
+        found += [(match["target"], "image", match["target"]) for match in _ROOT_IMAGE.finditer(line)]
+        for written, kind, target in found:
+            target = target.split("#", 1)[0].split("?", 1)[0]
             base = content_root if target.startswith("/") else source_path.parent
             missing = base / target.lstrip("/")
             if target and not missing.exists():
-                what = "page" if match["kind"] == "filename" else "image or file"
+                what = "page" if kind == "filename" else "image or file"
                 shown = os.path.relpath(missing, content_root.parent)
                 problems.append(Problem(
                     source, first_line + offset, "Link",
-                    f"{match[0]} points at a missing {what} ({shown}); fix the path or add the file",
+                    f"{written} points at a missing {what} ({shown}); fix the path or add the file",
                 ))
     return problems
 
