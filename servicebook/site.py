@@ -5,6 +5,7 @@ import logging
 import shutil
 import sys
 import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -116,9 +117,9 @@ def serve(host="127.0.0.1", port=8000):
             # load livereload.js as a file instead (see base.html).
             # Pages first: the search index follows a few seconds later.
             result = build(LIVERELOAD_PORT=port, SEARCH_INDEX_IN_BACKGROUND=True)
-        except BuildFailed as error:
+        except Exception as error:  # noqa: BLE001 - whatever broke, the server stays up
             # Keep serving the last good build; the author fixes the file and saves again.
-            print(error)
+            print(error if isinstance(error, BuildFailed) else traceback.format_exc())
             return
         print(f"Built in {result.seconds:.2f} s; serving http://{host}:{port}/")
 

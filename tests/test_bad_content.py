@@ -95,6 +95,14 @@ BAD_CONTENT = {
         {"posts/bad.md": post("T", "Body.", slug="t", Summary="See <img src=x onerror=alert(1)>")},
         "content/posts/bad.md:4: Summary: contains HTML markup ('See <img src=x onerror=alert(1)>'); it is shown as text",
     ),
+    "title that gives no web address": (
+        {"posts/bad.md": post("!!!", "Body.")},
+        "content/posts/bad.md:1: Title: '!!!' gives an empty web address; add `Slug: ...` with letters a-z or digits",
+    ),
+    "author with no letters": (
+        {"posts/bad.md": post("T", "Body.", slug="t", Author="🙂")},
+        "content/posts/bad.md:4: Author: '🙂' has no letters or digits; remove it",
+    ),
     "script in tag": (
         {"posts/bad.md": post("T", "Body.", tags="<script>x</script>", slug="t")},
         "content/posts/bad.md:3: Tags: contains HTML markup",
@@ -144,6 +152,24 @@ def test_duplicate_urls_always_stop_the_build(tmp_path):
         "content/posts/one.md and content/posts/two.md: Slug: all would be written to 2024/same/index.html; "
         "give each a different `Slug:`"
     ) in str(raised.value)
+
+
+@pytest.mark.parametrize("files, expected", [
+    ({"pages/tags.md": "Title: Tags\n\nBody.\n"},
+     "content/pages/tags.md: Slug: would be written to tags/index.html, which is the tags page; "
+     "give it a different `Slug:`"),
+    ({"pages/cases.md": "Title: Cases\n\nBody.\n"},
+     "content/pages/cases.md: Slug: would be written to cases/index.html, which is the casebook"),
+    ({"pages/billing.md": "Title: B\nSave_as: tag/billing/index.html\n\nBody.\n"},
+     "content/pages/billing.md: Slug: would be written to tag/billing/index.html, which is the page of tag 'billing'"),
+    ({"posts/b.md": post("!!!", "Body.")},
+     "content/posts/b.md: Slug: would be written to 2024/index.html, which is the year archive"),
+], ids=["direct template", "casebook", "tag page", "empty slug"])
+def test_content_written_over_a_page_pelican_makes_stops_the_build(tmp_path, files, expected):
+    files = {"posts/a.md": post("A", "Body.", slug="a", tags="billing"), **files}
+    with pytest.raises(site.BuildFailed) as raised:
+        build_small_site(tmp_path, files)
+    assert expected in str(raised.value)
 
 
 def test_good_content_has_no_problems(tmp_path):

@@ -150,6 +150,19 @@ def write_casebook(generator, writer):
                        settings.get("TAXONOMY_FEED_MAX_ITEMS"), writer)
 
 
+def claim_outputs(generator):
+    """article_generator_finalized: name the casebook's pages in `generator.fixed_outputs`,
+    so content_checks stops a post or page that would be written over one of them."""
+    settings = generator.settings
+    base = settings["CASEBOOK_URL"]
+    cases = [a for a in generator.articles if getattr(a, "case", None)]
+    generator.fixed_outputs = {
+        f"{base}index.html": "the casebook", f"{base}stats/index.html": "the casebook's stats page",
+        **{f"{base}{key}/{slug}/index.html": f"the casebook's page of {label.lower()} {value!r}"
+           for key, label, value, slug, _ in facet_pages(cases, settings)},
+    }
+
+
 def add_template_filters(generator):
     generator.env.filters["facet_slug"] = value_slug
 
@@ -157,4 +170,5 @@ def add_template_filters(generator):
 def register():
     signals.generator_init.connect(add_template_filters)
     signals.article_generator_pretaxonomy.connect(attach_facts)
+    signals.article_generator_finalized.connect(claim_outputs)
     signals.article_writer_finalized.connect(write_casebook)

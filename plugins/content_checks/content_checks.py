@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 
 from pelican import signals
+from pelican.generators import ArticlesGenerator
 from pelican.utils import slugify
 
 from tag_normalise.tag_normalise import tag_key
@@ -42,7 +43,7 @@ _H1 = re.compile(r"<h1[\s>]", re.I)
 class DuplicateOutputError(Exception):
     def __init__(self, problems):
         self.problems = [str(p) for p in problems]
-        super().__init__("Two files would be written to the same URL:\n" + "\n".join(f"  {p}" for p in self.problems))
+        super().__init__("Two pages would be written to the same URL:\n" + "\n".join(f"  {p}" for p in self.problems))
 
 
 def check_source(raw, source_path, content_root, checked_elsewhere=False, needs_date=False, slug=None):
@@ -64,8 +65,8 @@ def check_source(raw, source_path, content_root, checked_elsewhere=False, needs_
     if not checked_elsewhere:
         problems += date_problems(header, source, needs_date) + typo_problems(header, PELICAN_KEYS, source)
     problems += markup_problems(header, source)
-    named = [("tags", name) for name in header["tags"].value.split(",")] if "tags" in header else []
-    named += [("category", header["category"].value)] if "category" in header else []
+    named = [(key, name) for key in ("tags", "authors") if key in header for name in header[key].value.split(",")]
+    named += [(key, header[key].value) for key in ("category", "author") if key in header]
     for key, name in named:
         if name.strip() and not tag_key(name):
             problems.append(Problem(source, header[key].line, key.title(),
@@ -73,6 +74,10 @@ def check_source(raw, source_path, content_root, checked_elsewhere=False, needs_
         elif name.strip() and slug and not slug(name):
             problems.append(Problem(source, header[key].line, key.title(),
                                     f"{name.strip()!r} gives an empty web address; add letters a-z or digits"))
+    title = header.get("title")
+    if title and title.value and slug and "slug" not in header and not slug(title.value):
+        problems.append(Problem(source, title.line, "Title",
+                                f"{title.value!r} gives an empty web address; add `Slug: ...` with letters a-z or digits"))
     body, body_line = body_of(text)
     if not body.strip():
         problems.append(Problem(source, body_line or len(header) + 1, "Body",
@@ -178,26 +183,54 @@ def check_pages(generator):
     check_files(generator, generator.settings["PAGE_PATHS"], generator.settings["PAGE_EXCLUDES"], False)
 
 
-def duplicate_outputs(contents, content_root):
-    """Problems for every output path claimed by more than one source."""
+def duplicate_outputs(contents, content_root, fixed=None):
+    """Problems for every output path claimed by more than one source, or by a source and
+    one of the `fixed` pages ({save_as: description}) that Pelican writes itself."""
     claims = {}
     for content in contents:
         if content.save_as:
-            claims.setdefault(content.save_as, []).append(os.path.relpath(content.source_path, content_root.parent))
+            # normpath: an empty slug makes "2024//index.html", the year archive's file.
+            claims.setdefault(os.path.normpath(content.save_as), []).append(os.path.relpath(content.source_path, content_root.parent))
+    fixed = {os.path.normpath(save_as): what for save_as, what in (fixed or {}).items()}
     return [
         Problem(" and ".join(sorted(sources)), 0, "Slug", f"all would be written to {save_as}; give each a different `Slug:`")
         for save_as, sources in claims.items() if len(sources) > 1
+    ] + [
+        Problem(" and ".join(sorted(sources)), 0, "Slug",
+                f"would be written to {save_as}, which is {fixed[save_as]}; give it a different `Slug:`")
+        for save_as, sources in claims.items() if save_as in fixed
     ]
+
+
+def fixed_outputs(generator):
+    """{save_as: description} of the pages an articles generator writes beside the content:
+    the direct templates, tag, category and author pages, the date archives, and what other
+    plugins name in `generator.fixed_outputs` (the casebook's pages)."""
+    settings = generator.settings
+    fixed = {settings.get(f"{name.upper()}_SAVE_AS", f"{name}.html"): f"the {name} page"
+             for name in settings["DIRECT_TEMPLATES"]}
+    fixed.update({save_as: f"the page made from {template}" for template, save_as in settings["TEMPLATE_PAGES"].items()})
+    taxonomies = [("tag", tag) for tag in generator.tags] + [("category", c) for c, _ in generator.categories]
+    fixed.update({item.save_as: f"the page of {kind} {item.name!r}" for kind, item in taxonomies})
+    fixed.update({author.save_as: f"the page of author {author.name!r}" for author, _ in generator.authors})
+    for period in ("year", "month", "day"):
+        pattern = settings.get(f"{period.upper()}_ARCHIVE_SAVE_AS")
+        if pattern:
+            fixed.update({pattern.format(date=article.date): f"the {period} archive" for article in generator.dates})
+    fixed.update(getattr(generator, "fixed_outputs", {}))
+    return fixed
 
 
 def refuse_duplicates(generators):
     """all_generators_finalized: stop before anything is written."""
-    contents, content_root = [], None
+    contents, content_root, fixed = [], None, {}
     for generator in generators:
         content_root = content_root or Path(generator.path)
         for attribute in ("articles", "drafts", "hidden_articles", "pages", "hidden_pages", "draft_pages"):
             contents += getattr(generator, attribute, [])
-    problems = duplicate_outputs(contents, content_root)
+        if isinstance(generator, ArticlesGenerator):
+            fixed.update(fixed_outputs(generator))
+    problems = duplicate_outputs(contents, content_root, fixed)
     if problems:
         raise DuplicateOutputError(problems)
 

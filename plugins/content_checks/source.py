@@ -131,12 +131,12 @@ def typo_problems(header, known, source):
 
 
 def markup_problems(header, source):
-    """Titles, tags and summaries are text: markup in them is shown literally, which is
-    rarely meant."""
+    """Titles, tags, summaries, authors and categories are text: markup in them is shown
+    literally, which is rarely meant."""
     return [
         Problem(source, header[key].line, key.title(),
                 f"contains HTML markup ({header[key].value!r}); it is shown as text, remove the markup")
-        for key in ("title", "tags", "summary") if key in header and _MARKUP.search(header[key].value)
+        for key in ("title", "tags", "summary", "author", "authors", "category") if key in header and _MARKUP.search(header[key].value)
     ]
 
 
