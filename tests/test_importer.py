@@ -197,6 +197,14 @@ def test_two_date_lines_in_a_row_do_not_crash():
     assert "June 1, 2010" in report.posts[0].body  # the orphan date line is kept, as text
 
 
+def test_a_timeline_inside_a_post_does_not_split_it():
+    text = POST.format(date="June 1, 2010") + "\nJune 3, 2010\nI called the bank and waited an hour.\n"
+    report = parse(text)
+    assert len(report.posts) == 1
+    assert "I called the bank and waited an hour." in report.posts[0].body
+    assert any(warning.line == 7 and "no title" in warning.text for warning in report.warnings)
+
+
 def test_sentence_with_a_date_does_not_split():
     text = POST.format(date="June 1, 2010") + "\nOn June 19, 2010 we moved.\nNew Office\n"
     assert len(parse(text).posts) == 1
@@ -603,6 +611,14 @@ def test_header_is_complete_and_single_line():
         "Summary: First paragraph here. It has two sentences.", "Slug: a-title",
         "Imported-From: dump.txt"]
     assert body == post.body
+
+
+def test_summary_shows_what_the_old_blog_showed():
+    text = POST.format(date="June 1, 2010").replace(
+        "First paragraph here.", "I use *stars*, snake_case and <b>tags</b> here.")
+    header = render_post_file(only_post(text), "Imported").split("\n\n", 1)[0]
+    summary = header.split("Summary: ", 1)[1].split("\n", 1)[0]
+    assert html_text(summary).strip() == "I use *stars*, snake_case and <b>tags</b> here. It has two sentences."
 
 
 def test_undated_post_header_says_draft_and_summary_is_short():

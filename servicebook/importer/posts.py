@@ -164,8 +164,11 @@ def _next_text_line(numbered, after: int, before: int | None = None) -> int | No
 
 
 def _could_be_title(text: str, boilerplate: re.Pattern) -> bool:
+    """Titles are short and do not end like a sentence: "June 3, 2015" then "I called the
+    bank." is a timeline inside a post, not a new post."""
     text = text.strip()
-    return len(text) <= _TITLE_MAX_CHARACTERS and not boilerplate.match(text)
+    ends_a_sentence = text.endswith(".") and not text.endswith("..")
+    return len(text) <= _TITLE_MAX_CHARACTERS and not boilerplate.match(text) and not ends_a_sentence
 
 
 def _segment(lines, body_from: int = 0, **found) -> Segment:

@@ -181,7 +181,9 @@ def render_post_file(post: Post, category: str) -> str:
     """The Pelican Markdown file: `Key: value` header, blank line, body."""
     header = [("Title", post.title), ("Date", post.date.isoformat()), ("Category", category),
               ("Tags", ", ".join(post.tags)), ("Author", post.author), ("Bio", post.bio),
-              ("Summary", post.summary), ("Slug", post.slug),
+              # Pelican reads a Summary as markdown: escaped like the body, it shows as written.
+              ("Summary", escape_line(header_value(post.summary)) if post.summary else None),
+              ("Slug", post.slug),
               ("Status", "draft" if post.draft else None),
               ("Imported-From", post.source_name)]
     lines = [f"{key}: {header_value(value)}" for key, value in header if value]
