@@ -17,7 +17,7 @@ from casebook.schema import (
     validate_case,
     value_slug,
 )
-from helpers import CONTENT, build_small_site, parse_html, read_header as read_plain_header
+from helpers import CONTENT, build_small_site, parse_html, post, read_header as read_plain_header
 from servicebook import authoring, site
 
 FACETS = pelicanconf.CASEBOOK_FACETS
@@ -257,6 +257,17 @@ def test_new_case_and_new_post_write_complete_drafts(tmp_path):
     assert post.name == "a-new-post.md" and "Tags:" in post.read_text()
     with pytest.raises(FileExistsError, match="already exists"):
         authoring.new_content(tmp_path, "posts", "A new post", slug_subs=SLUG_SUBS)
-    # A filled-in new case builds.
-    filled = GOOD.replace("Title: A case", "Title: A new case")
-    assert not validate_case(read_header(filled), FACETS, "x")[1]
+    # Once its empty fields are filled in, the new case is valid.
+    values = {"Tags": "billing", "Summary": "S.", "Organisation": "A bank", "Days-To-Resolve": "3",
+              "Lesson": "L.", **{facet["label"]: facet["values"][0] for facet in FACETS.values()}}
+    filled = re.sub(r"^([\w-]+): $", lambda m: f"{m[1]}: {values.get(m[1], '')}", text, flags=re.M)
+    assert validate_case(read_header(filled), FACETS, "x")[1] == []
+
+
+def test_a_new_case_being_written_warns_but_does_not_stop_the_build(tmp_path):
+    content = tmp_path / "content"
+    authoring.new_content(content, "cases", "A new case", FACETS, slug_subs=SLUG_SUBS)
+    result = build_small_site(tmp_path, {"posts/a.md": post("A", "Body.", slug="a")})
+    drafts = [p for p in result.problems if "cases/a-new-case.md" in p and "(a draft: fill it in" in p]
+    assert drafts and drafts[0].startswith("WARNING: content/cases/a-new-case.md"), result.problems
+    assert (result.output_path / "drafts/a-new-case/index.html").exists()

@@ -3,9 +3,10 @@
 A case story is an article whose source lives under CASEBOOK_PATH (content/cases/). Its
 header is validated against CASEBOOK_FACETS before Pelican reads anything, and every
 problem of every case file is reported in one CasebookError, so an author fixes them all in
-one go instead of one per build.
+one go instead of one per build. A draft's problems are warnings: it is still being written.
 """
 
+import logging
 from pathlib import Path
 
 from pelican import signals
@@ -22,6 +23,9 @@ from .schema import (
     validate_case,
     value_slug,
 )
+
+
+logger = logging.getLogger(__name__)
 
 
 class CasebookError(Exception):
@@ -48,7 +52,13 @@ def validate_all(content_path, settings):
         except UnicodeDecodeError as error:
             problems.append(f"{source}: not UTF-8 ({error.reason} at byte {error.start}); save it as UTF-8")
             continue
-        case, found = validate_case(read_header(text), facets, str(source.relative_to(content_path.parent)))
+        header = read_header(text)
+        case, found = validate_case(header, facets, str(source.relative_to(content_path.parent)))
+        if found and header.get("status") and header["status"].value.strip().lower() == "draft":
+            # A case being written (`invoke new-case`) must not stop `make serve`.
+            for problem in found:
+                logger.warning("%s (a draft: fill it in before publishing)", problem)
+            continue
         problems += found
         if case:
             facts[str(source)] = case
