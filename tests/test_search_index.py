@@ -45,9 +45,12 @@ def article_url(header):
     return f"/{header['date'][:4]}/{header['slug']}/"
 
 
+ALL_TAGS = [t.strip() for _, h in PUBLISHED for t in h.get("tags", "").split(",") if t.strip()]
+
+
 def expected_tag_counts():
     uses = [[t.strip() for t in h.get("tags", "").split(",") if t.strip()] for _, h in PUBLISHED]
-    names = canonical_names([t for tags in uses for t in tags], alias_keys(pelicanconf.TAG_ALIASES))
+    names = canonical_names(ALL_TAGS, alias_keys(pelicanconf.TAG_ALIASES))
     return Counter(name for tags in uses for name in {names[t] for t in tags})
 
 
@@ -86,6 +89,10 @@ def test_fragments_carry_title_date_and_author(bundle):
         assert re.sub(r"\W", "", meta["title"]) == re.sub(r"\W", "", header["title"].replace("--", "")), path
         assert meta["date"] == header["date"][:10], path
         assert meta["author"] == header.get("author", pelicanconf.AUTHOR), path
+        tags = [t.strip() for t in header.get("tags", "").split(",") if t.strip()]
+        if tags:
+            names = canonical_names(ALL_TAGS, alias_keys(pelicanconf.TAG_ALIASES))
+            assert set(meta["tags"].split(", ")) == {names[t] for t in tags}, path
 
 
 def test_only_the_body_is_indexed(bundle):
@@ -158,8 +165,18 @@ def test_article_pages_load_no_search_code(built_site):
         soup = parse_html(page)
         assert not soup.find_all("script"), page
         assert "pagefind" not in " ".join(link.get("href", "") for link in soup.find_all("link")), page
-        box = soup.select_one('form.search-box[role=search][method=get]')
+
+
+def test_every_page_has_a_search_form(built_site):
+    """The header box everywhere; the search page has its own form in the page instead."""
+    from helpers import html_pages
+
+    for page in html_pages(built_site.output_path):
+        soup = parse_html(built_site.output_path / page)
+        box = soup.select_one('form[role=search][method=get]')
         assert box and box["action"] == "/search/" and box.select_one("input[name=q]"), page
+        label = soup.select_one(f'label[for="{box.select_one("input[name=q]")["id"]}"]')
+        assert label and label.get_text(strip=True), page
 
 
 # ---- The plugin's helpers ----
