@@ -1,5 +1,7 @@
 """`invoke check`'s checks: green on the sample site, and each able to fail."""
 
+import functools
+
 import pytest
 
 from servicebook import check
@@ -108,3 +110,31 @@ def test_axe_and_csp_checks_can_fail(tmp_path, browser, serve_folder):
     violations = axe_violations(browser, server.url("/bad.html"))
     assert any(v.startswith("image-alt (critical)") for v in violations), violations
     assert csp_violations(browser, server.url("/bad.html")) == ["script-src-elem blocked inline"]
+
+
+def test_invoke_check_prints_counts_and_fails_on_a_problem(tmp_path, monkeypatch, capsys, browser):
+    """The task as `make check` runs it: strict build, every check, a summary, exit code 1."""
+    from invoke import Context
+    from invoke.exceptions import Exit
+
+    import tasks
+    from servicebook import site
+
+    def build_with_a_broken_link(strict):
+        assert strict
+        result = site.build(strict=True, OUTPUT_PATH=tmp_path / "output", CACHE_PATH=tmp_path / "cache")
+        index = result.output_path / "index.html"
+        index.write_text(index.read_text(encoding="utf-8").replace("</main>", '<a href="/gone/">x</a></main>'),
+                         encoding="utf-8")
+        return result
+
+    monkeypatch.setattr(tasks, "_build", build_with_a_broken_link)
+    # One Playwright per thread: the task's browser checks use the tests' browser.
+    monkeypatch.setattr(check, "check_in_browser", functools.partial(check.check_in_browser, browser=browser))
+    with pytest.raises(Exit) as exited:
+        tasks.check(Context())
+    assert exited.value.code == 1
+    printed = capsys.readouterr().out
+    assert "links: " in printed and "checked, 1 problem(s)" in printed
+    assert "index.html: a href='/gone/' points at a missing file" in printed
+    assert "accessibility (axe-core): 6 checked, 0 problem(s)" in printed

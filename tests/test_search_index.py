@@ -307,7 +307,10 @@ def test_case_facts_are_filters_not_excerpt_text(bundle):
     by_url = {fragment["url"]: fragment for fragment in fragments(bundle)}
     for path, header in cases:
         fragment = by_url[article_url(header)]
-        assert fragment["filters"]["sector"] == [header["sector"]], path
+        for facet in ("sector", "channel", "failure", "outcome"):
+            written = sorted(value.strip().lower() for value in header[facet].split(","))
+            assert sorted(v.lower() for v in fragment["filters"][facet]) == written, (path, facet)
+        assert fragment["filters"]["category"] == [pelicanconf.CASEBOOK_CATEGORY], path
         assert header["organisation"] not in fragment["content"], path
         assert "Case facts" not in fragment["content"], path
         assert header["lesson"].split()[0] in fragment["content"], path
