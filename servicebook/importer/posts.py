@@ -91,7 +91,23 @@ def parse_dump(data: bytes, *, source_name: str, fallback_date: dt.date,
     if not report.posts:
         report.errors.append(Message(source_name, None,
                                      "no recognisable post: only boilerplate and blank lines"))
+    share_the_author(report.posts)
     return report
+
+
+def share_the_author(posts: Sequence[Post]) -> None:
+    """Posts of one dump with no author of their own get the author the others agree on
+    (one blog's two posts, signed once), with a warning to check it."""
+    named = {(post.author, post.author_source) for post in posts if post.author}
+    if len({author.casefold() for author, _ in named}) != 1:
+        return
+    author, source = min(named)
+    for post in posts:
+        if not post.author:
+            post.author, post.author_source = author, f"another post in this file ({source})"
+            post.warnings.append(Message(post.source_name, post.first_line,
+                                         f"no author of its own: {author!r} taken from another "
+                                         f"post in this file ({source}); check it"))
 
 
 def split_posts(lines: Sequence[str], boilerplate: re.Pattern

@@ -23,6 +23,7 @@ _LINE_START_UNESCAPABLE = re.compile(r"^(?::(?=\s|$)|~(?=~~))")
 # Python-Markdown merges adjacent lists (even bullets then numbers) unless something
 # stands between them; an empty HTML comment does, and shows nothing.
 _LIST_BREAK = "<!-- -->"
+IMPORTED_FROM = "Imported-From"  # the header field naming the dump a post came from
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’')]*\s+(?=[\"“‘'(]?[A-Z0-9])")
 
 
@@ -185,6 +186,6 @@ def render_post_file(post: Post, category: str) -> str:
               ("Summary", escape_line(header_value(post.summary)) if post.summary else None),
               ("Slug", post.slug),
               ("Status", "draft" if post.draft else None),
-              ("Imported-From", post.source_name)]
+              (IMPORTED_FROM, post.source_name)]
     lines = [f"{key}: {header_value(value)}" for key, value in header if value]
     return "\n".join(lines) + "\n\n" + post.body

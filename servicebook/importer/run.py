@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from .posts import parse_dump
-from .rendering import render_post_file
+from .rendering import IMPORTED_FROM, header_value, render_post_file
 from .report import (FAILED, OVERWRITTEN, SKIPPED, WOULD_OVERWRITE, WOULD_WRITE, WRITTEN,
                      FileReport, ImportReport, Message, Post)
 from .settings import ImportSettings
@@ -83,6 +83,9 @@ def unique_slug(slug: str, taken: set[str]) -> str:
 def write_post(post: Post, dest: Path, file_report: FileReport, *, category: str,
                dry_run: bool, force: bool) -> None:
     """Write `post` into `dest` (or only decide what would happen) and record it on the post."""
+    earlier = earlier_import(post, dest)
+    if earlier and post.date_line is None:
+        post.date = dt.date.fromisoformat(earlier.name[:10])  # keep the date it was given then
     target = dest / post.file_name
     exists = target.exists()
     if exists and not force:
@@ -100,6 +103,20 @@ def write_post(post: Post, dest: Path, file_report: FileReport, *, category: str
                                               f"cannot write {target}: {error}"))
         else:
             post.action = OVERWRITTEN if exists else WRITTEN
+
+
+def earlier_import(post: Post, dest: Path) -> Path | None:
+    """The file an earlier run wrote for this post. An undated post is named by its dump's
+    modification date, which a copy or a fresh clone changes: match on slug and source."""
+    marker = f"{IMPORTED_FROM}: {header_value(post.source_name)}"
+    for candidate in sorted(dest.glob(f"[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]-{post.slug}.md")):
+        try:
+            header = candidate.read_text(encoding="utf-8").split("\n\n", 1)[0]
+        except (OSError, UnicodeDecodeError):
+            continue
+        if marker in header.splitlines():
+            return candidate
+    return None
 
 
 def write_atomically(target: Path, text: str) -> None:
