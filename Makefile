@@ -17,7 +17,7 @@ check: $(VENV)/.installed node_modules/.installed
 clean:
 	rm -rf output .cache
 import: $(VENV)/.installed
-	$(BIN)/invoke import-posts --source "$(SOURCE)" --dest "$(DEST)"
+	$(BIN)/invoke import-posts --source "$(SOURCE)" --dest "$(DEST)" $(ARGS)
 bench: $(VENV)/.installed
 	$(BIN)/invoke bench
 

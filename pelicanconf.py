@@ -192,3 +192,9 @@ MENUITEMS = (
 )
 DISPLAY_PAGES_ON_MENU = True
 DISPLAY_CATEGORIES_ON_MENU = False
+
+# The importer (invoke import-posts). E-mail addresses in old posts: "cloak" shows
+# name [at] example [dot] com, "drop" removes them. Suggested tags come from
+# IMPORT_TAG_VOCABULARY ({tag: [keywords]}; the default is in servicebook/importer/settings.py).
+IMPORT_EMAIL_POLICY = "cloak"
+IMPORT_CATEGORY = "Imported"

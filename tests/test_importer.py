@@ -950,3 +950,29 @@ def test_seeds_end_to_end(tmp_path):
     assert f"Author: {authors[-1]}" in kimm.split("\n\n", 1)[0]
     headings = body_of(tmp_path / by_file["000"][0].file_name).count("\n## ")
     assert headings == 3  # the three short section lines of 000
+
+
+# --- the invoke task ----------------------------------------------------------------------------
+
+def test_import_task_writes_the_json_report_and_exits_non_zero_on_errors(tmp_path, capsys):
+    from invoke import Context
+    from invoke.exceptions import Exit
+
+    import tasks
+
+    report = tmp_path / "report.json"
+    tasks.import_posts(Context(), str(FIXTURES / "three_posts.txt"), str(tmp_path / "out"),
+                       report=str(report))
+    written = json.loads(report.read_text(encoding="utf-8"))
+    assert [(post["date"], post["title"], post["author"], post["action"])
+            for post in written["files"][0]["posts"]] == [
+        ("2019-03-04", "Five Things Our Help Desk Learned in February", None, "written"),
+        ("2019-03-07", "When the Invoice Is Wrong", "Marta", "written"),
+        ("2019-03-12", "A Quiet Week", "Priya Natarajan", "written")]
+    assert written["files"][0]["posts"][0]["tags"] == ["support", "self-service"]
+    assert "three_posts.txt" in capsys.readouterr().out
+    (tmp_path / "empty.txt").write_bytes(b"")
+    with pytest.raises(Exit) as exited:
+        tasks.import_posts(Context(), str(tmp_path / "empty.txt"), str(tmp_path / "out"))
+    assert exited.value.code == 1
+    assert "empty.txt" in capsys.readouterr().out
