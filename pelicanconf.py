@@ -143,6 +143,9 @@ CASEBOOK_PATH = "cases"
 CASEBOOK_CATEGORY = "Cases"
 CASEBOOK_URL = "cases/"
 CASEBOOK_FEED_PATHS = {"atom": "feeds/cases/{slug}.atom.xml", "rss": "feeds/cases/{slug}.rss.xml"}
+# Case facts: every case needs one value of each facet (several where "multiple" is set),
+# matched case-insensitively. Add values or whole facets here; a new facet with
+# "required": False leaves the cases written before it valid.
 CASEBOOK_FACETS = {
     "sector": {
         "label": "Sector",

@@ -110,13 +110,18 @@ def stats_charts(cases, facets):
         ),
         (
             "days", "Median days to resolve, by sector",
-            "Half the cases in a sector took longer than this; unresolved cases have no day count.",
-            [(sector, value) for sector, value, _ in days], ("Sector", "Median days", "Cases counted"),
+            "The middle number of days the sector's cases took to be resolved or partly resolved "
+            "(unresolved cases have no day count). Beside each sector, how many cases that is: "
+            "with one case, the median is that case's days.",
+            # With a case or two per sector, a median alone would overstate what we know.
+            [(f"{sector} ({count} case{'s' if count != 1 else ''})", value) for sector, value, count in days],
+            ("Sector", "Median days", "Cases counted"),
             [(sector, f"{value:g}", count) for sector, value, count in days],
         ),
     ]
+    units = {"days": " days"}
     rendered = [
-        (chart_id, title, text, bar_chart(chart_id, title, text, rows, ""), header, table)
+        (chart_id, title, text, bar_chart(chart_id, title, text, rows, units.get(chart_id, "")), header, table)
         for chart_id, title, text, rows, header, table in charts
     ]
     outcome_text = "For each escalation route, how the cases ended. Does going public get results?"

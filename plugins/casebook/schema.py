@@ -15,7 +15,7 @@ from pelican.utils import slugify
 from content_checks.source import PELICAN_KEYS, Problem, date_problems, read_header, typo_problems  # noqa: F401
 
 CASE_KEYS = {"organisation", "lesson", "days-to-resolve"}
-REQUIRED_KEYS = ("title", "date", "summary", "organisation", "lesson")
+REQUIRED_KEYS = ("title", "date", "tags", "summary", "organisation", "lesson")
 
 
 @dataclass
@@ -48,7 +48,9 @@ def validate_case(header, facets, source):
         line = header[key].line if key in header else 0
         problems.append(Problem(source, line, key.title(), message))
 
-    for key in REQUIRED_KEYS + tuple(facets):
+    # A facet added later can be optional ("required": False), so older cases stay valid.
+    required = REQUIRED_KEYS + tuple(key for key, facet in facets.items() if facet.get("required", True))
+    for key in required:
         if key not in header:
             problem(key, "missing; every case needs this line" + _allowed_hint(facets.get(key)))
         elif not header[key].value:
