@@ -61,30 +61,62 @@ def post_file(draw, number):
         header["Summary"] = draw(TEXT)
     if draw(st.booleans()):
         header["Category"] = draw(st.sampled_from(["Essays", "Field Notes", "Ünïcödé", "x" * 3]))
-    header["Slug"] = f"post-{number}"
+    if draw(st.integers(0, 3)):
+        header["Author"] = draw(st.one_of(st.sampled_from(["Ana Díaz", "Bo"]), WORDS))
+    if draw(st.integers(0, 3)):  # otherwise the slug comes from the title, and may collide
+        header["Slug"] = f"post-{number}"
     lines = [f"{key}: {' '.join(value.split())}" for key, value in header.items()]
     return "\n".join(lines) + "\n\n" + draw(markdown_body()) + "\n"
+
+
+@st.composite
+def page_file(draw):
+    title = draw(st.one_of(WORDS, st.sampled_from(["About", "Tags", "Search", "Cases"])))
+    return f"Title: {' '.join(title.split())}\n\n" + draw(markdown_body()) + "\n"
+
+
+# A line of a failed build's message that reports a problem must say which file to fix.
+PROBLEM_LINE = re.compile(r"^\s*(?:WARNING|ERROR|CRITICAL): ")
+NAMES_A_FILE = re.compile(r"(?:posts|pages)/[pq]\d+\.md")
+CONSEQUENCE = re.compile(r'Unable to generate valid slug for \w+ "(?P<value>.*)"'
+                         r"|Unable to find '(?P<target>[^']*)', skipping url replacement"
+                         r'|There are \d+ .*?with slug "(?P<slug>[^"]*)"'
+                         r"|Search index: no page in \S+ has a data-pagefind-body element")
 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.integers(min_value=1, max_value=3).flatmap(
     lambda n: st.tuples(*[post_file(i) for i in range(n)])
-))
-def test_random_posts_fail_clearly_or_build_a_sound_site(tmp_path_factory, posts):
+), st.lists(page_file(), max_size=2))
+def test_random_posts_fail_clearly_or_build_a_sound_site(tmp_path_factory, posts, pages):
     root = tmp_path_factory.mktemp("fuzz")
     files = {f"posts/p{i}.md": text for i, text in enumerate(posts)}
+    files.update({f"pages/q{i}.md": text for i, text in enumerate(pages)})
     try:
         try:
             result = build_small_site(root, files, strict=True)
         except site.BuildFailed as error:
-            event("clear error: " + re.search(r"\.md(?::\d+)?: (\w+)", str(error))[1] if re.search(r"\.md(?::\d+)?: (\w+)", str(error)) else "clear error: other")
             message = str(error)
-            assert any(f"content/posts/p{i}.md" in message for i in range(len(posts))), message
+            field = re.search(r"\.md(?::\d+)?: (\w+)", message)
+            event("clear error: " + (field[1] if field else "other"))
+            lines = message.splitlines()
+            for line in filter(PROBLEM_LINE.match, lines):
+                if NAMES_A_FILE.search(line):
+                    continue
+                # Pelican's own echo of a problem we report with the file and line, or the
+                # empty search index of a build whose every post was skipped for a reason given.
+                consequence = CONSEQUENCE.search(line)
+                subject = consequence and next(filter(None, consequence.groups()), "")
+                # (our messages show a value as Python writes it: invisible characters escaped)
+                assert consequence and any(NAMES_A_FILE.search(other) and (subject in other or repr(subject)[1:-1] in other)
+                                           for other in lines), (line, message)
+            assert any(f"content/{name}" in message for name in files), message
             return
         event("site built")
         output = result.output_path
         assert check.check_links(output)[1] == []
         assert check.check_html(output)[1] == []
         assert check.check_feeds(output)[1] == []
+        assert check.check_page_safety(output)[1] == []
     finally:
         shutil.rmtree(root, ignore_errors=True)
