@@ -45,6 +45,13 @@ NASTY_FILES = {
         tags="refunds",
         slug="imported",
     ),
+    "posts/summary.md": post(
+        "Only boilerplate in the summary",
+        "The real text of this post.",
+        date="2020-06-06 09:00",
+        slug="summary",
+        Summary="Post a Comment",
+    ),
     "posts/edited.md": post(
         "Edited later",
         "First version of the text.",
@@ -143,16 +150,21 @@ def test_no_comment_machinery_or_boilerplate_anywhere(nasty_site):
     page = parse_html(nasty_site / "2020/imported/index.html")
     body = page.select_one(".post-body").get_text(" ", strip=True).replace("\xa0", " ")
     assert "The refund took six weeks." in body and "Read the discussion" in body
+    # A Summary that was only boilerplate gives way to the post's own text.
+    listing = parse_html(nasty_site / "index.html").get_text(" ", strip=True).replace("\xa0", " ")
+    assert "The real text of this post." in listing
 
 
 def test_ids_are_stable_and_updated_follows_modified(nasty_site, tmp_path):
     first = feedparser.parse((nasty_site / "feeds/all.atom.xml").read_bytes())
+    assert next(e for e in first.entries if e.title == "Edited later").updated.startswith("2021-07-07")
     edited = dict(NASTY_FILES)
-    edited["posts/edited.md"] = edited["posts/edited.md"].replace("First version", "Second version")
+    edited["posts/edited.md"] = edited["posts/edited.md"].replace("First version", "Second version").replace(
+        "Modified: 2021-07-07 12:00", "Modified: 2022-08-08 12:00")
     second = feedparser.parse((build_small_site(tmp_path, edited).output_path / "feeds/all.atom.xml").read_bytes())
     assert [e.id for e in first.entries] == [e.id for e in second.entries]
     entry = next(e for e in second.entries if e.title == "Edited later")
-    assert entry.updated.startswith("2021-07-07") and entry.published.startswith("2019-03-03")
+    assert entry.updated.startswith("2022-08-08") and entry.published.startswith("2019-03-03")
     assert "Second version" in entry.content[0].value
 
 
@@ -168,9 +180,14 @@ def test_newest_first_and_item_limit(tmp_path):
     assert [e.title for e in tag_feed.entries] == ["Post 5", "Post 4"]
 
 
-def test_summary_only_setting(tmp_path):
+def test_full_content_by_default_and_summary_only_setting(tmp_path):
     files = {"posts/a.md": post("A", "Long body text here.", slug="a", Summary="Just the gist.")}
-    output = build_small_site(tmp_path, files, FEED_FULL_CONTENT=False).output_path
+    full = build_small_site(tmp_path / "full", files).output_path
+    for name in ("all.rss.xml", "all.atom.xml"):
+        entry = feedparser.parse((full / "feeds" / name).read_bytes()).entries[0]
+        shown = (entry.content[0].value if "content" in entry else entry.description).replace("\xa0", " ")
+        assert "Long body text here." in shown, name
+    output = build_small_site(tmp_path / "summary", files, FEED_FULL_CONTENT=False).output_path
     entry = feedparser.parse((output / "feeds/all.rss.xml").read_bytes()).entries[0]
     assert "Just the gist." in entry.description.replace("\xa0", " ") and "Long body" not in entry.description
 
@@ -199,6 +216,10 @@ def test_pages_link_their_feeds(nasty_site):
         assert (nasty_site / link["href"].lstrip("/")).exists()
     assert parse_html(nasty_site / "tag/billing/index.html").select_one(
         ".subscribe a:not([type])")["href"] == "/subscribe/"
+    category = parse_html(nasty_site / "category/essays/index.html").select(".subscribe a[type]")
+    assert [a["href"] for a in category] == [
+        "/feeds/categories/essays.atom.xml", "/feeds/categories/essays.rss.xml", "/feeds/categories/essays.json",
+    ]
 
 
 def test_subscribe_page_gives_every_feed_address(nasty_site):

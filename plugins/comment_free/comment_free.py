@@ -129,19 +129,32 @@ def _digest(html, patterns):
 
 
 def clean_content(content):
-    """content_object_init handler: clean an article's or page's HTML in place."""
+    """content_object_init handler: clean an article's or page's HTML, and its `Summary:`
+    (list pages, feeds and the meta description show it), in place."""
     patterns = tuple(content.settings.get("COMMENT_BOILERPLATE_PATTERNS", DEFAULT_BOILERPLATE_PATTERNS))
+    parts = {"_content": content._content or "", "_summary": getattr(content, "_summary", None) or ""}
     known = KnownClean.current
-    digest = _digest(content._content or "", patterns) if known else None
+    digest = _digest("\0".join(parts.values()), patterns) if known else None
     if known and digest in known.digests:
         known.seen.add(digest)
         return
-    cleaned, removed = strip_boilerplate(content._content, _matcher(patterns))
-    if removed:
-        content._content = cleaned
+    found = False
+    for attribute, html in parts.items():
+        cleaned, removed = strip_boilerplate(html, _matcher(patterns)) if html else (html, [])
+        if not removed:
+            continue
+        found = True
         for text in removed:
             logger.warning("%s: removed comment boilerplate %r (delete it from the source)", content.source_path, text)
-    elif known:
+        if attribute == "_summary" and not unescape(_TAG.sub("", cleaned)).strip():
+            # Nothing left: Pelican makes the summary from the text, as for a post without one.
+            del content._summary
+            content.metadata.pop("summary", None)
+        else:
+            setattr(content, attribute, cleaned)
+            if attribute == "_summary":
+                content.metadata["summary"] = cleaned
+    if known and not found:
         known.seen.add(digest)
 
 
