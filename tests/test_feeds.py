@@ -3,6 +3,7 @@
 import json
 import re
 from datetime import datetime, timezone
+from types import SimpleNamespace
 
 import feedparser
 import pytest
@@ -12,7 +13,7 @@ from lxml import etree
 
 from feeds.feeds import (
     FeedInfo,
-    FeedItem,
+    _make_feed_item,
     absolute_html,
     entry_id,
     render_atom,
@@ -279,21 +280,23 @@ def test_entry_id_depends_on_date_and_path_only():
 ANY_TEXT = st.text(alphabet=st.characters(codec=None, categories=None, exclude_categories=()))
 
 
-def feed_for(title, body, tag):
-    moment = datetime(2021, 1, 1, tzinfo=timezone.utc)
-    info = FeedInfo("T", "https://s.example/", "https://s.example/f", "D", "en", "A")
-    item = FeedItem(
-        id="tag:s.example,2021-01-01:/x/", url="https://s.example/x/", title=xml_safe(title),
-        content_html=absolute_html(body, "https://s.example/x/"), summary_html="", published=moment,
-        updated=moment, author="A", tags=[xml_safe(tag)],
+def feed_for(title, body, tag, summary):
+    """The feed pipeline from an article (a stand-in with Pelican's attributes) to an item."""
+    article = SimpleNamespace(
+        url="x/", date=datetime(2021, 1, 1), title=title, get_content=lambda siteurl: body,
+        get_summary=lambda siteurl: summary, tags=[SimpleNamespace(name=tag)],
+        authors=[SimpleNamespace(name=title)], category=SimpleNamespace(name=tag),
     )
-    return info, [item]
+    settings = {"FEED_DOMAIN": "https://s.example", "TIMEZONE": "UTC", "FEED_ID_AUTHORITY": "s.example",
+                "AUTHOR": "A", "FEED_FULL_CONTENT": True}
+    info = FeedInfo("T", "https://s.example/", "https://s.example/f", "D", "en", "A")
+    return info, [_make_feed_item(article, settings)]
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(title=ANY_TEXT, body=ANY_TEXT, tag=ANY_TEXT)
-def test_any_text_gives_well_formed_feeds(title, body, tag):
-    info, items = feed_for(title, body, tag)
+@given(title=ANY_TEXT, body=ANY_TEXT, tag=ANY_TEXT, summary=ANY_TEXT)
+def test_any_text_gives_well_formed_feeds(title, body, tag, summary):
+    info, items = feed_for(title, body, tag, summary)
     for render in (render_atom, render_rss):
         document = render(info, items)
         etree.fromstring(document.encode("utf-8"))
