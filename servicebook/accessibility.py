@@ -14,12 +14,13 @@ _RECORD_CSP = (
 )
 
 
-def axe_violations(browser, url, impacts=BLOCKING_IMPACTS):
-    """['rule: help (n elements)'] for axe-core violations of the given impacts on `url`."""
+def axe_violations(browser, url, impacts=BLOCKING_IMPACTS, color_scheme="light"):
+    """['rule: help (n elements)'] for axe-core violations of the given impacts on `url`,
+    with the browser in light or dark mode (the theme follows prefers-color-scheme)."""
     if not AXE.exists():
         raise FileNotFoundError(f"{AXE} is missing; run `npm ci` (make test and make check do)")
     # axe is injected as a script: let it past the page's CSP, which is checked separately.
-    context = browser.new_context(bypass_csp=True)
+    context = browser.new_context(bypass_csp=True, color_scheme=color_scheme)
     try:
         page = context.new_page()
         page.goto(url, wait_until="networkidle")

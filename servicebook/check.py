@@ -235,8 +235,8 @@ def key_pages(output):
 
 
 def check_in_browser(output, report, pages=None, browser=None):
-    """axe-core (serious and critical violations) and the pages' own CSP, in headless Chromium
-    (`browser`, or one started here)."""
+    """axe-core (serious and critical violations, in light and dark mode) and the pages' own
+    CSP, in headless Chromium (`browser`, or one started here)."""
     from .accessibility import axe_violations, csp_violations
     from .browser import chromium, serve_directory
 
@@ -244,8 +244,9 @@ def check_in_browser(output, report, pages=None, browser=None):
     with ExitStack() as stack:
         server = stack.enter_context(serve_directory(output))
         browser = browser or stack.enter_context(chromium())
-        report.add("accessibility (axe-core)", len(pages),
-                   [f"{page}: {v}" for page in pages for v in axe_violations(browser, server.url(page))])
+        for scheme, name in (("light", "accessibility (axe-core)"), ("dark", "accessibility, dark mode (axe-core)")):
+            report.add(name, len(pages), [f"{page} ({scheme}): {v}" for page in pages
+                                          for v in axe_violations(browser, server.url(page), color_scheme=scheme)])
         report.add("content security policy (browser)", len(pages),
                    [f"{page}: {v}" for page in pages for v in csp_violations(browser, server.url(page))])
     return report

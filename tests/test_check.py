@@ -98,7 +98,7 @@ def test_key_pages_are_real_pages(built_site):
 def test_axe_and_csp_are_clean_on_the_key_pages(built_site, browser):
     report = check.check_in_browser(built_site.output_path, check.CheckReport(), browser=browser)
     assert report.ok, report.summary()
-    assert report.counts["accessibility (axe-core)"] == 6
+    assert report.counts["accessibility (axe-core)"] == report.counts["accessibility, dark mode (axe-core)"] == 6
 
 
 def test_axe_and_csp_checks_can_fail(tmp_path, browser, serve_folder):
@@ -138,3 +138,4 @@ def test_invoke_check_prints_counts_and_fails_on_a_problem(tmp_path, monkeypatch
     assert "links: " in printed and "checked, 1 problem(s)" in printed
     assert "index.html: a href='/gone/' points at a missing file" in printed
     assert "accessibility (axe-core): 6 checked, 0 problem(s)" in printed
+    assert "accessibility, dark mode (axe-core): 6 checked, 0 problem(s)" in printed
