@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from pelicanconf import CONTENT_SECURITY_POLICY
+from servicebook.accessibility import AXE
 from servicebook.browser import BrowserUnavailable, chromium, serve_directory
 
 REQUIRE_BROWSER = os.environ.get("SERVICEBOOK_REQUIRE_BROWSER") == "1"
@@ -49,6 +50,13 @@ def serve_folder():
     """serve_folder(path, headers=None) -> a Server for `path`, stopped after the test."""
     with ExitStack() as stack:
         yield lambda path, headers=None: stack.enter_context(serve_directory(path, headers))
+
+
+@pytest.fixture(scope="session")
+def axe():
+    """For tests that inject axe-core (from npm; make test runs `npm ci` when npm exists)."""
+    if not AXE.exists():
+        browser_unavailable(f"axe-core is not installed ({AXE}); install Node.js and run `npm ci`")
 
 
 @pytest.fixture(scope="session")

@@ -95,12 +95,14 @@ def test_key_pages_are_real_pages(built_site):
         assert target.exists(), path
 
 
+@pytest.mark.usefixtures("axe")
 def test_axe_and_csp_are_clean_on_the_key_pages(built_site, browser):
     report = check.check_in_browser(built_site.output_path, check.CheckReport(), browser=browser)
     assert report.ok, report.summary()
     assert report.counts["accessibility (axe-core)"] == report.counts["accessibility, dark mode (axe-core)"] == 6
 
 
+@pytest.mark.usefixtures("axe")
 def test_axe_and_csp_checks_can_fail(tmp_path, browser, serve_folder):
     write(tmp_path, {
         "bad.html": page('<h1>bad</h1><img src="x.png"><script>window.ran = 1</script>'
@@ -112,6 +114,7 @@ def test_axe_and_csp_checks_can_fail(tmp_path, browser, serve_folder):
     assert csp_violations(browser, server.url("/bad.html")) == ["script-src-elem blocked inline"]
 
 
+@pytest.mark.usefixtures("axe")
 def test_invoke_check_prints_counts_and_fails_on_a_problem(tmp_path, monkeypatch, capsys, browser):
     """The task as `make check` runs it: strict build, every check, a summary, exit code 1."""
     from invoke import Context

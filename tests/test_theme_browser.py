@@ -15,6 +15,7 @@ DARK_LOW_CONTRAST = (
 )
 
 
+@pytest.mark.usefixtures("axe")
 def test_axe_in_dark_mode_finds_what_light_mode_does_not(tmp_path, browser, serve_folder):
     (tmp_path / "dark.html").write_text(DARK_LOW_CONTRAST, encoding="utf-8")
     url = serve_folder(tmp_path).url("/dark.html")
