@@ -14,8 +14,8 @@ test: $(VENV)/.installed node_modules/.installed
 	$(BIN)/invoke test
 check: $(VENV)/.installed node_modules/.installed
 	$(BIN)/invoke check
-clean:
-	rm -rf output .cache
+clean: $(VENV)/.installed
+	$(BIN)/invoke clean
 import: $(VENV)/.installed
 	$(BIN)/invoke import-posts --source "$(SOURCE)" --dest "$(DEST)" $(ARGS)
 bench: $(VENV)/.installed

@@ -128,6 +128,8 @@ def test_published_site_has_no_drafts_and_absolute_urls(published_site):
     home = parse_html(published_site.output_path / "index.html")
     stylesheet = home.find("link", rel="stylesheet")["href"]
     assert stylesheet.startswith(publishconf.SITEURL + "/")
+    robots = (published_site.output_path / "robots.txt").read_text().splitlines()
+    assert f"Sitemap: {publishconf.SITEURL}/sitemap.xml" in robots
     # Root-relative links would break a site published under a path (https://host/blog).
     for page in html_pages(published_site.output_path):
         html = parse_html(published_site.output_path / page)
@@ -209,7 +211,9 @@ def test_pagination_and_archives(built_site):
 def test_404_page_and_robots(built_site):
     soup = parse_html(built_site.output_path / "404.html")
     assert soup.find("h1").get_text() == "Page not found"
-    assert "Sitemap:" in (built_site.output_path / "robots.txt").read_text()
+    robots = (built_site.output_path / "robots.txt").read_text().splitlines()
+    assert f"Sitemap: {pelicanconf.FEED_DOMAIN}/sitemap.xml" in robots  # absolute, as robots.txt wants
+    assert (built_site.output_path / "sitemap.xml").exists()
 
 
 def test_sitemap_lists_every_article(built_site):
