@@ -1,6 +1,7 @@
 """End-to-end: the real sample site, built once, read back with an HTML parser."""
 
 import re
+from datetime import datetime
 import xml.etree.ElementTree as ET
 from collections import Counter
 
@@ -204,6 +205,13 @@ def test_pagination_and_archives(built_site):
     assert len(listed) == len(set(listed)) == len(PUBLISHED)
     archive_links = parse_html(output / "archives" / "index.html").select(".archive-year li a")
     assert len(archive_links) == len(PUBLISHED)
+    # Grouped by year, then month: each link sits under its article's year and month.
+    by_url = {f"/{h['date'][:4]}/{h['slug']}/": h["date"] for _, h in PUBLISHED}
+    for link in archive_links:
+        year = link.find_parent("section", class_="archive-year").h2.get_text(strip=True)
+        month = link.find_parent("ul").find_previous_sibling("h3").get_text(strip=True)
+        date = by_url[link["href"]]
+        assert (year, month) == (date[:4], datetime.strptime(date[:10], "%Y-%m-%d").strftime("%B")), link
     for year in {h["date"][:4] for _, h in PUBLISHED}:
         assert (output / year / "index.html").exists()
 
