@@ -70,6 +70,8 @@ def test_meta_description_and_opengraph_come_from_the_summary(built_site):
     assert re.sub(r"\W", "", soup.find("meta", attrs={"name": "description"})["content"]) == summary_words
     assert re.sub(r"\W", "", soup.find("meta", property="og:description")["content"]) == summary_words
     assert soup.find("meta", property="og:type")["content"] == "article"
+    assert re.sub(r"\W", "", soup.find("meta", property="og:title")["content"]) == \
+        re.sub(r"\W", "", header["title"].replace("--", ""))
 
 
 def test_tag_pages_exist_with_right_counts(built_site):
@@ -131,6 +133,10 @@ def test_published_site_has_no_drafts_and_absolute_urls(published_site):
     assert stylesheet.startswith(publishconf.SITEURL + "/")
     robots = (published_site.output_path / "robots.txt").read_text().splitlines()
     assert f"Sitemap: {publishconf.SITEURL}/sitemap.xml" in robots
+    _, header = PUBLISHED[0]
+    article = parse_html(article_file(published_site.output_path, header))
+    assert article.find("meta", property="og:url")["content"] == \
+        f"{publishconf.SITEURL}/{header['date'][:4]}/{header['slug']}/"
     # Root-relative links would break a site published under a path (https://host/blog).
     for page in html_pages(published_site.output_path):
         html = parse_html(published_site.output_path / page)
