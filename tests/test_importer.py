@@ -654,7 +654,8 @@ def test_crlf_and_whitespace_only_lines(tmp_path):
         "The hold music looped every forty seconds.\n\n"
         "After the twelfth loop I hung up and wrote a letter instead.\n")
     assert [removed.text for removed in post.removed] == ["No comments:"]
-    assert report.all_warnings == []
+    assert [warning.text for warning in report.all_warnings] == [
+        "no author found: the site will show its default AUTHOR; add `Author: NAME` to the written file if you know it"]
 
 
 def test_cp1252_is_detected_with_a_warning(tmp_path):

@@ -97,17 +97,23 @@ def parse_dump(data: bytes, *, source_name: str, fallback_date: dt.date,
 
 def share_the_author(posts: Sequence[Post]) -> None:
     """Posts of one dump with no author of their own get the author the others agree on
-    (one blog's two posts, signed once), with a warning to check it."""
+    (one blog's two posts, signed once), with a warning to check it; otherwise a warning
+    that the site's default author will be shown."""
     named = {(post.author, post.author_source) for post in posts if post.author}
-    if len({author.casefold() for author, _ in named}) != 1:
-        return
-    author, source = min(named)
+    agreed = min(named) if len({author.casefold() for author, _ in named}) == 1 else None
     for post in posts:
-        if not post.author:
+        if post.author:
+            continue
+        if agreed:
+            author, source = agreed
             post.author, post.author_source = author, f"another post in this file ({source})"
             post.warnings.append(Message(post.source_name, post.first_line,
                                          f"no author of its own: {author!r} taken from another "
                                          f"post in this file ({source}); check it"))
+        else:
+            post.warnings.append(Message(post.source_name, post.first_line,
+                                         "no author found: the site will show its default AUTHOR; "
+                                         "add `Author: NAME` to the written file if you know it"))
 
 
 def split_posts(lines: Sequence[str], boilerplate: re.Pattern
