@@ -27,39 +27,41 @@ def pages_to_look_at(output):
     return [*key_pages(output), "/archives/", "/subscribe/", "/404.html", "/cases/channel/phone/"]
 
 
-def test_pages_fit_a_narrow_phone(built_site, browser, site_server):
-    context = browser.new_context(viewport={"width": 360, "height": 740})
-    try:
-        page = context.new_page()
-        for path in pages_to_look_at(built_site.output_path):
-            page.goto(site_server.url(path), wait_until="networkidle")
-            assert page.evaluate("document.documentElement.scrollWidth") <= 360, path
-    finally:
+@pytest.fixture
+def new_page(browser):
+    """new_page(**context options) -> a page in its own browser context, closed after the test."""
+    contexts = []
+
+    def make(**options):
+        contexts.append(browser.new_context(**options))
+        return contexts[-1].new_page()
+
+    yield make
+    for context in contexts:
         context.close()
 
 
-def test_print_hides_navigation_search_and_footer(built_site, browser, site_server):
-    context = browser.new_context()
-    try:
-        page = context.new_page()
-        page.emulate_media(media="print")
-        page.goto(site_server.url(key_pages(built_site.output_path)[1]), wait_until="networkidle")
-        for selector in ("nav[aria-label=Main]", "form.search-box", "footer.site-footer"):
-            assert page.eval_on_selector(selector, "e => getComputedStyle(e).display") == "none", selector
-        assert page.eval_on_selector("main h1", "e => getComputedStyle(e).display") != "none"
-    finally:
-        context.close()
+def test_pages_fit_a_narrow_phone(built_site, new_page, site_server):
+    page = new_page(viewport={"width": 360, "height": 740})
+    for path in pages_to_look_at(built_site.output_path):
+        page.goto(site_server.url(path), wait_until="networkidle")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360, path
 
 
-def test_keyboard_focus_is_visible(built_site, browser, site_server):
-    context = browser.new_context()
-    try:
-        page = context.new_page()
-        page.goto(site_server.url("/"), wait_until="networkidle")
-        page.keyboard.press("Tab")
-        focused = page.evaluate("""() => { const e = document.activeElement, s = getComputedStyle(e);
-            return {text: e.textContent.trim(), outline: s.outlineStyle, width: parseFloat(s.outlineWidth)}; }""")
-        assert focused["text"] == "Skip to content"
-        assert focused["outline"] != "none" and focused["width"] >= 2, focused
-    finally:
-        context.close()
+def test_print_hides_navigation_search_and_footer(built_site, new_page, site_server):
+    page = new_page()
+    page.emulate_media(media="print")
+    page.goto(site_server.url(key_pages(built_site.output_path)[1]), wait_until="networkidle")
+    for selector in ("nav[aria-label=Main]", "form.search-box", "footer.site-footer"):
+        assert page.eval_on_selector(selector, "e => getComputedStyle(e).display") == "none", selector
+    assert page.eval_on_selector("main h1", "e => getComputedStyle(e).display") != "none"
+
+
+def test_keyboard_focus_is_visible(new_page, site_server):
+    page = new_page()
+    page.goto(site_server.url("/"), wait_until="networkidle")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("""() => { const e = document.activeElement, s = getComputedStyle(e);
+        return {text: e.textContent.trim(), outline: s.outlineStyle, width: parseFloat(s.outlineWidth)}; }""")
+    assert focused["text"] == "Skip to content"
+    assert focused["outline"] != "none" and focused["width"] >= 2, focused
