@@ -226,7 +226,6 @@ class RenderRecord:
 
     def __init__(self, path):
         self.path = Path(path)
-        self.pages = {}
         self.rendered = self.reused = 0
         try:
             self.pages = json.loads(self.path.read_text(encoding="utf-8"))["pages"]
