@@ -103,6 +103,11 @@ BAD_CONTENT = {
         {"posts/bad.md": post("T", "Body.", slug="t", Author="🙂")},
         "content/posts/bad.md:4: Author: '🙂' has no letters or digits; remove it",
     ),
+    "one slug on two dates": (
+        {"posts/bad.md": post("Same", "Body.", slug="same"), "posts/other.md": post("Same", "Body.", date="2023-01-01", slug="same")},
+        "content/posts/bad.md and content/posts/other.md: Slug: all have the slug 'same', so Pelican takes them for "
+        "translations of one post; give each a different `Slug:`",
+    ),
     "script in tag": (
         {"posts/bad.md": post("T", "Body.", tags="<script>x</script>", slug="t")},
         "content/posts/bad.md:3: Tags: contains HTML markup",

@@ -221,6 +221,35 @@ def fixed_outputs(generator):
     return fixed
 
 
+# Pelican groups content by slug to find translations: two posts in one language with one
+# slug is a mistake it only warns about, without naming the files.
+_TRANSLATION_GROUPS = (("articles", "translations"), ("drafts", "drafts_translations"),
+                       ("hidden_articles", "hidden_translations"), ("pages", "translations"),
+                       ("hidden_pages", "hidden_translations"), ("draft_pages", "draft_translations"))
+
+
+def shared_slugs(contents, content_root):
+    """Problems for content of one language and status that shares a slug."""
+    groups = {}
+    for content in contents:
+        groups.setdefault((content.slug, content.lang), []).append(
+            os.path.relpath(content.source_path, content_root.parent))
+    return [
+        Problem(" and ".join(sorted(sources)), 0, "Slug",
+                f"all have the slug {slug!r}, so Pelican takes them for translations of one post; "
+                "give each a different `Slug:`")
+        for (slug, _), sources in groups.items() if len(sources) > 1
+    ]
+
+
+def report_shared_slugs(generator, content_root):
+    for originals, translations in _TRANSLATION_GROUPS:
+        if hasattr(generator, originals):
+            contents = getattr(generator, originals) + getattr(generator, translations, [])
+            for problem in shared_slugs(contents, content_root):
+                logger.warning("%s", problem)
+
+
 def refuse_duplicates(generators):
     """all_generators_finalized: stop before anything is written."""
     contents, content_root, fixed = [], None, {}
@@ -230,6 +259,7 @@ def refuse_duplicates(generators):
             contents += getattr(generator, attribute, [])
         if isinstance(generator, ArticlesGenerator):
             fixed.update(fixed_outputs(generator))
+        report_shared_slugs(generator, content_root)
     problems = duplicate_outputs(contents, content_root, fixed)
     if problems:
         raise DuplicateOutputError(problems)
