@@ -99,6 +99,10 @@ BAD_CONTENT = {
         {"posts/bad.md": post("!!!", "Body.")},
         "content/posts/bad.md:1: Title: '!!!' gives an empty web address; add `Slug: ...` with letters a-z or digits",
     ),
+    "tags split on semicolons": (
+        {"posts/bad.md": post("T", "Body.", tags="billing, refunds; ꬁ", slug="t")},
+        "content/posts/bad.md:3: Tags: 'ꬁ' gives an empty web address",
+    ),
     "author with no letters": (
         {"posts/bad.md": post("T", "Body.", slug="t", Author="🙂")},
         "content/posts/bad.md:4: Author: '🙂' has no letters or digits; remove it",

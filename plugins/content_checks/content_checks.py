@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pelican import signals
 from pelican.generators import ArticlesGenerator
+from pelican.readers import ensure_metadata_list
 from pelican.utils import slugify
 
 from tag_normalise.tag_normalise import tag_key
@@ -65,7 +66,9 @@ def check_source(raw, source_path, content_root, checked_elsewhere=False, needs_
     if not checked_elsewhere:
         problems += date_problems(header, source, needs_date) + typo_problems(header, PELICAN_KEYS, source)
     problems += markup_problems(header, source)
-    named = [(key, name) for key in ("tags", "authors") if key in header for name in header[key].value.split(",")]
+    # Split as Pelican does: on ";" when there is one, else on ",".
+    named = [(key, name) for key in ("tags", "authors") if key in header
+             for name in ensure_metadata_list(header[key].value)]
     named += [(key, header[key].value) for key in ("category", "author") if key in header]
     for key, name in named:
         if name.strip() and not tag_key(name):
