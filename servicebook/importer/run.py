@@ -83,8 +83,8 @@ def unique_slug(slug: str, taken: set[str]) -> str:
 def write_post(post: Post, dest: Path, file_report: FileReport, *, category: str,
                dry_run: bool, force: bool) -> None:
     """Write `post` into `dest` (or only decide what would happen) and record it on the post."""
-    earlier = earlier_import(post, dest)
-    if earlier and post.date_line is None:
+    # A dated post's file name is fixed by its date; only an undated one needs looking up.
+    if post.date_line is None and (earlier := earlier_import(post, dest)):
         post.date = dt.date.fromisoformat(earlier.name[:10])  # keep the date it was given then
     target = dest / post.file_name
     exists = target.exists()
