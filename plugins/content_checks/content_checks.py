@@ -186,14 +186,19 @@ def check_pages(generator):
     check_files(generator, generator.settings["PAGE_PATHS"], generator.settings["PAGE_EXCLUDES"], False)
 
 
+def sources_by(contents, content_root, key):
+    """{key(content): [source files, relative to the project]} for `contents`."""
+    groups = {}
+    for content in contents:
+        groups.setdefault(key(content), []).append(os.path.relpath(content.source_path, content_root.parent))
+    return groups
+
+
 def duplicate_outputs(contents, content_root, fixed=None):
     """Problems for every output path claimed by more than one source, or by a source and
     one of the `fixed` pages ({save_as: description}) that Pelican writes itself."""
-    claims = {}
-    for content in contents:
-        if content.save_as:
-            # normpath: an empty slug makes "2024//index.html", the year archive's file.
-            claims.setdefault(os.path.normpath(content.save_as), []).append(os.path.relpath(content.source_path, content_root.parent))
+    # normpath: an empty slug makes "2024//index.html", the year archive's file.
+    claims = sources_by([c for c in contents if c.save_as], content_root, lambda c: os.path.normpath(c.save_as))
     fixed = {os.path.normpath(save_as): what for save_as, what in (fixed or {}).items()}
     return [
         Problem(" and ".join(sorted(sources)), 0, "Slug", f"all would be written to {save_as}; give each a different `Slug:`")
@@ -233,10 +238,7 @@ _TRANSLATION_GROUPS = (("articles", "translations"), ("drafts", "drafts_translat
 
 def shared_slugs(contents, content_root):
     """Problems for content of one language and status that shares a slug."""
-    groups = {}
-    for content in contents:
-        groups.setdefault((content.slug, content.lang), []).append(
-            os.path.relpath(content.source_path, content_root.parent))
+    groups = sources_by(contents, content_root, lambda content: (content.slug, content.lang))
     return [
         Problem(" and ".join(sorted(sources)), 0, "Slug",
                 f"all have the slug {slug!r}, so Pelican takes them for translations of one post; "
