@@ -182,6 +182,7 @@ class PagefindService:
         self._sent = 0
         self._answers = {}
         self._other_output = bytearray()
+        self._output_ended = False
         self._arrived = threading.Condition()
         threading.Thread(target=self._read_answers, name="pagefind", daemon=True).start()
 
@@ -202,6 +203,11 @@ class PagefindService:
         with self._arrived:
             while message_id not in self._answers:
                 stopped = self._process.poll() is not None
+                if stopped:
+                    # Its last words may still be in the pipe after it exited: let the reader finish.
+                    self._arrived.wait_for(lambda: self._output_ended, timeout=5)
+                    if message_id in self._answers:
+                        break
                 if stopped or time.monotonic() > deadline:
                     problem = (f"Pagefind stopped with exit code {self._process.returncode} while trying to {step}"
                                if stopped else f"Pagefind did not {step} within {self.timeout} s")
@@ -228,6 +234,7 @@ class PagefindService:
                 self._arrived.notify_all()
         with self._arrived:
             self._other_output += pending
+            self._output_ended = True
             self._arrived.notify_all()
 
     def close(self):
