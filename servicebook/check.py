@@ -209,7 +209,7 @@ def check_page_safety(output, site_url=""):
             if handlers:
                 problems.append(f"{where}: inline event handler {handlers[0]} on <{element.name}>")
     for path in pages + feed_files(output):
-        for address in set(EMAIL.findall(path.read_text(encoding="utf-8"))):
+        for address in sorted(set(EMAIL.findall(path.read_text(encoding="utf-8")))):
             problems.append(f"{path.relative_to(output)}: e-mail address in clear: {address}")
     return len(pages), problems
 

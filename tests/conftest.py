@@ -1,6 +1,15 @@
 import pytest
 
+from search_index.search_index import wait_for_index
 from servicebook import site
+
+
+@pytest.fixture(autouse=True)
+def no_search_index_outlives_its_test():
+    """A build with SEARCH_INDEX_IN_BACKGROUND finishes its index after returning: let it end
+    within the test that started it, not write into the next one."""
+    yield
+    wait_for_index()
 
 
 @pytest.fixture(scope="session")

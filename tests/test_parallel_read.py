@@ -23,8 +23,10 @@ def same_problems(parallel, serial, tmp_path):
 
 @pytest.fixture
 def prepared(monkeypatch):
-    """The number of files each parallel read was given (it happens in this process)."""
+    """The number of files each parallel read was given (it happens in this process), on a
+    machine with two CPUs whatever this one has."""
     counts = []
+    monkeypatch.setattr(pr, "usable_cpus", lambda: 2)
 
     class Recording(pr.PreparedReads):
         def __init__(self, readers, paths, workers):
@@ -68,3 +70,9 @@ def test_a_file_a_worker_cannot_read_is_reported_as_in_one_process(tmp_path, pre
     assert prepared
     assert any("p07.md" in problem for problem in parallel.problems)
     assert same_problems(parallel, serial, tmp_path)
+
+
+def test_with_one_usable_cpu_everything_is_read_in_this_process(tmp_path, prepared, monkeypatch):
+    monkeypatch.setattr(pr, "usable_cpus", lambda: 1)
+    assert (build_small_site(tmp_path, MANY).output_path / "2024" / "p03" / "index.html").exists()
+    assert prepared == []

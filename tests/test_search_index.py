@@ -284,6 +284,17 @@ def test_a_rebuild_replaces_the_index(tmp_path):
     assert filter_index(bundle)["tag"] == {"birds": 2}
 
 
+def test_a_bundle_file_counts_as_written_only_when_whole(built_site, tmp_path):
+    bundle = built_site.output_path / "pagefind"
+    fragment = sorted((bundle / "fragment").iterdir())[0]
+    assert si.is_whole(fragment) and si.is_whole(bundle / "pagefind-entry.json")
+    cut = tmp_path / fragment.name
+    cut.write_bytes(fragment.read_bytes()[:-8])  # its gzip trailer is missing
+    empty = tmp_path / "pagefind-ui.js"
+    empty.write_bytes(b"")
+    assert not si.is_whole(cut) and not si.is_whole(empty)
+
+
 @pytest.fixture
 def exploding_pagefind(tmp_path, monkeypatch):
     failing = tmp_path / "pagefind"

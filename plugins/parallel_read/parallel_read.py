@@ -28,9 +28,16 @@ from pelican.utils import file_suffix
 logger = logging.getLogger(__name__)
 
 DEFAULT_MIN_FILES = 16
-WORKERS = os.cpu_count()
 # The generator's readers, for the forked workers (set just before the pool starts).
 _worker_readers = None
+
+
+def usable_cpus():
+    """The CPUs this process may run on (a container or `taskset` can allow fewer than the machine has)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 class _RecordCollector(logging.Handler):
@@ -98,11 +105,12 @@ class PreparedReads:
 
 def _start(generator, paths_setting, excludes_setting):
     settings = generator.settings
-    if not settings.get("PARALLEL_READ", True) or (os.cpu_count() or 1) < 2:
+    cpus = usable_cpus()
+    if not settings.get("PARALLEL_READ", True) or cpus < 2:
         return
     paths = files_to_read(generator, settings[paths_setting], settings[excludes_setting])
     if len(paths) >= settings.get("PARALLEL_READ_MIN_FILES", DEFAULT_MIN_FILES):
-        PreparedReads(generator.readers, paths, WORKERS)
+        PreparedReads(generator.readers, paths, min(cpus, len(paths)))
 
 
 def start_articles(generator):

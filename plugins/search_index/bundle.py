@@ -1,6 +1,7 @@
 """Reading the files Pagefind writes: gzip, a `pagefind_dcd` header, then CBOR or JSON.
 
-Used by the tests (to check what was indexed) and by the benchmark (to size one query).
+Used by the indexer (to tell that a file is written whole), the tests (to check what was
+indexed) and the benchmark (to size one query).
 """
 
 import gzip

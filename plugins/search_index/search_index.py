@@ -45,6 +45,8 @@ from pathlib import Path, PurePosixPath
 
 from pelican import signals
 
+from .bundle import read_pagefind_file
+
 logger = logging.getLogger(__name__)
 
 BUNDLE_DIR = "pagefind"
@@ -244,6 +246,19 @@ class PagefindService:
                 self._process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self._process.kill()
+                self._process.wait()
+
+
+def is_whole(path):
+    """Whether a bundle file is complete: Pagefind's data files (`*.pf_*`) are gzip, which
+    tells a cut-off file; the others just must not be empty."""
+    if not path.suffix.startswith(".pf_"):
+        return path.stat().st_size > 0
+    try:
+        read_pagefind_file(path)
+    except (OSError, EOFError, ValueError):
+        return False
+    return True
 
 
 class LiveIndex:
@@ -282,8 +297,8 @@ class LiveIndex:
     def _written_entry(self):
         """pagefind-entry.json once the bundle is on disk. Pagefind can answer before its last
         writes have reached the files, and stopping it then leaves them empty (seen once in
-        some hundred builds), so wait while it runs: until the entry reads, no file is empty
-        and no size changes between two looks."""
+        some hundred builds), so wait while it runs: until the entry reads, no size changes
+        between two looks and every data file decompresses whole."""
         entry_file = self.bundle_path / "pagefind-entry.json"
         deadline = time.monotonic() + self._service.timeout
         previous = None
@@ -293,7 +308,7 @@ class LiveIndex:
                 entry, problem = json.loads(entry_file.read_text(encoding="utf-8")), None
             except (OSError, ValueError) as error:
                 entry, problem = None, error
-            if entry is not None and sizes == previous and all(sizes.values()):
+            if entry is not None and sizes == previous and all(map(is_whole, sizes)):
                 return entry
             if time.monotonic() > deadline:
                 raise SearchIndexError(failure_message(
