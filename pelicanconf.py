@@ -15,7 +15,9 @@ SITEURL = ""
 # Feeds always carry absolute URLs; locally they point at the dev server.
 FEED_DOMAIN = "http://127.0.0.1:8000"
 
+# Both relative to this file (Pelican resolves them so), whatever folder a build starts in.
 PATH = "content"
+OUTPUT_PATH = "output"
 ARTICLE_PATHS = ["posts", "cases"]
 PAGE_PATHS = ["pages"]
 USE_FOLDER_AS_CATEGORY = False

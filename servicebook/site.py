@@ -107,24 +107,34 @@ def clean(output_path=OUTPUT, cache_path=ROOT / ".cache"):
         shutil.rmtree(path, ignore_errors=True)
 
 
-def serve(host="127.0.0.1", port=8000):
-    """Build, serve `output/` and rebuild + reload the browser when content or theme change."""
+def serve(host="127.0.0.1", port=8000, **overrides):
+    """Build, serve the output and rebuild + reload the browser when content or theme change.
+
+    `overrides` are Pelican settings, as for `build` (the tests serve a small site from a
+    temporary folder this way)."""
+    import livereload.server
     from livereload import Server
+
+    # livereload writes an inline <script> into every HTML page it serves, which our CSP
+    # blocks (an error in the console of every page); base.html loads livereload.js as a file
+    # instead. Its injector class is looked up when the server starts: make it pass pages through.
+    livereload.server.LiveScriptInjector = livereload.server.web.OutputTransform
+    settings = load_settings(**overrides)
 
     def rebuild():
         try:
-            # livereload's own snippet is an inline script, which our CSP blocks; the pages
-            # load livereload.js as a file instead (see base.html).
             # Pages first: the search index follows a few seconds later.
-            result = build(LIVERELOAD_PORT=port, SEARCH_INDEX_IN_BACKGROUND=True)
+            result = build(LIVERELOAD_PORT=port, SEARCH_INDEX_IN_BACKGROUND=True, **overrides)
         except Exception as error:  # noqa: BLE001 - whatever broke, the server stays up
             # Keep serving the last good build; the author fixes the file and saves again.
-            print(error if isinstance(error, BuildFailed) else traceback.format_exc())
+            print(error if isinstance(error, BuildFailed) else traceback.format_exc(), flush=True)
             return
-        print(f"Built in {result.seconds:.2f} s; serving http://{host}:{port}/")
+        print(f"Built in {result.seconds:.2f} s; serving http://{host}:{port}/", flush=True)
 
     rebuild()
     server = Server()
-    for pattern in ("content/**/*", "theme/**/*", "plugins/**/*.py", "pelicanconf.py"):
-        server.watch(str(ROOT / pattern), rebuild)
-    server.serve(host=host, port=port, root=str(OUTPUT), open_url_delay=None)
+    watched = [Path(settings["PATH"]) / "**" / "*", Path(settings["THEME"]) / "**" / "*",
+               ROOT / "plugins" / "**" / "*.py", PELICANCONF]
+    for pattern in watched:
+        server.watch(str(pattern), rebuild)
+    server.serve(host=host, port=port, root=settings["OUTPUT_PATH"], open_url_delay=None)

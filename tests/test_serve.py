@@ -1,0 +1,88 @@
+"""`make serve` end to end: the development server serves a built site and, when a source
+changes, rebuilds it and reloads the open page in the browser by itself (live reload).
+
+The server runs as `make serve` runs it (servicebook.site.serve, in its own process), on a
+small site in a temporary folder so the repository's output/ is left alone.
+"""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from helpers import ROOT, post, write_content
+
+pytest_plugins = ["browser"]
+
+STARTUP_SECONDS = 60
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(url, server, seconds=STARTUP_SECONDS):
+    """The body of `url` once the server answers it; fails with the server's output if it never does."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"the server stopped (exit code {server.returncode}):\n{server.stdout.read()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return response.read().decode("utf-8")
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    pytest.fail(f"{url} did not answer within {seconds} s:\n{server.communicate(timeout=10)[0]}")
+
+
+@pytest.fixture
+def dev_server(tmp_path):
+    """(base URL, site folder, server process) of `serve` running on a one-post site, with a
+    copy of the theme, in tmp_path."""
+    write_content(tmp_path / "content", {"posts/one.md": post("Herons", "Some words.", slug="one", tags="a")})
+    shutil.copytree(ROOT / "theme", tmp_path / "theme")
+    port = free_port()
+    overrides = {"PATH": str(tmp_path / "content"), "THEME": str(tmp_path / "theme"),
+                 "OUTPUT_PATH": str(tmp_path / "output"), "CACHE_PATH": str(tmp_path / "cache")}
+    code = f"from servicebook import site; site.serve(port={port}, **{overrides!r})"
+    server = subprocess.Popen(
+        [sys.executable, "-c", code], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+    )
+    try:
+        yield f"http://127.0.0.1:{port}", tmp_path, server
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.communicate(timeout=20)
+
+
+def retitle_the_post(folder):
+    write_content(folder / "content", {"posts/one.md": post("Kingfishers", "Some words.", slug="one", tags="a")})
+
+
+def retitle_every_page(folder):
+    base = folder / "theme" / "templates" / "base.html"
+    base.write_text(base.read_text(encoding="utf-8").replace("<title>", "<title>Kingfishers ", 1), encoding="utf-8")
+
+
+@pytest.mark.parametrize("edit", [retitle_the_post, retitle_every_page], ids=["content", "theme"])
+def test_serve_rebuilds_on_a_change_and_the_open_page_reloads_itself(dev_server, new_page, edit):
+    base, folder, server = dev_server
+    wait_for(base + "/2024/one/", server)
+    page = new_page()
+    page.goto(base + "/2024/one/")
+    assert "Herons" in page.title() and "Kingfishers" not in page.title()
+    edit(folder)
+    # Nothing but live reload can bring the new title into this page.
+    page.wait_for_function("() => document.title.includes('Kingfishers')", timeout=STARTUP_SECONDS * 1000)
+    assert not [line for line in page.log.console if "Content Security Policy" in line or "Refused" in line]
+    assert page.log.errors == []
