@@ -142,7 +142,8 @@ def json_feed_problems(data):
     if feed.get("version") != "https://jsonfeed.org/version/1.1":
         problems.append(f"version is {feed.get('version')!r}, want https://jsonfeed.org/version/1.1")
     for number, item in enumerate(feed.get("items", [])):
-        if not item.get("id") or not (item.get("content_html") or item.get("content_text")):
+        # The spec asks for content_html or content_text to be present, not to be non-empty.
+        if not item.get("id") or not ({"content_html", "content_text"} & item.keys()):
             problems.append(f"item {number} lacks id or content")
         for key in ("date_published", "date_modified"):
             try:

@@ -22,7 +22,7 @@ from feeds.feeds import (
     xml_safe,
 )
 from helpers import build_small_site, html_pages, parse_html, post
-from servicebook.check import feed_files, feed_problems
+from servicebook.check import feed_files, feed_problems, json_feed_problems
 
 # Files cannot hold a lone surrogate as UTF-8, but an HTML character reference can smuggle one in.
 NASTY_TITLE = "Bills & <fees> ]]> \x00\x08\x0b\x0c\x1f&#xD800;&#1; done"
@@ -167,6 +167,9 @@ def test_ids_are_stable_and_updated_follows_modified(nasty_site, tmp_path):
     entry = next(e for e in second.entries if e.title == "Edited later")
     assert entry.updated.startswith("2022-08-08") and entry.published.startswith("2019-03-03")
     assert "Second version" in entry.content[0].value
+    json_item = next(item for item in json.loads((tmp_path / "output/feeds/all.json").read_text())["items"]
+                     if item["title"] == "Edited later")
+    assert json_item["date_modified"].startswith("2022-08-08") and json_item["date_published"].startswith("2019-03-03")
 
 
 def test_newest_first_and_item_limit(tmp_path):
@@ -179,6 +182,16 @@ def test_newest_first_and_item_limit(tmp_path):
     assert [e.title for e in parsed.entries] == ["Post 5", "Post 4", "Post 3", "Post 2"]
     tag_feed = feedparser.parse((output / "feeds/tags/billing.rss.xml").read_bytes())
     assert [e.title for e in tag_feed.entries] == ["Post 5", "Post 4"]
+
+
+def test_site_feeds_hold_the_newest_fifty_by_default(tmp_path):
+    files = {f"posts/p{i}.md": post(f"Post {i}", "Body.", date=f"2020-03-01 {i // 60:02d}:{i % 60:02d}", slug=f"p{i}")
+             for i in range(51)}
+    output = build_small_site(tmp_path, files).output_path
+    for name in ("all.atom.xml", "all.rss.xml"):
+        titles = [e.title for e in feedparser.parse((output / "feeds" / name).read_bytes()).entries]
+        assert titles == [f"Post {i}" for i in range(50, 0, -1)], name
+    assert len(json.loads((output / "feeds/all.json").read_text())["items"]) == 50
 
 
 def test_full_content_by_default_and_summary_only_setting(tmp_path):
@@ -246,9 +259,10 @@ def test_feeds_carry_the_xslt_view(nasty_site):
         assert '<?xml-stylesheet href="/theme/feed.xsl" type="text/xsl"' in head
     assert (nasty_site / "theme/feed.xsl").exists()
     transform = etree.XSLT(etree.parse(str(nasty_site / "theme/feed.xsl")))
-    page = str(transform(etree.parse(str(nasty_site / "feeds/all.atom.xml"))))
-    assert "subscribe" in page.lower() and "Edited later" in page
-    assert 'href="/subscribe/"' in page  # the page that works where browsers dropped XSLT
+    for name in ("all.atom.xml", "all.rss.xml"):
+        page = str(transform(etree.parse(str(nasty_site / "feeds" / name))))
+        assert "subscribe" in page.lower() and "Edited later" in page, name
+        assert 'href="/subscribe/"' in page, name  # the page that works where browsers dropped XSLT
 
 
 def test_published_feeds_use_the_public_domain(published_site):
@@ -301,7 +315,17 @@ def test_any_text_gives_well_formed_feeds(title, body, tag, summary):
         document = render(info, items)
         etree.fromstring(document.encode("utf-8"))
         assert feedparser.parse(document.encode("utf-8")).bozo == 0
-    json.loads(render_json(info, items))
+    # Written as UTF-8 without `surrogatepass`, as the feed file is: a lone surrogate would fail here.
+    assert json_feed_problems(render_json(info, items).encode("utf-8")) == []
+
+
+def test_the_boilerplate_patterns_come_from_the_settings(tmp_path):
+    files = {"posts/a.md": post("A", "Kept text.\n\nPowered by Blogger\n\nPost a Comment", slug="a")}
+    output = build_small_site(tmp_path, files, COMMENT_BOILERPLATE_PATTERNS=[r"powered by blogger"]).output_path
+    for shown in ((output / "2024/a/index.html").read_text(), (output / "feeds/all.atom.xml").read_text()):
+        shown = shown.replace("\xa0", " ")
+        assert "Kept text." in shown and "Powered by Blogger" not in shown
+        assert "Post a Comment" in shown  # not in this site's list
 
 
 def test_boilerplate_is_stripped_and_reported_on_every_build(tmp_path):

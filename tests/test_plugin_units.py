@@ -45,6 +45,24 @@ def test_strip_boilerplate_blocks_lines_and_comment_links():
     assert removed == ["No comments:", "Post a Comment", "Leave a Reply", "Share this:", "link to /post/#comments"]
 
 
+@pytest.mark.parametrize("href", [
+    "/2009/05/post.html#comments", "/2009/05/post.html#comment-12", "/2009/x/comments/",
+    "https://old.example/feeds/123/comments/default", "https://old.example/2009/x/feed/comments/",
+    "https://old.example/2009/x/comments/feed/", "/post.html?showComment=1243#c1", "/x/?replytocom=5#respond",
+    "https://old.example/wp-commentsrss2.php?p=3", "https://old.example/commentRss/3.xml",
+])
+def test_links_to_comment_pages_and_feeds_are_unwrapped(href):
+    cleaned, removed = strip_boilerplate(f'<p>See <a href="{href}">what readers said</a> then.</p>')
+    assert cleaned == "<p>See what readers said then.</p>"
+    assert removed == [f"link to {href}"]
+
+
+@pytest.mark.parametrize("href", ["/2009/x/", "https://example.org/commentary/", "/posts/comment-policy/"])
+def test_links_that_merely_mention_comments_stay(href):
+    html = f'<p>See <a href="{href}">this</a>.</p>'
+    assert strip_boilerplate(html) == (html, [])
+
+
 def test_strip_boilerplate_leaves_clean_html_byte_for_byte():
     html = '<p>We will &ldquo;reply&rdquo; within <a href="/x/">two days</a>.</p>'
     assert strip_boilerplate(html) == (html, [])

@@ -84,6 +84,16 @@ def test_tag_pages_exist_with_right_counts(built_site):
     assert shown == dict(expected_tag_counts())
 
 
+def test_categories_and_authors_pages_list_each_with_its_count(built_site):
+    for page, key in (("categories", "category"), ("authors", "author")):
+        expected = Counter(header[key] for _, header in PUBLISHED)
+        items = parse_html(built_site.output_path / page / "index.html").select("main li")
+        listed = {item.a.get_text(): int(item.select_one(".count").get_text().strip("()")) for item in items}
+        assert listed == dict(expected), page
+        for item in items:
+            assert resolve_link(built_site.output_path, built_site.output_path / page / "index.html", item.a["href"]).exists()
+
+
 def test_tag_spelling_variants_and_aliases_are_one_tag(built_site):
     variants = {"customer service", "customer-service", "customer service".title(), "cs"}
     using = [
@@ -126,6 +136,7 @@ def test_drafts_are_not_listed_anywhere(built_site):
 
 
 def test_published_site_has_no_drafts_and_absolute_urls(published_site):
+    assert published_site.problems == []  # `make publish` is strict: any warning would stop it
     (_, draft), = DRAFTS
     assert not list(published_site.output_path.rglob(f"*{draft['slug']}*"))
     home = parse_html(published_site.output_path / "index.html")
@@ -163,6 +174,17 @@ def test_typogrify_in_titles_and_bodies_but_not_in_code(built_site):
         assert "’" in prose or "“" in prose
         for code in soup.select(".post-body p code"):
             assert not re.search("[“”‘’—–…]", code.get_text()), code
+
+
+def test_three_dots_become_an_ellipsis_outside_code(built_site):
+    ellipses = 0
+    for path, header in PUBLISHED:
+        body = parse_html(article_file(built_site.output_path, header)).select_one(".post-body")
+        for code in body.select("pre, code"):
+            code.decompose()
+        assert "..." not in body.get_text(), path.name
+        ellipses += body.get_text().count("…")
+    assert ellipses, "the sample content should have a '...' in its prose"
 
 
 def test_widows_are_avoided_in_titles(built_site):

@@ -57,6 +57,20 @@ def test_print_hides_navigation_search_and_footer(built_site, new_page, site_ser
     assert page.eval_on_selector("main h1", "e => getComputedStyle(e).display") != "none"
 
 
+def test_dark_mode_follows_the_system_setting(new_page, site_server):
+    def colours(scheme):
+        page = new_page(color_scheme=scheme)
+        page.goto(site_server.url("/"), wait_until="networkidle")
+        return page.evaluate("() => [getComputedStyle(document.body).backgroundColor, getComputedStyle(document.body).color]")
+
+    def lightness(css_rgb):
+        return sum(int(part) for part in css_rgb[css_rgb.index("(") + 1:].rstrip(")").split(",")[:3]) / 3
+
+    (light_background, light_text), (dark_background, dark_text) = colours("light"), colours("dark")
+    assert lightness(light_background) > 200 > lightness(light_text)
+    assert lightness(dark_background) < 60 < lightness(dark_text)
+
+
 def test_keyboard_focus_is_visible(new_page, site_server):
     page = new_page()
     page.goto(site_server.url("/"), wait_until="networkidle")

@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 # The cheap pre-check: the text lines of the HTML (block tags and <br> end a line).
 _LINE_END = re.compile(r"<(?:br|/?(?:p|li|h[1-6]|div|dt|dd|blockquote|ul|ol|pre|table|tr|td|th))\b[^>]*>", re.I)
 _TAG = re.compile(r"<[^>]+>")
-_COMMENT_LINK = re.compile(r"#comments?\b|/comments?(/|$|\?|\.)|comments?/feed|commentrss|showcomment|replytocom", re.I)
+_COMMENT_LINK = re.compile(r"#comments?\b|/comments?(/|$|\?|\.)|comments?/feed|comments?rss|showcomment|replytocom", re.I)
 _BLOCKS = ("p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "div", "dt", "dd", "span", "a")
 # A line inside a paragraph: separated by <br> or by a markdown soft line break.
 _LINE_BREAK = re.compile(r"(<br\s*/?>\s*|\n)", re.I)
