@@ -19,9 +19,9 @@ from bs4 import BeautifulSoup
 from lxml import etree
 
 EMAIL = re.compile(r"[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-URL_ATTRIBUTES = (("a", "href"), ("link", "href"), ("img", "src"), ("script", "src"), ("source", "src"), ("iframe", "src"))
-# What a page loads (as opposed to links a reader may follow).
-LOADED = (("img", "src"), ("script", "src"), ("source", "src"), ("iframe", "src"), ("link", "href"))
+# <link> relations that make the browser fetch the target with the page (others, such as
+# alternate or canonical, are links a reader or a feed reader may follow).
+LOADED_LINK_RELS = {"stylesheet", "icon", "apple-touch-icon", "preload", "modulepreload", "prefetch", "manifest"}
 REQUIRED_CSP = ("default-src 'self'", "script-src 'self' 'wasm-unsafe-eval'", "object-src 'none'")
 
 
@@ -79,28 +79,49 @@ def target_file(output, page, path):
     return target / "index.html" if path.endswith("/") or target.is_dir() else target
 
 
+def page_urls(soup):
+    """(element, attribute, URL) of every URL a page holds: followed (a, area, link) or loaded
+    (any src, poster, object data, each srcset candidate)."""
+    for element in soup.find_all(True):
+        for attribute in ("href", "src", "poster", "data", "srcset"):
+            value = element.get(attribute)
+            if value is None or (attribute == "href" and element.name not in ("a", "area", "link")) \
+                    or (attribute == "data" and element.name != "object"):
+                continue
+            # srcset: "a.png 1x, b.png 2x" (a data: URL has commas of its own; it loads nothing)
+            urls = [candidate.split()[0] for candidate in value.split(",") if candidate.strip()] \
+                if attribute == "srcset" and not value.lstrip().startswith("data:") else [value]
+            for url in urls:
+                yield element, attribute, url
+
+
+def is_loaded(element, attribute):
+    """Whether the browser fetches this URL with the page (rather than when a link is followed)."""
+    if element.name == "link":
+        return bool(LOADED_LINK_RELS & set(element.get("rel", [])))
+    return attribute != "href"
+
+
 def check_links(output, site_url=""):
     """Every internal href/src resolves to a file, every #fragment to an id on that page.
     Returns (count, problems, external links)."""
     output = Path(output).resolve()
     problems, external, count = [], set(), 0
     for page in html_pages(output):
-        for tag, attribute in URL_ATTRIBUTES:
-            for element in _soup(page).find_all(tag, attrs={attribute: True}):
-                url = element[attribute]
-                internal = internal_path(url, site_url)
-                if internal is None:
-                    if urlsplit(url).scheme in ("http", "https"):
-                        external.add(url)
-                    continue
-                count += 1
-                path, fragment = internal
-                target = target_file(output, page, path) if path else page
-                where = page.relative_to(output)
-                if not target.exists():
-                    problems.append(f"{where}: {tag} {attribute}={url!r} points at a missing file")
-                elif fragment and target.suffix == ".html" and fragment not in _ids(target):
-                    problems.append(f"{where}: {url!r}: no element with id {fragment!r} on that page")
+        for element, attribute, url in page_urls(_soup(page)):
+            internal = internal_path(url, site_url)
+            if internal is None:
+                if urlsplit(url).scheme in ("http", "https"):
+                    external.add(url)
+                continue
+            count += 1
+            path, fragment = internal
+            target = target_file(output, page, path) if path else page
+            where = page.relative_to(output)
+            if not target.exists():
+                problems.append(f"{where}: {element.name} {attribute}={url!r} points at a missing file")
+            elif fragment and target.suffix == ".html" and fragment not in _ids(target):
+                problems.append(f"{where}: {url!r}: no element with id {fragment!r} on that page")
     return count, problems, sorted(external)
 
 
@@ -190,12 +211,9 @@ def check_page_safety(output, site_url=""):
     for page in pages:
         where = page.relative_to(output)
         soup = _soup(page)
-        for tag, attribute in LOADED:
-            for element in soup.find_all(tag, attrs={attribute: True}):
-                if tag == "link" and "stylesheet" not in element.get("rel", []) and "icon" not in element.get("rel", []):
-                    continue
-                if internal_path(element[attribute], site_url) is None and not element[attribute].startswith("data:"):
-                    problems.append(f"{where}: loads {element[attribute]!r} from another host")
+        for element, attribute, url in page_urls(soup):
+            if is_loaded(element, attribute) and internal_path(url, site_url) is None and not url.startswith("data:"):
+                problems.append(f"{where}: loads {url!r} from another host")
         policy = content_security_policy(soup)
         if policy is None:
             problems.append(f"{where}: no Content-Security-Policy <meta>")

@@ -33,15 +33,18 @@ def test_the_sample_site_passes_every_static_check(built_site):
 def test_links_and_fragments_must_resolve(tmp_path):
     write(tmp_path, {
         "index.html": page('<h1>x</h1><a href="/a/">a</a> <a href="/a/#here">ok</a> <a href="/a/#gone">bad</a>'
-                           ' <a href="/missing/">m</a> <a href="https://example.org/">ext</a> <a href="#top">t</a>'),
+                           ' <a href="/missing/">m</a> <a href="https://example.org/">ext</a> <a href="#top">t</a>'
+                           ' <img alt="" src="a/index.html" srcset="a/index.html 1x, /big.png 2x"><video poster="p.jpg">'),
         "a/index.html": page('<h1 id="here">a</h1>'),
     })
     count, problems, external = check.check_links(tmp_path)
-    assert count == 5
+    assert count == 9
     assert problems == [
         "index.html: '/a/#gone': no element with id 'gone' on that page",
         "index.html: a href='/missing/' points at a missing file",
         "index.html: '#top': no element with id 'top' on that page",
+        "index.html: img srcset='/big.png' points at a missing file",
+        "index.html: video poster='p.jpg' points at a missing file",
     ]
     assert external == ["https://example.org/"]
 
@@ -62,27 +65,40 @@ def test_html_structure_problems_are_found(tmp_path):
 def test_feed_problems_are_found(tmp_path):
     write(tmp_path, {
         "feeds/bad.atom.xml": "<feed xmlns='http://www.w3.org/2005/Atom'><title>x &</title></feed>",
+        "feeds/page.rss.xml": "<html><body>not a feed</body></html>",
         "feeds/bad.json": '{"version": "https://jsonfeed.org/version/1", "title": "t", "items": [{"id": "1"}]}',
     })
     count, problems = check.check_feeds(tmp_path)
-    assert count == 2
+    assert count == 3
     assert any(p.startswith("feeds/bad.atom.xml: not well-formed XML") for p in problems)
+    assert any(p.startswith("feeds/bad.atom.xml: feedparser: ") for p in problems)
+    assert problems.count("feeds/page.rss.xml: feedparser does not recognise it as a feed") == 1
     assert "feeds/bad.json: item 0 lacks id or content" in problems
 
 
 def test_page_safety_problems_are_found(tmp_path):
     write(tmp_path, {
         "a.html": page('<h1>a</h1><script src="https://cdn.example/x.js"></script><script>alert(1)</script>'
-                       '<p style="color:red" onclick="x()">write to someone@example.com</p>'),
+                       '<p style="color:red" onclick="x()">write to someone@example.com</p>'
+                       '<audio src="https://media.example/a.mp3"></audio><video poster="//media.example/p.jpg"></video>'
+                       '<embed src="https://media.example/e.swf"><img alt="" src="/ok.png" '
+                       'srcset="/ok.png 1x, https://img.example/big.png 2x"><a href="https://elsewhere.example/">'
+                       'a link is fine</a><link rel="alternate" href="https://elsewhere.example/feed">'),
         "b.html": page("<h1>b</h1>", head=""),
+        "c.html": page("<h1>c</h1>", head=CSP.replace(" 'wasm-unsafe-eval'", "")),
     })
     _, problems = check.check_page_safety(tmp_path)
     assert problems == [
         "a.html: loads 'https://cdn.example/x.js' from another host",
+        "a.html: loads 'https://media.example/a.mp3' from another host",
+        "a.html: loads '//media.example/p.jpg' from another host",
+        "a.html: loads 'https://media.example/e.swf' from another host",
+        "a.html: loads 'https://img.example/big.png' from another host",
         "a.html: inline <script> (the CSP blocks it)",
         "a.html: inline style (the CSP blocks it)",
         "a.html: inline event handler onclick on <p>",
         "b.html: no Content-Security-Policy <meta>",
+        "c.html: CSP lacks \"script-src 'self' 'wasm-unsafe-eval'\"",
         "a.html: e-mail address in clear: someone@example.com",
     ]
 
@@ -111,6 +127,7 @@ def test_axe_and_csp_checks_can_fail(tmp_path, browser, serve_folder):
     server = serve_folder(tmp_path)
     violations = axe_violations(browser, server.url("/bad.html"))
     assert any(v.startswith("image-alt (critical)") for v in violations), violations
+    assert any(v.startswith("link-name (serious)") for v in violations), violations
     assert csp_violations(browser, server.url("/bad.html")) == ["script-src-elem blocked inline"]
 
 
