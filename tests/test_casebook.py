@@ -1,6 +1,7 @@
 """Case stories: schema validation, facet pages and feeds, the stats page."""
 
 import re
+from collections import Counter
 from statistics import median
 
 import feedparser
@@ -81,6 +82,12 @@ def test_missing_and_empty_required_fields():
     _, problems = problems_for(case_file(Lesson=None, Organisation=""))
     assert "content/cases/x.md: Lesson: missing; every case needs this line" in problems
     assert "content/cases/x.md:5: Organisation: empty; fill it in" in problems
+
+
+@pytest.mark.parametrize("field", ["Title", "Date", "Summary", "Organisation", "Lesson"])
+def test_every_case_needs_its_title_date_summary_organisation_and_lesson(field):
+    _, problems = problems_for(case_file(**{field: None}))
+    assert problems == [f"content/cases/x.md: {field}: missing; every case needs this line"]
 
 
 def test_tags_are_required():
@@ -187,6 +194,9 @@ def test_case_pages_show_the_card_and_lesson(built_site):
         card = soup.select_one(".case-card")
         terms = {dt.get_text(): dt.find_next_sibling("dd") for dt in card.select("dt")}
         assert terms["Organisation"].get_text(strip=True) == facts_.organisation
+        days = terms["Days to resolve"].get_text(strip=True)
+        assert days == (str(facts_.days_to_resolve) if facts_.days_to_resolve is not None
+                        else "not resolved" if "unresolved" in facts_.facets["outcome"] else "not recorded")
         for key, facet in FACETS.items():
             assert [a.get_text() for a in terms[facet["label"]].find_all("a")] == facts_.facets[key]
         # Letters and digits only: typogrify curls the lesson's quotes and joins its last words.
@@ -202,11 +212,11 @@ def test_casebook_index_counts_match_the_content(built_site):
     soup = parse_html(built_site.output_path / "cases" / "index.html")
     assert len(soup.select(".post-list > li")) == len(cases)
     for key in FACETS:
-        shown = {
-            li.find("a").get_text(): int(li.select_one(".count").get_text().strip("()"))
-            for li in soup.select(f"#facet-{key} + ul li")
-        }
+        items = soup.select(f"#facet-{key} + ul li")
+        shown = {li.find("a").get_text(): int(li.select_one(".count").get_text().strip("()")) for li in items}
         assert shown == dict(facet_counts(cases, key, FACETS)), key
+        for li in items:
+            assert li.find("a")["href"] == f"/cases/{key}/{value_slug(li.find('a').get_text())}/"
     dates = [t["datetime"] for t in soup.select(".post-list time")]
     assert dates == sorted(dates, reverse=True)
 
@@ -256,6 +266,18 @@ def test_stats_page_numbers_match_the_content(built_site):
         escalation: [*counts, sum(counts)] for escalation, counts in expected.items()}
     for chart_id in ("failures", "channels", "outcomes", "days"):
         assert soup.select_one(f"svg#{chart_id}[role=img] title").get_text()
+        assert soup.select_one(f"svg#{chart_id} desc").get_text().strip()
+        assert soup.select_one(f"#{chart_id}-heading").find_next_sibling("p").get_text().strip()
+    # The bars say what the tables say.
+    for chart_id in ("failures", "channels"):
+        bars = zip(soup.select(f"svg#{chart_id} .chart-label"), soup.select(f"svg#{chart_id} .chart-value"))
+        assert [[label.get_text(), value.get_text()] for label, value in bars] == table(chart_id)
+    segments = Counter()
+    for bar in soup.select("svg#outcomes rect title"):
+        escalation, outcome, count = re.fullmatch(r"(.+), (.+): (\d+)", bar.get_text()).groups()
+        segments[escalation, outcome] += int(count)
+    assert segments == Counter({(escalation, outcomes[index]): n for escalation, counts in expected.items()
+                                for index, n in enumerate(counts) if n})
 
 
 def test_a_bad_case_fails_the_build_with_every_problem(tmp_path):
@@ -292,6 +314,22 @@ def test_new_case_and_new_post_write_complete_drafts(tmp_path):
               "Lesson": "L.", **{facet["label"]: facet["values"][0] for facet in FACETS.values()}}
     filled = re.sub(r"^([\w-]+): $", lambda m: f"{m[1]}: {values.get(m[1], '')}", text, flags=re.M)
     assert validate_case(read_header(filled), FACETS, "x")[1] == []
+
+
+def test_invoke_new_case_writes_a_case_story_where_the_casebook_reads_them(tmp_path, monkeypatch, capsys):
+    from invoke import Context
+
+    import tasks
+
+    load = site.load_settings
+    monkeypatch.setattr(site, "load_settings", lambda *args, **overrides: load(*args, PATH=tmp_path, **overrides))
+    tasks.new_case(Context(), title="Held for an hour")
+    written = tmp_path / pelicanconf.CASEBOOK_PATH / "held-for-an-hour.md"
+    assert f"Created {written}" in capsys.readouterr().out
+    for facet in FACETS.values():
+        assert f"{facet['label']}: " in written.read_text() and ", ".join(facet["values"]) in written.read_text()
+    tasks.new_post(Context(), title="Held for an hour")
+    assert (tmp_path / "posts" / "held-for-an-hour.md").exists()
 
 
 def test_a_new_case_being_written_warns_but_does_not_stop_the_build(tmp_path):

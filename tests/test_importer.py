@@ -510,6 +510,23 @@ def test_email_in_a_bio_is_hidden_too():
     assert "dana [at] example [dot] com" in post.bio and not EMAIL.search(post.bio)
 
 
+@pytest.mark.parametrize("where, text, line, use", [
+    ("byline", "Posted on March 3, 2015 by jane@example.com\n\nA title\n\nSome text here.\n", 1,
+     "not used as the author"),
+    ("footer", "March 3, 2015\n\nA title\n\nSome text here.\n\nPosted by jane.doe@example.com at 4:12 PM\n", 7,
+     "not used as the author"),
+    ("labels", "March 3, 2015\n\nA title\n\nSome text here.\n\nLabels: billing, help@example.com\n", 7,
+     "not used as a tag"),
+])
+def test_an_address_in_a_byline_or_labels_is_never_published(where, text, line, use):
+    post = only_post(text)
+    assert not EMAIL.search(render_post_file(post, "Imported")), where
+    (note,) = post.emails
+    assert "example.com" in note.address and (note.line, note.replacement) == (line, use)
+    if where == "labels":
+        assert post.tags == ["billing"] and not post.tags_suggested
+
+
 def test_twitter_handles_are_not_email_addresses():
     assert hide_email_addresses("follow me at @wkm610", "cloak") == ("follow me at @wkm610", [])
 
@@ -849,6 +866,27 @@ def test_report_as_text_and_dict(tmp_path):
     assert data["totals"]["written"] == 1 and data["ok"] is True
 
 
+def test_report_names_the_bio_and_every_warning(tmp_path):
+    source = tmp_path / "dump.txt"
+    # March 3, 2015 was a Tuesday: a warning on the file. Importing twice: one on the post.
+    source.write_text(f"Monday, March 3, 2015\n\nA title\n\nSome text here.\n\n{THIRD_PERSON_BIO}\n",
+                      encoding="utf-8")
+    import_posts(source, tmp_path / "out")
+    report = import_posts(source, tmp_path / "out")
+    warnings = report.all_warnings
+    assert [w.text.split()[0] for w in warnings] == ["weekday", str(tmp_path / "out" / "2015-03-03-a-title.md")]
+    text = report.as_text()
+    assert f"kept as author bio (line 7, moved to Bio:):\n      {THIRD_PERSON_BIO}" in text
+    for warning in warnings:
+        assert f"warning: {warning}" in text
+    data = json.loads(json.dumps(report.as_dict()))
+    [file_data] = data["files"]
+    [post] = file_data["posts"]
+    assert post["bio"] == THIRD_PERSON_BIO and post["bio_lines"] == [7]
+    messages = [w["message"] for w in file_data["warnings"] + post["warnings"]]
+    assert sorted(messages) == sorted(w.text for w in warnings)
+
+
 # --- nothing lost -------------------------------------------------------------------------------
 
 def assert_every_word_accounted_for(source: Path, dest: Path, **settings):
@@ -977,3 +1015,26 @@ def test_import_task_writes_the_json_report_and_exits_non_zero_on_errors(tmp_pat
         tasks.import_posts(Context(), str(tmp_path / "empty.txt"), str(tmp_path / "out"))
     assert exited.value.code == 1
     assert "empty.txt" in capsys.readouterr().out
+
+
+def test_make_import_passes_dry_run_and_force_through_to_the_importer(tmp_path):
+    """`make import SOURCE=… DEST=… ARGS=…` as an author types it, down to the invoke flags."""
+    import subprocess
+
+    from helpers import ROOT
+
+    dest = tmp_path / "out"
+
+    def make_import(*args):
+        command = ["make", "--no-print-directory", "-C", str(ROOT), "import",
+                   f"SOURCE={FIXTURES / 'three_posts.txt'}", f"DEST={dest}", f"ARGS={' '.join(args)}"]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    assert "3 would be written" in make_import("--dry-run") and not dest.exists()
+    assert "3 written" in make_import()
+    written = dest / "2019-03-07-when-the-invoice-is-wrong.md"
+    written.write_text(written.read_text(encoding="utf-8") + "\nAn edit of mine.\n", encoding="utf-8")
+    assert "3 skipped" in make_import() and "An edit of mine." in written.read_text(encoding="utf-8")
+    assert "3 written" in make_import("--force") and "An edit of mine." not in written.read_text(encoding="utf-8")

@@ -230,12 +230,23 @@ def assemble_post(segment: Segment, separated: SeparatedLines, *, source_name: s
         warnings.append(Message(source_name, segment.first_line,
                                 f"undated: imported as Status: draft with the file's "
                                 f"modification date {fallback_date.isoformat()}"))
-    author, author_source, disagreements = _choose_author(segment, separated, bio, paragraphs)
+    candidates = _author_candidates(segment, separated, bio, paragraphs)
+    for name, _, number in candidates:
+        emails.extend(EmailNote(number, address, "not used as the author") for address in _EMAIL.findall(name))
+    author, author_source, disagreements = _choose_author(
+        [candidate for candidate in candidates if not _EMAIL.search(candidate[0])])
     warnings += [Message(source_name, None, text) for text in disagreements]
     body_text = " ".join(paragraph.text for paragraph in paragraphs)
     if not body_text:
         warnings.append(Message(source_name, segment.first_line, "post has no body text"))
-    tags = separated.labels or suggest_tags(f"{title} {body_text}", settings.tag_vocabulary)
+    labels = []
+    for label in separated.labels:
+        for address in _EMAIL.findall(label):
+            number = next(line.number for line in separated.removed if line.reason == "labels" and address in line.text)
+            emails.append(EmailNote(number, address, "not used as a tag"))
+        if not _EMAIL.search(label):
+            labels.append(label)
+    tags = labels or suggest_tags(f"{title} {body_text}", settings.tag_vocabulary)
     return Post(
         source_name=source_name, title=title, date=date, draft=date_line is None,
         body=render_markdown(paragraphs), summary=summarize(paragraphs),
@@ -245,31 +256,37 @@ def assemble_post(segment: Segment, separated: SeparatedLines, *, source_name: s
         author=author, author_source=author_source,
         bio=" ".join(bio[0].text.split()) if bio else None,
         bio_lines=bio[0].numbers if bio else (),
-        tags=tags, tags_suggested=bool(tags) and not separated.labels,
+        tags=tags, tags_suggested=bool(tags) and not labels,
         removed=separated.removed, emails=sorted(emails, key=lambda note: note.line),
         warnings=warnings)
 
 
-def _choose_author(segment: Segment, separated: SeparatedLines,
-                   bio: tuple[Paragraph, str | None] | None, paragraphs: Sequence[Paragraph]
-                   ) -> tuple[str | None, str | None, list[str]]:
-    """(author, where it came from, disagreements): the first of the byline on the date line,
-    a "Posted by" footer, the bio, the sign-off."""
+def _author_candidates(segment: Segment, separated: SeparatedLines,
+                       bio: tuple[Paragraph, str | None] | None, paragraphs: Sequence[Paragraph]
+                       ) -> list[tuple[str, str, int]]:
+    """(name, where it came from, line) of each author the post names, most trusted first:
+    the byline on the date line, a "Posted by" footer, the bio, the sign-off."""
     candidates = []
     if segment.date_line and segment.date_line[2].author:
-        candidates.append((segment.date_line[2].author, f"byline, line {segment.date_line[0]}"))
+        candidates.append((segment.date_line[2].author, f"byline, line {segment.date_line[0]}", segment.date_line[0]))
     if separated.posted_by:
-        candidates.append((separated.posted_by[0], f"'Posted by' line {separated.posted_by[1]}"))
+        name, number = separated.posted_by
+        candidates.append((name, f"'Posted by' line {number}", number))
     if bio and bio[1]:
-        candidates.append((bio[1], f"author bio, line {bio[0].numbers[0]}"))
+        candidates.append((bio[1], f"author bio, line {bio[0].numbers[0]}", bio[0].numbers[0]))
     sign_off = find_sign_off(paragraphs)
     if sign_off:
-        candidates.append((sign_off[0], f"sign-off, line {sign_off[1]} (kept in the body)"))
+        candidates.append((sign_off[0], f"sign-off, line {sign_off[1]} (kept in the body)", sign_off[1]))
+    return candidates
+
+
+def _choose_author(candidates: Sequence[tuple[str, str, int]]) -> tuple[str | None, str | None, list[str]]:
+    """(author, where it came from, disagreements): the first candidate, and the others that name someone else."""
     if not candidates:
         return None, None, []
-    author, source = candidates[0]
+    author, source, _ = candidates[0]
     disagreements = [f"author {author!r} ({source}) kept; {other_source} says {other!r}"
-                     for other, other_source in candidates[1:]
+                     for other, other_source, _ in candidates[1:]
                      if other.casefold() != author.casefold()]
     return author, source, disagreements
 
