@@ -55,9 +55,15 @@ def absolute_html(html, base_url):
 
 
 def plain_text(html):
-    """Titles and tags as text: tags stripped, entities decoded, XML-safe. Typogrify's
+    """Titles (HTML, after typogrify) as text: tags stripped, entities decoded, XML-safe. Typogrify's
     no-break spaces (widow control) are a page-layout device, not text, so they go too."""
     return xml_safe(Markup(html or "").striptags().replace("\u00a0", " "))
+
+
+def name_text(name):
+    """Author, tag and category names are plain text already (the templates escape them):
+    only made XML-safe, so `R&D <ops>` reaches a reader as the author typed it."""
+    return xml_safe(str(name or "").replace("\u00a0", " "))
 
 
 def entry_id(authority, published, url):
@@ -108,7 +114,7 @@ def _make_feed_item(article, settings):
     updated = set_date_tzinfo(getattr(article, "modified", None) or article.date, timezone)
     summary = absolute_html(article.get_summary(domain), url)
     content = absolute_html(article.get_content(domain), url) if settings.get("FEED_FULL_CONTENT", True) else summary
-    names = [plain_text(tag.name) for tag in getattr(article, "tags", [])]
+    names = [name_text(tag.name) for tag in getattr(article, "tags", [])]
     return FeedItem(
         id=entry_id(settings["FEED_ID_AUTHORITY"], published, article.url),
         url=url,
@@ -117,8 +123,8 @@ def _make_feed_item(article, settings):
         summary_html=summary,
         published=published,
         updated=updated,
-        author=plain_text(", ".join(author.name for author in getattr(article, "authors", [])) or settings["AUTHOR"]),
-        tags=[plain_text(article.category.name)] + names if getattr(article, "category", None) else names,
+        author=name_text(", ".join(author.name for author in getattr(article, "authors", [])) or settings["AUTHOR"]),
+        tags=[name_text(article.category.name)] + names if getattr(article, "category", None) else names,
     )
 
 
@@ -242,14 +248,15 @@ def _write_uncached(output_path, relative, inputs, render, context):
 
 
 def feed_info(settings, title, url, description):
-    """FeedInfo for a feed whose home page is `url` (relative to the feed domain)."""
+    """FeedInfo for a feed whose home page is `url` (relative to the feed domain). Its
+    title and description are made of settings and names: plain text."""
     return FeedInfo(
-        title=plain_text(title),
+        title=name_text(title),
         home_url=f"{settings['FEED_DOMAIN'].rstrip('/')}/{url}",
         feed_url="",
-        description=plain_text(description),
+        description=name_text(description),
         language=settings.get("DEFAULT_LANG", "en"),
-        author=plain_text(settings.get("AUTHOR", "")),
+        author=name_text(settings.get("AUTHOR", "")),
     )
 
 
