@@ -1,11 +1,13 @@
 """Bad content gets a message naming the file (and line) and what to do: strict builds fail,
 non-strict builds (`make serve`) warn and go on."""
 
+import re
+
 import pytest
 
 from content_checks.source import Problem, body_of, decode, read_header
 from content_checks.content_checks import check_source
-from helpers import build_small_site, post
+from helpers import ROOT, build_small_site, post
 from servicebook import site
 
 GOOD = {"posts/good.md": post("Fine", "A fine body.", slug="fine")}
@@ -13,7 +15,7 @@ GOOD = {"posts/good.md": post("Fine", "A fine body.", slug="fine")}
 BAD_CONTENT = {
     "invalid date": (
         {"posts/bad.md": "Title: T\nDate: 2024-02-31\n\nBody.\n"},
-        "content/posts/bad.md:2: Date: '2024-02-31' is not a date; write it as YYYY-MM-DD",
+        "content/posts/bad.md:2: Date: '2024-02-31' is not a date; write it as YYYY-MM-DD or YYYY-MM-DD HH:MM",
     ),
     "no title": (
         {"posts/bad.md": "Date: 2024-02-01\nTags: x\n\nBody.\n"},
@@ -25,7 +27,7 @@ BAD_CONTENT = {
     ),
     "empty body": (
         {"posts/bad.md": "Title: T\nDate: 2024-02-01\n\n   \n"},
-        "content/posts/bad.md:4: Body: empty; write the text under the header",
+        "content/posts/bad.md:4: Body: empty; write the text under the header (after one blank line)",
     ),
     "metadata typo": (
         {"posts/bad.md": "Title: T\nDate: 2024-02-01\nTagz: billing\n\nBody.\n"},
@@ -37,23 +39,23 @@ BAD_CONTENT = {
     ),
     "missing internal page": (
         {"posts/bad.md": post("T", "See [this]({filename}missing.md).", slug="t")},
-        "content/posts/bad.md:5: Link: {filename}missing.md points at a missing page (content/posts/missing.md)",
+        "content/posts/bad.md:5: Link: {filename}missing.md points at a missing page (content/posts/missing.md); fix the path or add the file",
     ),
     "missing image": (
         {"posts/bad.md": post("T", "Intro.\n\n![chart]({static}/images/chart.png)", slug="t")},
-        "content/posts/bad.md:7: Link: {static}/images/chart.png points at a missing image or file (content/images/chart.png)",
+        "content/posts/bad.md:7: Link: {static}/images/chart.png points at a missing image or file (content/images/chart.png); fix the path or add the file",
     ),
     "missing image by its site path": (
         {"posts/bad.md": post("T", "Intro.\n\n![chart](/images/chart.png)\n\n<img alt=\"x\" src='/images/x.png'>", slug="t")},
-        "content/posts/bad.md:7: Link: /images/chart.png points at a missing image or file (content/images/chart.png)",
+        "content/posts/bad.md:7: Link: /images/chart.png points at a missing image or file (content/images/chart.png); fix the path or add the file",
     ),
     "missing image in raw HTML": (
         {"posts/bad.md": post("T", "Intro.\n\n<img alt=\"x\" src='/images/x.png'>", slug="t")},
-        "content/posts/bad.md:7: Link: /images/x.png points at a missing image or file (content/images/x.png)",
+        "content/posts/bad.md:7: Link: /images/x.png points at a missing image or file (content/images/x.png); fix the path or add the file",
     ),
     "script in title": (
         {"posts/bad.md": post("<script>alert(1)</script>", "Body.", slug="t")},
-        "content/posts/bad.md:1: Title: contains HTML markup ('<script>alert(1)</script>'); it is shown as text",
+        "content/posts/bad.md:1: Title: contains HTML markup ('<script>alert(1)</script>'); it is shown as text, remove the markup",
     ),
     "tag without a web address": (
         {"posts/bad.md": post("T", "Body.", tags="billing, ꬁ", slug="t")},
@@ -65,11 +67,11 @@ BAD_CONTENT = {
     ),
     "level-1 heading in a list item": (
         {"posts/bad.md": post("T", "Intro.\n\n- #0", slug="t")},
-        "content/posts/bad.md:7: Heading: a level-1 heading in the text",
+        "content/posts/bad.md:7: Heading: a level-1 heading in the text; the title is the only one, use ## instead",
     ),
     "level-1 heading in raw HTML": (
         {"posts/bad.md": post("T", "Intro.\n\n<h1>Big</h1>", slug="t")},
-        "content/posts/bad.md: Heading: a level-1 heading in the text",
+        "content/posts/bad.md: Heading: a level-1 heading in the text; the title is the only one, use ## instead",
     ),
     "body without words": (
         {"posts/bad.md": post("T", ": -- !", slug="t")},
@@ -85,7 +87,7 @@ BAD_CONTENT = {
     ),
     "summary that is a heading": (
         {"posts/bad.md": post("T", "Body.", slug="t", Summary="#1 complaint")},
-        "content/posts/bad.md:4: Summary: markdown makes it a level-1 heading (it starts with #)",
+        "content/posts/bad.md:4: Summary: markdown makes it a level-1 heading (it starts with #); start it with a word, or \\#",
     ),
     "title given twice": (
         {"posts/bad.md": "Title: One\nDate: 2024-02-01\nTitle: Two\n\nBody.\n"},
@@ -93,7 +95,7 @@ BAD_CONTENT = {
     ),
     "markup in the summary": (
         {"posts/bad.md": post("T", "Body.", slug="t", Summary="See <img src=x onerror=alert(1)>")},
-        "content/posts/bad.md:4: Summary: contains HTML markup ('See <img src=x onerror=alert(1)>'); it is shown as text",
+        "content/posts/bad.md:4: Summary: contains HTML markup ('See <img src=x onerror=alert(1)>'); it is shown as text, remove the markup",
     ),
     "title that gives no web address": (
         {"posts/bad.md": post("!!!", "Body.")},
@@ -101,7 +103,7 @@ BAD_CONTENT = {
     ),
     "tags split on semicolons": (
         {"posts/bad.md": post("T", "Body.", tags="billing, refunds; ꬁ", slug="t")},
-        "content/posts/bad.md:3: Tags: 'ꬁ' gives an empty web address",
+        "content/posts/bad.md:3: Tags: 'ꬁ' gives an empty web address; add letters a-z or digits",
     ),
     "author with no letters": (
         {"posts/bad.md": post("T", "Body.", slug="t", Author="🙂")},
@@ -114,7 +116,7 @@ BAD_CONTENT = {
     ),
     "script in tag": (
         {"posts/bad.md": post("T", "Body.", tags="<script>x</script>", slug="t")},
-        "content/posts/bad.md:3: Tags: contains HTML markup",
+        "content/posts/bad.md:3: Tags: contains HTML markup ('<script>x</script>'); it is shown as text, remove the markup",
     ),
 }
 
@@ -127,12 +129,24 @@ def test_strict_build_fails_naming_file_line_and_fix(tmp_path, case):
     assert expected in str(raised.value)
 
 
-@pytest.mark.parametrize("case", ["empty body", "metadata typo", "missing image", "script in title", "title given twice"])
+# A post with no web address cannot be written anywhere: that one stops even `make serve`.
+STOPS_EVERY_BUILD = {"title that gives no web address"}
+
+
+@pytest.mark.parametrize("case", [case for case in BAD_CONTENT if case not in STOPS_EVERY_BUILD])
 def test_serve_mode_build_warns_and_still_builds(tmp_path, case):
     files, expected = BAD_CONTENT[case]
     result = build_small_site(tmp_path, {**GOOD, **files})
     assert any(expected in problem for problem in result.problems)
     assert (result.output_path / "2024/fine/index.html").exists()
+
+
+@pytest.mark.parametrize("case", sorted(STOPS_EVERY_BUILD))
+def test_what_cannot_be_written_stops_even_a_serve_mode_build(tmp_path, case):
+    files, expected = BAD_CONTENT[case]
+    with pytest.raises(site.BuildFailed) as raised:
+        build_small_site(tmp_path, {**GOOD, **files})
+    assert expected in str(raised.value)
 
 
 def test_a_rebuild_reports_the_problems_of_unchanged_files_too(tmp_path):
@@ -202,3 +216,16 @@ def test_case_files_leave_date_and_field_checks_to_the_casebook(tmp_path):
     path.write_text("Title: C\nDate: never\nTitel: x\n\nBody.\n", encoding="utf-8")
     assert check_source(path.read_bytes(), path, tmp_path / "content", checked_elsewhere=True) == []
     assert len(check_source(path.read_bytes(), path, tmp_path / "content")) == 2
+
+
+def message_kind(message):
+    """A message without its file, line and quoted values: what the README's table lists."""
+    message = re.sub(r"^.*?\.md(?::\d+)?: ", "", re.sub(r"Link: \S+", "Link: …", message))
+    return re.sub(r"\([^)]*\)", "…", re.sub(r"'[^']*'|U\+[0-9A-F]{4}", "…", message.replace("\\`", "`")))
+
+
+def test_the_readme_lists_every_message_an_author_can_see():
+    section = (ROOT / "README.md").read_text(encoding="utf-8").split("## When the build complains", 1)[1]
+    listed = {message_kind(row) for row in re.findall(r"^\| `(.+?)` \|", section, re.M)}
+    missing = [expected for _, expected in BAD_CONTENT.values() if message_kind(expected) not in listed]
+    assert not missing, "add these messages to the README's table:\n" + "\n".join(missing)

@@ -1,6 +1,8 @@
 """`invoke check`'s checks: green on the sample site, and each able to fail."""
 
 import functools
+import json
+import re
 
 import pytest
 
@@ -131,31 +133,70 @@ def test_axe_and_csp_checks_can_fail(tmp_path, browser, serve_folder):
     assert csp_violations(browser, server.url("/bad.html")) == ["script-src-elem blocked inline"]
 
 
-@pytest.mark.usefixtures("axe")
-def test_invoke_check_prints_counts_and_fails_on_a_problem(tmp_path, monkeypatch, capsys, browser):
+@pytest.fixture
+def tasks_build_in_tmp(tmp_path, monkeypatch):
+    """The invoke tasks as `make` runs them, building the real sample site into tmp_path instead of output/."""
+    from servicebook import site
+
+    real_build = site.build
+    monkeypatch.setattr(site, "build", lambda *args, **overrides: real_build(
+        *args, **{"OUTPUT_PATH": tmp_path / "output", "CACHE_PATH": tmp_path / "cache", **overrides}))
+    return tmp_path / "output"
+
+
+@pytest.fixture
+def checks_use_the_tests_browser(monkeypatch, browser, axe):
+    """One Playwright per thread: the task's browser checks use the tests' browser."""
+    monkeypatch.setattr(check, "check_in_browser", functools.partial(check.check_in_browser, browser=browser))
+
+
+def test_invoke_build_leaves_the_search_index(tasks_build_in_tmp, capsys):
+    from invoke import Context
+
+    import tasks
+
+    tasks.build(Context())
+    assert "with 0 warnings" in capsys.readouterr().out
+    entry = json.loads((tasks_build_in_tmp / "pagefind" / "pagefind-entry.json").read_text())
+    assert entry["languages"]["en"]["page_count"] > 20
+
+
+@pytest.mark.usefixtures("checks_use_the_tests_browser")
+def test_invoke_check_passes_on_the_sample_site_and_prints_counts(tasks_build_in_tmp, capsys):
+    from invoke import Context
+
+    import tasks
+
+    tasks.check(Context())  # raises Exit on any problem
+    printed = capsys.readouterr().out
+    for name in ("links", "html pages", "feeds", "page safety", "accessibility (axe-core)",
+                 "accessibility, dark mode (axe-core)"):
+        assert re.search(rf"^{re.escape(name)}: [1-9]\d* checked, 0 problem\(s\)$", printed, re.M), name
+    assert "external links (listed, not fetched): " in printed
+
+
+@pytest.mark.usefixtures("checks_use_the_tests_browser")
+def test_invoke_check_fails_on_a_problem(tasks_build_in_tmp, monkeypatch, capsys):
     """The task as `make check` runs it: strict build, every check, a summary, exit code 1."""
     from invoke import Context
     from invoke.exceptions import Exit
 
     import tasks
-    from servicebook import site
+
+    real_build = tasks._build
 
     def build_with_a_broken_link(strict):
         assert strict
-        result = site.build(strict=True, OUTPUT_PATH=tmp_path / "output", CACHE_PATH=tmp_path / "cache")
+        result = real_build(strict=True)
         index = result.output_path / "index.html"
         index.write_text(index.read_text(encoding="utf-8").replace("</main>", '<a href="/gone/">x</a></main>'),
                          encoding="utf-8")
         return result
 
     monkeypatch.setattr(tasks, "_build", build_with_a_broken_link)
-    # One Playwright per thread: the task's browser checks use the tests' browser.
-    monkeypatch.setattr(check, "check_in_browser", functools.partial(check.check_in_browser, browser=browser))
     with pytest.raises(Exit) as exited:
         tasks.check(Context())
     assert exited.value.code == 1
     printed = capsys.readouterr().out
     assert "links: " in printed and "checked, 1 problem(s)" in printed
     assert "index.html: a href='/gone/' points at a missing file" in printed
-    assert "accessibility (axe-core): 6 checked, 0 problem(s)" in printed
-    assert "accessibility, dark mode (axe-core): 6 checked, 0 problem(s)" in printed

@@ -64,3 +64,24 @@ def test_clean_removes_the_output_and_the_cache(tmp_path):
     site.clean(output, cache)
     assert not output.exists() and not cache.exists()
     site.clean(output, cache)  # twice is fine: nothing to remove
+
+
+def test_without_chromium_browser_tests_skip_loudly_and_ci_makes_that_a_failure(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    one_browser_test = "tests/test_theme_browser.py::test_keyboard_focus_is_visible"
+    env = {key: value for key, value in os.environ.items() if key != "SERVICEBOOK_REQUIRE_BROWSER"}
+    env["SERVICEBOOK_CHROMIUM"] = str(tmp_path / "no-chromium-here")
+
+    def run(**extra):
+        return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", one_browser_test],
+                              cwd=ROOT, env={**env, **extra}, capture_output=True, text=True, timeout=300)
+
+    skipped = run()
+    assert skipped.returncode == 0 and "1 skipped" in skipped.stdout, skipped.stdout
+    assert "BROWSER TESTS SKIPPED: no Chromium at" in skipped.stdout
+    required = run(SERVICEBOOK_REQUIRE_BROWSER="1")
+    assert required.returncode != 0 and "1 error" in required.stdout, required.stdout
+    assert "Browser tests cannot run: no Chromium at" in required.stdout

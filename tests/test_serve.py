@@ -86,3 +86,29 @@ def test_serve_rebuilds_on_a_change_and_the_open_page_reloads_itself(dev_server,
     page.wait_for_function("() => document.title.includes('Kingfishers')", timeout=STARTUP_SECONDS * 1000)
     assert not [line for line in page.log.console if "Content Security Policy" in line or "Refused" in line]
     assert page.log.errors == []
+
+
+def found_by_search(page, base, word, url, seconds=STARTUP_SECONDS):
+    """Whether /search/?q=word lists `url` within `seconds` (the index is written after the
+    pages, in the background, so look again until it is there)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        page.goto(f"{base}/search/?q={word}")
+        try:
+            page.locator(f'pagefind-results li.search-result a[href="{url}"]').first.wait_for(timeout=3000)
+            return True
+        except PlaywrightTimeout:
+            continue
+    return False
+
+
+def test_search_works_under_serve_and_follows_an_edit(dev_server, new_page):
+    base, folder, server = dev_server
+    wait_for(base + "/2024/one/", server)
+    page = new_page()
+    assert found_by_search(page, base, "herons", "/2024/one/")
+    retitle_the_post(folder)
+    assert found_by_search(page, base, "kingfishers", "/2024/one/")
+    assert page.log.errors == []
