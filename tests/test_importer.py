@@ -1020,13 +1020,16 @@ def test_import_task_writes_the_json_report_and_exits_non_zero_on_errors(tmp_pat
 def test_make_import_passes_dry_run_and_force_through_to_the_importer(tmp_path):
     """`make import SOURCE=… DEST=… ARGS=…` as an author types it, down to the invoke flags."""
     import subprocess
+    import sys
 
     from helpers import ROOT
 
     dest = tmp_path / "out"
 
     def make_import(*args):
-        command = ["make", "--no-print-directory", "-C", str(ROOT), "import",
+        # This interpreter's invoke, and no venv set-up: the test is about the import target.
+        command = ["make", "--no-print-directory", "-C", str(ROOT), "-o", ".venv/.installed",
+                   f"BIN={Path(sys.executable).parent}", "import",
                    f"SOURCE={FIXTURES / 'three_posts.txt'}", f"DEST={dest}", f"ARGS={' '.join(args)}"]
         done = subprocess.run(command, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stdout + done.stderr
