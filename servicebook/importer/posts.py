@@ -230,22 +230,22 @@ def assemble_post(segment: Segment, separated: SeparatedLines, *, source_name: s
         warnings.append(Message(source_name, segment.first_line,
                                 f"undated: imported as Status: draft with the file's "
                                 f"modification date {fallback_date.isoformat()}"))
-    candidates = _author_candidates(segment, separated, bio, paragraphs)
-    for name, _, number in candidates:
-        emails.extend(EmailNote(number, address, "not used as the author") for address in _EMAIL.findall(name))
+    def holds_an_address(text: str, number: int, use: str) -> bool:
+        """A name or label with an e-mail address in it is never published; the report says so."""
+        found = _EMAIL.findall(text)
+        emails.extend(EmailNote(number, address, f"not used as {use}") for address in found)
+        return bool(found)
+
     author, author_source, disagreements = _choose_author(
-        [candidate for candidate in candidates if not _EMAIL.search(candidate[0])])
+        [(name, source, number) for name, source, number in _author_candidates(segment, separated, bio, paragraphs)
+         if not holds_an_address(name, number, "the author")])
     warnings += [Message(source_name, None, text) for text in disagreements]
     body_text = " ".join(paragraph.text for paragraph in paragraphs)
     if not body_text:
         warnings.append(Message(source_name, segment.first_line, "post has no body text"))
-    labels = []
-    for label in separated.labels:
-        for address in _EMAIL.findall(label):
-            number = next(line.number for line in separated.removed if line.reason == "labels" and address in line.text)
-            emails.append(EmailNote(number, address, "not used as a tag"))
-        if not _EMAIL.search(label):
-            labels.append(label)
+    label_lines = [line for line in separated.removed if line.reason == "labels"]
+    labels = [label for label in separated.labels
+              if not holds_an_address(label, next(line.number for line in label_lines if label in line.text), "a tag")]
     tags = labels or suggest_tags(f"{title} {body_text}", settings.tag_vocabulary)
     return Post(
         source_name=source_name, title=title, date=date, draft=date_line is None,
