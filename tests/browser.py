@@ -88,6 +88,10 @@ class PageLog:
     def urls_since(self, mark=0):
         return [request.url for request in self.finished[mark:]]
 
+    def csp_refusals(self):
+        """Console lines where the Content-Security-Policy blocked something."""
+        return [line for line in self.console if "Content Security Policy" in line or "Refused" in line]
+
 
 def _record(page):
     log = PageLog()

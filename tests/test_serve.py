@@ -84,7 +84,7 @@ def test_serve_rebuilds_on_a_change_and_the_open_page_reloads_itself(dev_server,
     edit(folder)
     # Nothing but live reload can bring the new title into this page.
     page.wait_for_function("() => document.title.includes('Kingfishers')", timeout=STARTUP_SECONDS * 1000)
-    assert not [line for line in page.log.console if "Content Security Policy" in line or "Refused" in line]
+    assert page.log.csp_refusals() == []
     assert page.log.errors == []
 
 

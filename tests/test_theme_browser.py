@@ -27,20 +27,6 @@ def pages_to_look_at(output):
     return [*key_pages(output), "/archives/", "/subscribe/", "/404.html", "/cases/channel/phone/"]
 
 
-@pytest.fixture
-def new_page(browser):
-    """new_page(**context options) -> a page in its own browser context, closed after the test."""
-    contexts = []
-
-    def make(**options):
-        contexts.append(browser.new_context(**options))
-        return contexts[-1].new_page()
-
-    yield make
-    for context in contexts:
-        context.close()
-
-
 def test_pages_fit_a_narrow_phone(built_site, new_page, site_server):
     page = new_page(viewport={"width": 360, "height": 740})
     for path in pages_to_look_at(built_site.output_path):
