@@ -3,10 +3,8 @@
 import sys
 from pathlib import Path
 
-# Our plugins import shared helpers from each other (e.g. the boilerplate patterns).
-sys.path.insert(0, str(Path(__file__).parent / "plugins"))
-
-from comment_free.boilerplate import DEFAULT_BOILERPLATE_PATTERNS  # noqa: E402
+# Our plugins import shared code from the servicebook package, and some from each other.
+sys.path[:0] = [str(Path(__file__).parent), str(Path(__file__).parent / "plugins")]
 
 AUTHOR = "The Servicebook editors"
 SITENAME = "Servicebook"
@@ -52,12 +50,18 @@ TAG_ALIASES = {
     "call centers": "call centres",
 }
 RELATED_POSTS_MAX = 5
-# Whole lines matching one of these are stripped from pages and feeds (see plugins/comment_free).
-COMMENT_BOILERPLATE_PATTERNS = DEFAULT_BOILERPLATE_PATTERNS
+# Old blogs' comment and sharing footers are always removed from pages and feeds, in context
+# (plugins/comment_free). Add whole-paragraph patterns here to remove more, e.g. r"powered by blogger".
+COMMENT_BOILERPLATE_PATTERNS = []
 READING_WORDS_PER_MINUTE = 220
 
 # Templates escape every value unless marked |safe (content, summaries, typogrified titles).
 JINJA_ENVIRONMENT = {"trim_blocks": True, "lstrip_blocks": True, "autoescape": True}
+
+# Dev builds show the build's problems on every page (theme/static/js/problems.js), read
+# from this file, which every build writes into the output folder.
+PROBLEMS_PANEL = True
+PROBLEMS_PANEL_DATA = ".servicebook/problems.json"
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",

@@ -11,6 +11,7 @@ SITEURL = "https://servicebook.example"
 FEED_DOMAIN = SITEURL
 RELATIVE_URLS = False
 DELETE_OUTPUT_DIRECTORY = True
+PROBLEMS_PANEL = False
 # Drafts stay private on the published site.
 DRAFT_SAVE_AS = ""
 DRAFT_URL = ""

@@ -21,9 +21,8 @@ def _build(settings_file=site.PELICANCONF, strict=False):
 
 @task
 def build(c, strict=False):
-    """Build the site into output/ (content cache on); --strict fails on any warning."""
-    result = _build(strict=strict)
-    print(f"Built {result.output_path} in {result.seconds:.2f} s with {len(result.problems)} warnings.")
+    """Build the site into output/ (content cache on), printing every problem; --strict fails on any warning."""
+    print(_build(strict=strict).report())
 
 
 @task
@@ -35,8 +34,7 @@ def serve(c, port=8000):
 @task
 def publish(c):
     """Build the public site with publishconf.py (absolute URLs, no drafts)."""
-    result = _build(site.PUBLISHCONF, strict=True)
-    print(f"Published to {result.output_path} in {result.seconds:.2f} s.")
+    print(_build(site.PUBLISHCONF, strict=True).report())
 
 
 @task
@@ -53,7 +51,7 @@ def check(c):
     result = _build(strict=True)
     report = checks.check_output(result.output_path)
     checks.check_in_browser(result.output_path, report)
-    print(f"Built {result.output_path} in {result.seconds:.2f} s")
+    print(result.report())
     print(report.summary())
     if not report.ok:
         raise Exit("make check failed (problems above).", code=1)

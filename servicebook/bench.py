@@ -416,7 +416,7 @@ def child_main(argv=None):
         result = site.build(**spec["overrides"])
         si.wait_for_index()  # with SEARCH_INDEX_IN_BACKGROUND the build returns before it
         report.update(seconds=result.seconds, indexed_seconds=time.perf_counter() - started,
-                      warnings=result.problems, search_seconds=search_times)
+                      warnings=[str(problem) for problem in result.problems], search_seconds=search_times)
     elif spec["kind"] == "pagefind":
         from search_index import search_index as si
 

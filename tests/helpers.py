@@ -64,6 +64,11 @@ def build_small_site(tmp_path, files, settings_file=None, strict=False, **overri
     )
 
 
+def problem_lines(result):
+    """A build's problems as the terminal shows them, one line each."""
+    return [str(problem) for problem in result.problems]
+
+
 def post(title, body, date="2024-01-02 10:00", tags="", slug=None, **extra):
     """The text of a markdown post with a Pelican header."""
     header = {"Title": title, "Date": date, "Tags": tags, "Slug": slug, **extra}
@@ -71,8 +76,9 @@ def post(title, body, date="2024-01-02 10:00", tags="", slug=None, **extra):
     return "\n".join(lines) + "\n\n" + body + "\n"
 
 
-# Pagefind's bundle is rebuilt every time; the sitemap dates pages by build time.
-NOT_COMPARED = ("pagefind", "sitemap.xml")
+# Pagefind's bundle is rebuilt every time; the sitemap dates pages by build time; the
+# problem panel's file records how long the build took.
+NOT_COMPARED = ("pagefind", "sitemap.xml", ".servicebook")
 
 
 def output_files(root):

@@ -13,7 +13,7 @@ from pelican.utils import slugify
 
 import pelicanconf
 from casebook.schema import validate_case
-from comment_free.boilerplate import is_boilerplate
+from servicebook.boilerplate import is_boilerplate
 from content_checks.content_checks import check_source
 from content_checks.source import read_header
 from search_index.bundle import cbor_decode

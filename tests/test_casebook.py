@@ -18,7 +18,7 @@ from casebook.schema import (
     validate_case,
     value_slug,
 )
-from helpers import CONTENT, build_small_site, parse_html, post, read_header as read_plain_header
+from helpers import CONTENT, build_small_site, parse_html, post, problem_lines, read_header as read_plain_header
 from servicebook import authoring, site
 
 FACETS = pelicanconf.CASEBOOK_FACETS
@@ -336,8 +336,8 @@ def test_a_new_case_being_written_warns_but_does_not_stop_the_build(tmp_path):
     content = tmp_path / "content"
     authoring.new_content(content, "cases", "A new case", FACETS, slug_subs=SLUG_SUBS)
     result = build_small_site(tmp_path, {"posts/a.md": post("A", "Body.", slug="a")})
-    drafts = [p for p in result.problems if "cases/a-new-case.md" in p and "(a draft: fill it in" in p]
-    assert drafts and drafts[0].startswith("WARNING: content/cases/a-new-case.md"), result.problems
+    drafts = [p for p in problem_lines(result) if "cases/a-new-case.md" in p and "(a draft: fill it in" in p]
+    assert drafts and drafts[0].startswith("content/cases/a-new-case.md"), result.problems
     assert (result.output_path / "drafts/a-new-case/index.html").exists()
 
 

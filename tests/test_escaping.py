@@ -5,7 +5,7 @@ import json
 import feedparser
 from lxml import etree
 
-from helpers import build_small_site, html_pages, parse_html, post
+from helpers import build_small_site, html_pages, parse_html, post, problem_lines
 
 ATTACK = "<img src=x onerror=alert(1)>"
 ATOM = {"a": "http://www.w3.org/2005/Atom"}
@@ -57,7 +57,7 @@ def test_author_and_case_facts_markup_is_shown_as_text(tmp_path):
         "cases/c.md": case_file(Organisation=f"Acme {ATTACK}", Lesson=f"Never trust {ATTACK}.", Slug="c"),
     }
     result = build_small_site(tmp_path, files)
-    assert any("x.md" in problem and "Author" in problem for problem in result.problems), result.problems
+    assert any("x.md" in problem and "Author" in problem for problem in problem_lines(result)), result.problems
     output = result.output_path
     for page in html_pages(output):
         assert not parse_html(page).find("img"), page

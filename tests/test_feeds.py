@@ -21,7 +21,7 @@ from feeds.feeds import (
     render_rss,
     xml_safe,
 )
-from helpers import build_small_site, html_pages, parse_html, post
+from helpers import build_small_site, html_pages, parse_html, post, problem_lines
 from servicebook.check import feed_files, feed_problems, json_feed_problems
 
 # Files cannot hold a lone surrogate as UTF-8, but an HTML character reference can smuggle one in.
@@ -45,13 +45,6 @@ NASTY_FILES = {
         date="2020-05-05 09:00",
         tags="refunds",
         slug="imported",
-    ),
-    "posts/summary.md": post(
-        "Only boilerplate in the summary",
-        "The real text of this post.",
-        date="2020-06-06 09:00",
-        slug="summary",
-        Summary="Post a Comment",
     ),
     "posts/edited.md": post(
         "Edited later",
@@ -151,9 +144,6 @@ def test_no_comment_machinery_or_boilerplate_anywhere(nasty_site):
     page = parse_html(nasty_site / "2020/imported/index.html")
     body = page.select_one(".post-body").get_text(" ", strip=True).replace("\xa0", " ")
     assert "The refund took six weeks." in body and "Read the discussion" in body
-    # A Summary that was only boilerplate gives way to the post's own text.
-    listing = parse_html(nasty_site / "index.html").get_text(" ", strip=True).replace("\xa0", " ")
-    assert "The real text of this post." in listing
 
 
 def test_ids_are_stable_and_updated_follows_modified(nasty_site, tmp_path):
@@ -319,24 +309,47 @@ def test_any_text_gives_well_formed_feeds(title, body, tag, summary):
     assert json_feed_problems(render_json(info, items).encode("utf-8")) == []
 
 
-def test_the_boilerplate_patterns_come_from_the_settings(tmp_path):
-    files = {"posts/a.md": post("A", "Kept text.\n\nPowered by Blogger\n\nPost a Comment", slug="a")}
-    output = build_small_site(tmp_path, files, COMMENT_BOILERPLATE_PATTERNS=[r"powered by blogger"]).output_path
-    for shown in ((output / "2024/a/index.html").read_text(), (output / "feeds/all.atom.xml").read_text()):
-        shown = shown.replace("\xa0", " ")
+def test_the_site_can_ask_for_more_to_be_removed(tmp_path):
+    files = {
+        "posts/a.md": post("A", "Kept text.\n\nPowered by Blogger\n\nPost a Comment\n\nRead more, powered by blogger", slug="a"),
+        "posts/b.md": post("B", "The real text of this post.", slug="b", Summary="Powered by Blogger"),
+    }
+    result = build_small_site(tmp_path, files, COMMENT_BOILERPLATE_PATTERNS=[r"powered by blogger"])
+    page, feed = (result.output_path / "2024/a/index.html").read_text(), (result.output_path / "feeds/all.atom.xml").read_text()
+    for shown in (page.replace("\xa0", " "), feed.replace("\xa0", " ")):
         assert "Kept text." in shown and "Powered by Blogger" not in shown
-        assert "Post a Comment" in shown  # not in this site's list
+        assert "Post a Comment" in shown  # on its own, nothing says it is a footer
+        assert "Read more, powered by blogger" in shown  # a paragraph of prose is never cut
+    assert problem_lines(result) == [
+        "content/posts/a.md:7: Boilerplate: removed what COMMENT_BOILERPLATE_PATTERNS asks to remove "
+        "('Powered by Blogger'); delete it from the source",
+        "content/posts/a.md:9: note: Boilerplate: 'Post a Comment' looks like a blog's comment footer, but nothing "
+        "around it confirms that, so it stays; delete it if you did not write it",
+        "content/posts/b.md:4: Boilerplate: removed what COMMENT_BOILERPLATE_PATTERNS asks to remove "
+        "('Powered by Blogger'); delete it from the source",
+    ]
+    # A Summary that was only what the site asked to remove gives way to the post's own text.
+    listing = parse_html(result.output_path / "index.html").get_text(" ", strip=True).replace("\xa0", " ")
+    assert "The real text of this post." in listing and "Powered by Blogger" not in listing
+
+
+def test_a_summary_is_the_authors_and_stays(tmp_path):
+    result = build_small_site(tmp_path, {"posts/a.md": post("A", "Text.", slug="a", Summary="Post a Comment")})
+    assert "Post a Comment" in parse_html(result.output_path / "index.html").get_text(" ").replace("\xa0", " ")
+    assert "content/posts/a.md:4: note: Boilerplate: 'Post a Comment' looks like a blog's comment footer" \
+           in "\n".join(problem_lines(result))
 
 
 def test_boilerplate_is_stripped_and_reported_on_every_build(tmp_path):
     clean = post("Clean", "Nothing to see.", slug="clean")
-    files = {"posts/clean.md": clean, "posts/noisy.md": post("Noisy", "Text.\n\nPost a Comment", slug="noisy")}
+    files = {"posts/clean.md": clean, "posts/noisy.md": post("Noisy", "Text.\n\nNo comments:\n\nPost a Comment", slug="noisy")}
+    expected = ("content/posts/noisy.md:7: Boilerplate: removed a comment and sharing footer of an old blog "
+                "('No comments:' … 'Post a Comment', lines 7-9); delete it from the source")
     for build in range(2):
         result = build_small_site(tmp_path, files if build == 0 else {})
-        warned = [problem for problem in result.problems if "removed comment boilerplate" in problem]
-        assert len(warned) == 1 and "noisy.md" in warned[0], (build, result.problems)
-    # A file known clean that gains boilerplate is cleaned too.
-    result = build_small_site(tmp_path, {"posts/clean.md": clean + "\n3 comments:\n"})
-    assert any("clean.md" in problem and "3 comments" in problem for problem in result.problems)
+        assert problem_lines(result) == [expected], build
+    # A file known clean that gains a footer is cleaned too.
+    result = build_small_site(tmp_path, {"posts/clean.md": clean + "\nLike this:\n\nLike Loading...\n"})
+    assert any(line.startswith("content/posts/clean.md:7: Boilerplate: removed") for line in problem_lines(result))
     page = (result.output_path / "2024" / "clean" / "index.html").read_text()
-    assert "3 comments" not in page and "Post a Comment" not in (result.output_path / "2024" / "noisy" / "index.html").read_text()
+    assert "Like this" not in page and "Post a Comment" not in (result.output_path / "2024" / "noisy" / "index.html").read_text()

@@ -11,7 +11,7 @@ from pathlib import Path
 import markdown
 import pytest
 
-from comment_free.boilerplate import DEFAULT_BOILERPLATE_PATTERNS, is_boilerplate
+from servicebook.boilerplate import is_boilerplate
 from servicebook.importer import DEFAULT_TAG_VOCABULARY, ImportSettings, import_posts
 from servicebook.importer import run as run_module
 from servicebook.importer.cleanup import boilerplate_matcher
@@ -260,8 +260,7 @@ def test_boilerplate_lines_are_removed_and_reported_verbatim(line):
 def test_site_boilerplate_patterns_setting_is_honoured():
     text = POST.format(date="June 1, 2010") + "\nPowered by Blogger.\n"
     assert only_post(text).removed == []
-    patterns = DEFAULT_BOILERPLATE_PATTERNS + (r"powered by blogger\.?",)
-    post = only_post(text, COMMENT_BOILERPLATE_PATTERNS=patterns)
+    post = only_post(text, COMMENT_BOILERPLATE_PATTERNS=[r"powered by blogger\.?"])
     assert [removed.text for removed in post.removed] == ["Powered by Blogger."]
     assert "Powered" not in post.body
 

@@ -2,8 +2,7 @@
 
 import pytest
 
-from comment_free.boilerplate import compile_patterns, is_boilerplate
-from comment_free.comment_free import strip_boilerplate
+from servicebook.boilerplate import compile_patterns, is_boilerplate
 from reading_time.reading_time import reading_minutes, word_count
 from safe_titles.safe_titles import escape_title
 from tag_normalise.tag_normalise import alias_keys, canonical_names, tag_key
@@ -32,40 +31,6 @@ def test_patterns_are_configurable():
     matcher = compile_patterns(["powered by blogger"])
     assert is_boilerplate("Powered by Blogger", matcher)
     assert not is_boilerplate("Post a Comment", matcher)
-
-
-def test_strip_boilerplate_blocks_lines_and_comment_links():
-    html = (
-        "<p>Kept text.</p><p>No comments:</p><p>Line one<br>Post a Comment<br>Line two</p>"
-        "<p>soft\nLeave a Reply\nbreak</p><ul><li>Share this:</li></ul>"
-        '<p>See <a href="/post/#comments">the discussion</a>.</p>'
-    )
-    cleaned, removed = strip_boilerplate(html)
-    assert cleaned == "<p>Kept text.</p><p>Line one<br>Line two</p><p>soft\nbreak</p><p>See the discussion.</p>"
-    assert removed == ["No comments:", "Post a Comment", "Leave a Reply", "Share this:", "link to /post/#comments"]
-
-
-@pytest.mark.parametrize("href", [
-    "/2009/05/post.html#comments", "/2009/05/post.html#comment-12", "/2009/x/comments/",
-    "https://old.example/feeds/123/comments/default", "https://old.example/2009/x/feed/comments/",
-    "https://old.example/2009/x/comments/feed/", "/post.html?showComment=1243#c1", "/x/?replytocom=5#respond",
-    "https://old.example/wp-commentsrss2.php?p=3", "https://old.example/commentRss/3.xml",
-])
-def test_links_to_comment_pages_and_feeds_are_unwrapped(href):
-    cleaned, removed = strip_boilerplate(f'<p>See <a href="{href}">what readers said</a> then.</p>')
-    assert cleaned == "<p>See what readers said then.</p>"
-    assert removed == [f"link to {href}"]
-
-
-@pytest.mark.parametrize("href", ["/2009/x/", "https://example.org/commentary/", "/posts/comment-policy/"])
-def test_links_that_merely_mention_comments_stay(href):
-    html = f'<p>See <a href="{href}">this</a>.</p>'
-    assert strip_boilerplate(html) == (html, [])
-
-
-def test_strip_boilerplate_leaves_clean_html_byte_for_byte():
-    html = '<p>We will &ldquo;reply&rdquo; within <a href="/x/">two days</a>.</p>'
-    assert strip_boilerplate(html) == (html, [])
 
 
 def test_tag_key_folds_case_and_separators():
@@ -98,10 +63,3 @@ def test_reading_time():
 def test_titles_are_escaped_once():
     assert escape_title({"title": "Fees & <b>charges</b>"}) == {"title": "Fees &amp; &lt;b&gt;charges&lt;/b&gt;"}
     assert escape_title({}) == {}
-
-
-def test_typogrified_boilerplate_is_still_found():
-    html = "<p>Story.</p><p>Loading&#8230;</p><p>Post a&nbsp;<strong>Comment</strong></p><p>&lt;&lt; Home</p>"
-    cleaned, removed = strip_boilerplate(html)
-    assert cleaned == "<p>Story.</p>"
-    assert removed == ["Loading…", "Post a Comment", "<< Home"]

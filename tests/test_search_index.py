@@ -128,6 +128,10 @@ def test_every_filter_in_the_pages_is_in_the_index(built_site, bundle):
 # ---- The /search/ page and the pages without search ----
 
 
+# The dev build's problem panel (PROBLEMS_PANEL): the only script on most dev pages, none published.
+PROBLEM_PANEL = "/theme/js/problems.js"
+
+
 def test_search_page_markup(built_site):
     page = built_site.output_path / "search" / "index.html"
     soup = parse_html(page)
@@ -139,7 +143,7 @@ def test_search_page_markup(built_site):
     hrefs = [a["href"] for a in soup.find("noscript").find_all("a")]
     assert "/tags/" in hrefs and "/archives/" in hrefs
     scripts = [script["src"] for script in soup.find_all("script")]
-    assert scripts == ["/pagefind/pagefind-component-ui.js", "/theme/js/search.js"]
+    assert scripts == [PROBLEM_PANEL, "/pagefind/pagefind-component-ui.js", "/theme/js/search.js"]
     for src in scripts + [link["href"] for link in soup.find_all("link", rel="stylesheet")]:
         assert (built_site.output_path / src.lstrip("/")).is_file(), src
     for name in ("pagefind-results", "pagefind-filter-pane", "pagefind-summary"):
@@ -159,12 +163,13 @@ def test_no_inline_script_style_or_handlers(built_site, relative):
         assert not [a for a in element.attrs if a.lower().startswith("on")], element.name
 
 
-def test_article_pages_load_no_search_code(built_site):
+def test_article_pages_load_no_search_code(built_site, published_site):
     for _, header in PUBLISHED:
-        page = built_site.output_path / article_url(header).strip("/") / "index.html"
-        soup = parse_html(page)
-        assert not soup.find_all("script"), page
-        assert "pagefind" not in " ".join(link.get("href", "") for link in soup.find_all("link")), page
+        for site, scripts in ((built_site, [PROBLEM_PANEL]), (published_site, [])):
+            page = site.output_path / article_url(header).strip("/") / "index.html"
+            soup = parse_html(page)
+            assert [script["src"] for script in soup.find_all("script")] == scripts, page
+            assert "pagefind" not in " ".join(link.get("href", "") for link in soup.find_all("link")), page
 
 
 def test_every_page_has_a_search_form(built_site):

@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 
@@ -34,14 +35,23 @@ def wait_for(url, server, seconds=STARTUP_SECONDS):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            pytest.fail(f"the server stopped (exit code {server.returncode}):\n{server.stdout.read()}")
+            pytest.fail(f"the server stopped (exit code {server.returncode}):\n{server.printed()}")
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 return response.read().decode("utf-8")
         except OSError:
             time.sleep(0.2)
-    server.terminate()
-    pytest.fail(f"{url} did not answer within {seconds} s:\n{server.communicate(timeout=10)[0]}")
+    pytest.fail(f"{url} did not answer within {seconds} s:\n{server.printed()}")
+
+
+def wait_for_output(server, text, seconds=STARTUP_SECONDS):
+    """Wait until the server has printed a line holding `text`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if any(text in line for line in server.lines):
+            return
+        time.sleep(0.2)
+    pytest.fail(f"the server never printed {text!r}:\n{server.printed()}")
 
 
 @pytest.fixture
@@ -58,11 +68,17 @@ def dev_server(tmp_path):
         [sys.executable, "-c", code], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
     )
+    # What the server prints (the author's terminal), line by line as it comes.
+    server.lines = []
+    server.printed = lambda: "\n".join(server.lines)
+    reader = threading.Thread(target=lambda: server.lines.extend(iter(server.stdout.readline, "")), daemon=True)
+    reader.start()
     try:
         yield f"http://127.0.0.1:{port}", tmp_path, server
     finally:
         os.killpg(server.pid, signal.SIGTERM)
-        server.communicate(timeout=20)
+        server.wait(timeout=20)
+        reader.join(timeout=10)
 
 
 def retitle_the_post(folder):
@@ -112,3 +128,40 @@ def test_search_works_under_serve_and_follows_an_edit(dev_server, new_page):
     retitle_the_post(folder)
     assert found_by_search(page, base, "kingfishers", "/2024/one/")
     assert page.log.errors == []
+
+
+BAD_DATE = post("Heron season", "Counted on the river.", date="2021-02-31", slug="herons-counted")
+
+
+def test_problems_show_in_the_terminal_and_in_a_panel_that_clears_itself(dev_server, new_page):
+    base, folder, server = dev_server
+    wait_for(base + "/2024/one/", server)
+    page = new_page()
+    page.goto(base + "/2024/one/")
+    page.wait_for_selector('html[data-build-problems="0"]')
+    assert page.locator("#build-problems").count() == 0
+
+    write_content(folder / "content", {"posts/bad.md": BAD_DATE})
+    # The open page reloads by itself and shows the problem, with file and line, and the post's fate.
+    panel = page.wait_for_selector("#build-problems", timeout=STARTUP_SECONDS * 1000)
+    text = " ".join(panel.inner_text().split())
+    assert "content/posts/bad.md:2: Date: '2021-02-31' is not a date" in text
+    assert "content/posts/bad.md: skipped: not published" in text
+    # The terminal says the same.
+    wait_for_output(server, "content/posts/bad.md:2: Date: '2021-02-31' is not a date; write it as YYYY-MM-DD")
+    wait_for_output(server, "content/posts/bad.md: skipped: not published (Pelican could not read it:")
+
+    # The post's address is no silent 404: the site's 404 page, whose panel says why.
+    response = page.goto(base + "/2021/herons-counted/")
+    assert response.status == 404
+    notice = page.wait_for_selector(".build-problems-here").inner_text()
+    assert "No page at this address" in notice and "content/posts/bad.md" in notice
+
+    page.goto(base + "/2024/one/")
+    page.wait_for_selector("#build-problems")
+    write_content(folder / "content", {"posts/bad.md": BAD_DATE.replace("2021-02-31", "2021-02-28")})
+    # Fixed: the panel goes by itself, and the post is there.
+    page.wait_for_selector('html[data-build-problems="0"]', timeout=STARTUP_SECONDS * 1000)
+    assert page.locator("#build-problems").count() == 0
+    assert "Counted on the" in wait_for(base + "/2021/herons-counted/", server)
+    assert page.log.csp_refusals() == [] and page.log.errors == []

@@ -7,12 +7,14 @@ one go instead of one per build. A draft's problems are warnings: it is still be
 """
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 
 from pelican import signals
 from pelican.urlwrappers import Category
 
 from feeds.feeds import feed_info, write_feed_set
+from servicebook.problems import Problem, ProblemsError, report
 
 from .charts import bar_chart, stacked_bar_chart
 from .schema import (
@@ -28,14 +30,11 @@ from .schema import (
 logger = logging.getLogger(__name__)
 
 
-class CasebookError(Exception):
-    """Case files that break the schema; `problems` holds one message per problem."""
+class CasebookError(ProblemsError):
+    """Case files that break the schema."""
 
     def __init__(self, problems):
-        self.problems = [str(problem) for problem in problems]
-        super().__init__(
-            f"{len(self.problems)} problem(s) in case stories:\n" + "\n".join(f"  {p}" for p in self.problems)
-        )
+        super().__init__(f"{len(problems)} problem(s) in case stories:", [replace(p, severity="error") for p in problems])
 
 
 def case_sources(content_path, cases_folder):
@@ -50,14 +49,15 @@ def validate_all(content_path, settings):
         try:
             text = source.read_text(encoding="utf-8")
         except UnicodeDecodeError as error:
-            problems.append(f"{source}: not UTF-8 ({error.reason} at byte {error.start}); save it as UTF-8")
+            problems.append(Problem(str(source.relative_to(content_path.parent)), 0, "Encoding",
+                                    f"not UTF-8 ({error.reason} at byte {error.start}); save it as UTF-8"))
             continue
         header = read_header(text)
         case, found = validate_case(header, facets, str(source.relative_to(content_path.parent)))
         if found and header.get("status") and header["status"].value.strip().lower() == "draft":
             # A case being written (`invoke new-case`) must not stop `make serve`.
             for problem in found:
-                logger.warning("%s (a draft: fill it in before publishing)", problem)
+                report(logger, replace(problem, message=f"{problem.message} (a draft: fill it in before publishing)"))
             continue
         problems += found
         if case:

@@ -12,7 +12,8 @@ from statistics import median
 
 from pelican.utils import slugify
 
-from content_checks.source import PELICAN_KEYS, Problem, date_problems, read_header, typo_problems  # noqa: F401
+from content_checks.source import PELICAN_KEYS, date_problems, read_header, typo_problems  # noqa: F401
+from servicebook.problems import Problem
 
 CASE_KEYS = {"organisation", "lesson", "days-to-resolve"}
 REQUIRED_KEYS = ("title", "date", "tags", "summary", "organisation", "lesson")

@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from pelican import signals
@@ -19,6 +20,7 @@ from pelican.generators import ArticlesGenerator
 from pelican.readers import ensure_metadata_list
 from pelican.utils import slugify
 
+from servicebook.problems import SKIPPED, ProblemsError, report, shown_path
 from tag_normalise.tag_normalise import tag_key
 
 from .source import (
@@ -41,10 +43,9 @@ logger = logging.getLogger(__name__)
 _H1 = re.compile(r"<h1[\s>]", re.I)
 
 
-class DuplicateOutputError(Exception):
+class DuplicateOutputError(ProblemsError):
     def __init__(self, problems):
-        self.problems = [str(p) for p in problems]
-        super().__init__("Two pages would be written to the same URL:\n" + "\n".join(f"  {p}" for p in self.problems))
+        super().__init__("Two pages would be written to the same URL:", [replace(p, severity="error") for p in problems])
 
 
 def check_source(raw, source_path, content_root, checked_elsewhere=False, needs_date=False, slug=None):
@@ -96,7 +97,7 @@ class CheckRecord:
     on: a rebuild checks only changed files, and still reports every problem of every file.
     Kept in CACHE_PATH when CACHE_CONTENT is on."""
 
-    VERSION = "1"
+    VERSION = "2"
 
     def __init__(self, settings):
         self.path = Path(settings["CACHE_PATH"]) / "content-checks.json" if settings.get("CACHE_CONTENT") else None
@@ -113,7 +114,7 @@ class CheckRecord:
         if recorded and recorded[0] == key:
             return [Problem(*fields) for fields in recorded[1]]
         problems = check()
-        self.files[source] = [key, [[p.source, p.line, p.field, p.message] for p in problems]]
+        self.files[source] = [key, [[p.source, p.line, p.field, p.message, p.severity] for p in problems]]
         return problems
 
     def save(self):
@@ -148,7 +149,7 @@ def check_files(generator, paths, excludes, needs_date):
         for problem in record.problems(key, str(path), lambda: check_source(
             raw, path, content_root, is_case, needs_date, slug
         )):
-            logger.warning("%s", problem)
+            report(logger, problem)
     record.save()
 
 
@@ -175,7 +176,7 @@ def check_rendered_headings(content):
         problems.append(Problem(source, line.line if line else 0, "Summary",
                                 "markdown makes it a level-1 heading (it starts with #); start it with a word, or \\#"))
     for problem in problems:
-        logger.warning("%s", problem)
+        report(logger, problem)
 
 
 def check_articles(generator):
@@ -252,7 +253,7 @@ def report_shared_slugs(generator, content_root):
         if hasattr(generator, originals):
             contents = getattr(generator, originals) + getattr(generator, translations, [])
             for problem in shared_slugs(contents, content_root):
-                logger.warning("%s", problem)
+                report(logger, problem)
 
 
 def refuse_duplicates(generators):
@@ -270,8 +271,44 @@ def refuse_duplicates(generators):
         raise DuplicateOutputError(problems)
 
 
+# Files nobody means to publish: editors' backups and swap files, and hidden files.
+_NOT_CONTENT = re.compile(r"(^|/)\.|~$|\.(swp|swo|bak|tmp)$|(^|/)#[^/]*#$")
+
+
+def unread_files(all_files, read, content_folders, readable_suffixes):
+    """Problems for the files under the content folder that no generator took: a file
+    Pelican can read (markdown) outside the content folders, or a file it cannot read among
+    them (a post saved as .txt). `all_files` and `read` are paths relative to the content folder."""
+    problems = []
+    folders = ", ".join(f"{folder}/" for folder in content_folders)
+    for relative in sorted(set(all_files) - set(read)):
+        inside = any(relative.startswith(f"{folder}/") for folder in content_folders)
+        readable = relative.rsplit(".", 1)[-1] in readable_suffixes
+        if _NOT_CONTENT.search(relative):
+            continue
+        if readable and not inside:
+            problems.append(Problem(relative, 0, SKIPPED, f"not published (only files in {folders} are read; "
+                                                          "move it into one of them)"))
+        elif inside and not readable:
+            problems.append(Problem(relative, 0, SKIPPED, "not published (not a markdown file; name it "
+                                                          "*.md if it is a post or page)", "note"))
+    return problems
+
+
+def report_unread_files(generators):
+    """all_generators_finalized: say which files in the content folder were left unread."""
+    generator = generators[0]
+    settings, context, content_root = generator.settings, generator.context, Path(generator.path)
+    read = set(context["generated_content"]) | set(context["static_content"])
+    all_files = [path.relative_to(content_root).as_posix() for path in content_root.rglob("*") if path.is_file()]
+    folders = settings["ARTICLE_PATHS"] + settings["PAGE_PATHS"]
+    for problem in unread_files(all_files, read, folders, set(generator.readers.readers)):
+        report(logger, replace(problem, source=shown_path(problem.source, content_root)))
+
+
 def register():
     signals.article_generator_init.connect(check_articles)
     signals.page_generator_init.connect(check_pages)
     signals.all_generators_finalized.connect(refuse_duplicates)
+    signals.all_generators_finalized.connect(report_unread_files)
     signals.content_object_init.connect(check_rendered_headings)

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from pelican.utils import get_date
 
+from servicebook.problems import Problem
+
 # Keys Pelican itself understands; anything else close to a known key is probably a typo.
 PELICAN_KEYS = frozenset({
     "title", "date", "modified", "tags", "category", "author", "authors", "summary", "slug",
@@ -28,18 +30,6 @@ _ROOT_IMAGE = re.compile(r"(?:!\[[^\]]*\]\(\s*<?|<img\b[^>]*?\bsrc\s*=\s*[\"']?)
 class HeaderField:
     value: str
     line: int
-
-
-@dataclass
-class Problem:
-    source: str
-    line: int
-    field: str
-    message: str
-
-    def __str__(self):
-        where = f"{self.source}:{self.line}" if self.line else self.source
-        return f"{where}: {self.field}: {self.message}"
 
 
 def read_header(text):

@@ -46,7 +46,11 @@ class _RecordCollector(logging.Handler):
         self.records = []
 
     def emit(self, record):
-        self.records.append((record.name, record.levelno, record.getMessage()))
+        # The message's format and arguments travel as they are (the build's problem
+        # collector reads Pelican's messages by their format), when they can be pickled.
+        plain = isinstance(record.msg, str) and all(isinstance(arg, (str, int, float)) for arg in record.args or ())
+        message, args = (record.msg, tuple(record.args or ())) if plain else (record.getMessage(), ())
+        self.records.append((record.name, record.levelno, message, args, getattr(record, "problem", None)))
 
 
 def read_in_worker(path):
@@ -93,8 +97,8 @@ class PreparedReads:
                 data, records = future.result()
             except Exception:  # noqa: BLE001 - Pelican reads it again and reports the error
                 data, records = None, []
-            for name, level, message in records:
-                logging.getLogger(name).log(level, "%s", message)
+            for name, level, message, args, problem in records:
+                logging.getLogger(name).log(level, message, *args, extra={"problem": problem} if problem else None)
             if data is not None:
                 self.readers.cache_data(path, data)
                 return data

@@ -45,6 +45,8 @@ from pathlib import Path, PurePosixPath
 
 from pelican import signals
 
+from servicebook.problems import Problem, ProblemsError
+
 from .bundle import read_pagefind_file
 
 logger = logging.getLogger(__name__)
@@ -59,13 +61,11 @@ _BODY_TAG = re.compile(r"<[A-Za-z][^<>]*?\sdata-pagefind-body(?=[\s=/>])")
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 
 
-class SearchIndexError(RuntimeError):
+class SearchIndexError(ProblemsError):
     """Pagefind could not index the site; the message says why (with Pagefind's output)."""
 
     def __init__(self, message):
-        super().__init__(message)
-        # servicebook.site.build turns exceptions with `problems` into BuildFailed.
-        self.problems = [message]
+        super().__init__("", [Problem("", 0, "", message, "error")])
 
 
 def has_search_body(html):

@@ -14,6 +14,8 @@ from itertools import chain
 from pelican import signals
 from pelican.urlwrappers import Tag
 
+from servicebook.problems import Problem, header_line, report, shown_path
+
 logger = logging.getLogger(__name__)
 
 _SEPARATORS = re.compile(r"[\s_\-]+")
@@ -78,11 +80,9 @@ def normalise_tags(generator):
         for tag in content.tags:
             name = mapping.get(tag.name)
             if name is None:
-                logger.warning(
-                    "%s: tag %r has no letters or digits; remove it from the Tags line",
-                    content.source_path,
-                    tag.name,
-                )
+                report(logger, Problem(shown_path(content.source_path, generator.path),
+                                       header_line(content.source_path, "tags"), "Tags",
+                                       f"{tag.name!r} has no letters or digits; remove it"))
                 continue
             tags.setdefault(tag_key(name), Tag(name, generator.settings))
         content.tags = list(tags.values())

@@ -5,42 +5,29 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from comment_free.boilerplate import DEFAULT_BOILERPLATE_PATTERNS, compile_patterns
+from servicebook.boilerplate import DEFAULT_BOILERPLATE_PATTERNS, compile_patterns, is_comment_author, line_kind
 
 from .dates import is_timestamp_line
 from .report import SourceLine
 
 # Only dumps contain these (the built site never has comment threads), so they live here
-# rather than in comment_free.boilerplate; they extend the site's COMMENT_BOILERPLATE_PATTERNS.
-IMPORT_BOILERPLATE_PATTERNS = (
-    r"reply( ↓)?|log in to reply",
-    r"like\s+loading(\.\.\.|…)",
-    r"be the first to like this\.?",
-    r"(\d+|no|one|two|three|four|five|six|seven|eight|nine|ten) (responses?|replies|thoughts?)"
-    r"( (on|to) .{1,150})?:?",
-)
+# rather than in servicebook.boilerplate.
+IMPORT_BOILERPLATE_PATTERNS = (r"reply( ↓)?|log in to reply",)
 
 _COMMENT_COUNT = re.compile(
     r"(?:^|\s)(?P<count>\d+|one|two|three|four|five|six|seven|eight|nine|ten)\s+"
     r"(?:comments?|responses?|replies|thoughts?)\b", re.IGNORECASE)
-# "Jane said...", "jsmith says:", "On June 3, 2015, Jane wrote:"
-_COMMENT_AUTHOR = re.compile(
-    r"(?:on .{4,40}?,\s*)?[^.!?]{1,60}?\s+(?:said|says|wrote)\s*(?:\.\.\.|…|:)?", re.IGNORECASE)
 _POSTED_BY = re.compile(r"posted by (?P<name>.{1,60}?) at \d", re.IGNORECASE)
 _LABELS = re.compile(r"(?:labels?|tags)\s*:(?P<labels>.*)", re.IGNORECASE)
-_SHARE_OPENER = re.compile(r"share this:?", re.IGNORECASE)
-_SHARE_BUTTON = re.compile(
-    r"twitter|facebook|linkedin|pinterest|reddit|tumblr|pocket|telegram|whatsapp|e-?mail|print"
-    r"|more|x|click to (?:share|email|print)\b.{0,80}|share on .{1,40}", re.IGNORECASE)
 # How far after "NAME said..." a timestamp may appear for the line to count as a comment.
 _TIMESTAMP_LOOKAHEAD = 8
 
 
 @functools.lru_cache(maxsize=8)
-def boilerplate_matcher(site_patterns: tuple[str, ...] = DEFAULT_BOILERPLATE_PATTERNS
-                        ) -> re.Pattern:
-    """One whole-line regex for the site's boilerplate patterns plus the import-only ones."""
-    return compile_patterns(tuple(site_patterns) + IMPORT_BOILERPLATE_PATTERNS)
+def boilerplate_matcher(site_patterns: tuple[str, ...] = ()) -> re.Pattern:
+    """One whole-line regex for every kind of boilerplate line, the import-only ones and the
+    site's own COMMENT_BOILERPLATE_PATTERNS."""
+    return compile_patterns(DEFAULT_BOILERPLATE_PATTERNS + IMPORT_BOILERPLATE_PATTERNS + tuple(site_patterns))
 
 
 @dataclass
@@ -72,12 +59,12 @@ def separate_boilerplate(lines: Sequence[tuple[int, str]],
             continue
         in_thread = in_thread or _opens_comment_thread(lines, index, boilerplate)
         is_boilerplate = bool(boilerplate.match(stripped)) or (
-            in_share_block and bool(_SHARE_BUTTON.fullmatch(stripped)))
+            in_share_block and line_kind(stripped) == "share-buttons")
         if in_thread or is_boilerplate:
             reason = "boilerplate" if is_boilerplate else "comment"
             result.removed.append(SourceLine(number, text, reason))
             result.kept.append((number, ""))  # a removed line still separates paragraphs
-            in_share_block = in_share_block or bool(_SHARE_OPENER.fullmatch(stripped))
+            in_share_block = in_share_block or line_kind(stripped) == "share"
             posted_by = _POSTED_BY.match(stripped)
             if posted_by and result.posted_by is None:
                 result.posted_by = (posted_by["name"].strip(), number)
@@ -97,7 +84,7 @@ def _opens_comment_thread(lines: Sequence[tuple[int, str]], index: int,
     if boilerplate.match(text):
         count = _COMMENT_COUNT.search(text)
         return bool(count) and count["count"].strip("0") != ""
-    if _COMMENT_AUTHOR.fullmatch(text) and len(text.split()) <= 8:
+    if is_comment_author(text):
         upcoming = [line for _, line in lines[index + 1:] if line.strip()]
         return any(is_timestamp_line(line) for line in upcoming[:_TIMESTAMP_LOOKAHEAD])
     return False

@@ -4,7 +4,6 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from comment_free.boilerplate import DEFAULT_BOILERPLATE_PATTERNS
 from pelican.settings import DEFAULT_CONFIG
 
 from .cleanup import boilerplate_matcher
@@ -53,7 +52,7 @@ class ImportSettings:
     category: str = "Imported"
     slug_substitutions: Sequence[tuple[str, str]] = tuple(
         DEFAULT_CONFIG["SLUG_REGEX_SUBSTITUTIONS"])
-    boilerplate_patterns: tuple[str, ...] = DEFAULT_BOILERPLATE_PATTERNS
+    boilerplate_patterns: tuple[str, ...] = ()  # the site's own, beside the built-in kinds
 
     def __post_init__(self):
         if self.email_policy not in EMAIL_POLICIES:
@@ -76,6 +75,5 @@ class ImportSettings:
             category=settings.get("IMPORT_CATEGORY", defaults.category),
             slug_substitutions=tuple(settings.get("SLUG_REGEX_SUBSTITUTIONS",
                                                   defaults.slug_substitutions)),
-            boilerplate_patterns=tuple(settings.get("COMMENT_BOILERPLATE_PATTERNS",
-                                                    defaults.boilerplate_patterns)),
+            boilerplate_patterns=tuple(settings.get("COMMENT_BOILERPLATE_PATTERNS") or ()),
         )

@@ -1,0 +1,183 @@
+"""Every build prints every problem, one `file:line: message` line each, grouped by file,
+repeats folded, then the counts and the sources that were not published; strict builds fail.
+
+`make build` and `make publish` run for real in a copy of the project; the report itself and
+the reading of Pelican's messages are tested as pure functions.
+"""
+
+import json
+import logging
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from helpers import ROOT, build_small_site, html_pages, parse_html, post, problem_lines, write_content
+from servicebook import site
+from servicebook.problems import Problem, ProblemCollector, format_report, panel_data
+
+BROKEN = {
+    "posts/broken-date.md": post("Broken date", "A post with an impossible date.", date="2021-02-31", slug="broken"),
+    "posts/wrapped.md": post("Wrapped", "When you run it you will see output\nlike this:\n\n    Built.\n", slug="wrapped"),
+}
+DATE_LINE = ("content/posts/broken-date.md:2: Date: '2021-02-31' is not a date; write it as YYYY-MM-DD or "
+             "YYYY-MM-DD HH:MM")
+FATE_LINE = ("content/posts/broken-date.md: skipped: not published (Pelican could not read it: "
+             "'2021-02-31' is not a valid date)")
+
+
+@pytest.fixture(scope="module")
+def project_copy(tmp_path_factory):
+    """The project as a clone has it (its .venv shared), with a broken post in content/."""
+    copy = tmp_path_factory.mktemp("project") / "servicebook"
+    ignored = shutil.ignore_patterns(".git", ".venv", "node_modules", "output", "public", ".cache", "tests",
+                                     "__pycache__")
+    shutil.copytree(ROOT, copy, ignore=ignored)  # copy2 keeps the dates: make sees the venv is current
+    (copy / ".venv").symlink_to(ROOT / ".venv")
+    write_content(copy / "content", BROKEN)
+    return copy
+
+
+def make(target, folder):
+    return subprocess.run(["make", "--no-print-directory", target], cwd=folder, capture_output=True, text=True,
+                          timeout=600, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+
+
+def test_make_build_prints_the_problem_with_file_line_and_the_posts_fate(project_copy):
+    done = make("build", project_copy)
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert DATE_LINE in lines and FATE_LINE in lines
+    assert lines.index(DATE_LINE) + 1 == lines.index(FATE_LINE)  # grouped by file
+    assert "2 warnings in 1 file. Not published: content/posts/broken-date.md." in lines
+    assert any(line.startswith("Built ") for line in lines)
+    # The wrapped line of prose is on the page, and nothing was said about it.
+    page = parse_html(project_copy / "output/2024/wrapped/index.html").select_one(".post-body").get_text(" ")
+    assert "you will see output like this:" in " ".join(page.split())
+    assert "wrapped.md" not in done.stdout
+
+
+def test_make_publish_fails_on_the_problem_and_says_it(project_copy):
+    done = make("publish", project_copy)
+    assert done.returncode != 0
+    assert DATE_LINE in done.stderr and FATE_LINE in done.stderr
+    assert "The build found problems (a strict build fails on any)." in done.stderr
+
+
+def test_problems_are_grouped_by_file_with_repeats_folded():
+    problems = [
+        Problem("content/posts/b.md", 9, "Link", "{filename}x.md points at a missing page"),
+        Problem("content/posts/a.md", 7, "Text", "control character U+001B (invisible); delete it"),
+        Problem("content/posts/a.md", 3, "Text", "control character U+001B (invisible); delete it"),
+        Problem("content/posts/a.md", 12, "Text", "control character U+001B (invisible); delete it"),
+        Problem("", 0, "", "Search index: something the site as a whole has"),
+        Problem("content/posts/a.md", 0, "skipped", "not published (it has no date)"),
+        Problem("content/posts/b.md", 2, "Boilerplate", "'Post a Comment' looks like a footer", "note"),
+    ]
+    assert format_report(problems) == "\n".join([
+        "content/posts/a.md:3: Text: control character U+001B (invisible); delete it (also on lines 7, 12)",
+        "content/posts/a.md: skipped: not published (it has no date)",
+        "",
+        "content/posts/b.md:2: note: Boilerplate: 'Post a Comment' looks like a footer",
+        "content/posts/b.md:9: Link: {filename}x.md points at a missing page",
+        "",
+        "Search index: something the site as a whole has",
+        "",
+        "6 warnings and 1 note in 2 files. Not published: content/posts/a.md.",
+    ])
+
+
+def test_many_problems_of_one_kind_are_summarised_not_drowned():
+    problems = [Problem("content/posts/a.md", line, "Link", f"{{filename}}gone{line}.md points at a missing page")
+                for line in range(10, 60)]
+    lines = format_report(problems).splitlines()
+    assert len(lines) == 8  # five shown, one line for the rest, a blank line, the counts
+    assert lines[:5] == [str(problem) for problem in problems[:5]]
+    assert lines[5] == ("content/posts/a.md:15: Link: 45 more like the above, on lines "
+                        + ", ".join(str(line) for line in range(15, 60)))
+    assert lines[-1] == "50 warnings in 1 file."
+
+
+def pelican_record(message, *args, level=logging.ERROR):
+    return logging.LogRecord("pelican.generators", level, __file__, 1, message, args, None)
+
+
+def test_pelicans_messages_become_problems_naming_the_file(tmp_path):
+    content = tmp_path / "content"
+    write_content(content, {"posts/s.md": "Title: S\nStatus: publised\n\nBody ![](a.png)\n"})
+    collector = ProblemCollector(content)
+    source = str(content / "posts/s.md")
+    collector.emit(pelican_record("Unknown status '%s' for file %s, skipping it. (Not in %s)",
+                                  "publised", source, ("published", "draft")))
+    collector.emit(pelican_record("Empty alt attribute for image %s in %s", "a.png", source, level=logging.WARNING))
+    collector.emit(pelican_record("Unable to find '%s', skipping url replacement.", "gone.md", level=logging.WARNING))
+    try:
+        raise ValueError("day is out of range for month")
+    except ValueError:
+        collector.emit(pelican_record("Could not process %s", "posts/s.md"))
+    assert [str(p) for p in collector.finish()] == [
+        "content/posts/s.md:4: Image: a.png has no alt text; say what the image shows between the brackets: "
+        "![what it shows](...)",
+        "content/posts/s.md: skipped: not published (Pelican could not read it: day is out of range for month)",
+        "content/posts/s.md:2: skipped: not published (Status: 'publised' is not one of published, draft)",
+        "Unable to find 'gone.md', skipping url replacement.",
+    ]
+
+
+def test_pelicans_repeat_of_our_own_problem_is_left_out(tmp_path):
+    collector = ProblemCollector(tmp_path / "content")
+    ours = Problem("content/posts/a.md", 5, "Link", "{filename}gone.md points at a missing page (content/posts/gone.md)")
+    collector.problems.append(ours)
+    collector.emit(pelican_record("Unable to find '%s', skipping url replacement.", "gone.md", level=logging.WARNING))
+    assert collector.finish() == [ours]
+
+
+def test_a_broken_template_stops_the_build_naming_its_file_and_line(tmp_path):
+    theme = tmp_path / "theme"
+    shutil.copytree(ROOT / "theme", theme)
+    base = theme / "templates" / "base.html"
+    base.write_text(base.read_text(encoding="utf-8").replace("{% block content %}", "{% block content %", 1),
+                    encoding="utf-8")
+    with pytest.raises(site.BuildFailed) as raised:
+        build_small_site(tmp_path, {"posts/a.md": post("A", "Body.", slug="a")}, THEME=theme, SEARCH_INDEX=False)
+    line = next(n for n, text in enumerate(base.read_text().splitlines(), 1) if "{% block content %" in text)
+    assert f"theme/templates/base.html:{line}: Template: TemplateSyntaxError:" in str(raised.value)
+
+
+def test_the_panel_file_follows_every_build_even_a_failed_one(tmp_path):
+    bad = {"posts/a.md": post("A", "Body.", slug="same"), "posts/b.md": post("B", "Body.", slug="same")}
+    with pytest.raises(site.BuildFailed):
+        build_small_site(tmp_path, bad, SEARCH_INDEX=False)
+    written = json.loads((tmp_path / "output/.servicebook/problems.json").read_text(encoding="utf-8"))
+    assert written["ok"] is False
+    assert any("content/posts/a.md and content/posts/b.md: Slug:" in p["text"] for p in written["problems"])
+    (tmp_path / "content/posts/b.md").unlink()
+    result = build_small_site(tmp_path, {}, SEARCH_INDEX=False)
+    written = json.loads((result.output_path / ".servicebook/problems.json").read_text(encoding="utf-8"))
+    assert written == {**panel_data([], ok=True), "seconds": written["seconds"]}
+
+
+def test_the_published_site_has_no_panel(published_site, built_site):
+    assert (built_site.output_path / ".servicebook/problems.json").is_file()
+    assert not (published_site.output_path / ".servicebook").exists()
+    for page in html_pages(published_site.output_path):
+        assert "problems.js" not in page.read_text(encoding="utf-8"), page
+
+
+def test_notes_never_fail_a_strict_build(tmp_path):
+    result = build_small_site(tmp_path, {"posts/a.md": post("A", "Words.\n\nPost a Comment", slug="a")},
+                              strict=True, SEARCH_INDEX=False)
+    assert [line.split(": ")[1] for line in problem_lines(result)] == ["note"]
+
+
+def test_files_the_build_cannot_read_are_named(tmp_path):
+    files = {"posts/a.md": post("A", "Body.", slug="a"), "posts/notes.txt": "to do", "stray.md": post("S", "Body.")}
+    lines = problem_lines(build_small_site(tmp_path, files, SEARCH_INDEX=False))
+    assert lines == [
+        "content/posts/notes.txt: note: skipped: not published (not a markdown file; name it *.md if it is a post "
+        "or page)",
+        "content/stray.md: skipped: not published (only files in posts/, cases/, pages/ are read; move it into one "
+        "of them)",
+    ]
+
