@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 
 # Thin wrappers over the invoke tasks in tasks.py. The venv is (re)made when requirements change.
-.PHONY: serve build publish test clean check import bench
+.PHONY: serve build publish test clean check import bench lint
 serve: $(VENV)/.installed
 	$(BIN)/invoke serve
 build: $(VENV)/.installed
@@ -20,10 +20,13 @@ import: $(VENV)/.installed
 	$(BIN)/invoke import-posts --source "$(SOURCE)" --dest "$(DEST)" $(ARGS)
 bench: $(VENV)/.installed
 	$(BIN)/invoke bench
+lint: $(VENV)/.installed
+	$(BIN)/invoke lint
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
+# The project itself, editable, with its runtime and dev requirements, every version pinned.
+$(VENV)/.installed: pyproject.toml requirements.txt requirements-dev.txt constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt -c constraints.txt
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
 	touch $@
 
 # axe-core for the accessibility checks (make test, make check only). Without npm the axe

@@ -1,10 +1,8 @@
-"""Servicebook settings for local builds (`make build`, `make serve`, tests)."""
+"""Servicebook settings for local builds (`make build`, `make serve`, tests).
 
-import sys
-from pathlib import Path
-
-# Our plugins import shared code from the servicebook package, and some from each other.
-sys.path[:0] = [str(Path(__file__).parent), str(Path(__file__).parent / "plugins")]
+Each plugin declares its own settings with their defaults (DEFAULTS in plugins/<name>/):
+this file names what the site chooses. `servicebook.site.load_settings` gives all of them.
+"""
 
 AUTHOR = "The Servicebook editors"
 SITENAME = "Servicebook"
@@ -50,10 +48,6 @@ TAG_ALIASES = {
     "call centers": "call centres",
 }
 RELATED_POSTS_MAX = 5
-# Old blogs' comment and sharing footers are always removed from pages and feeds, in context
-# (plugins/comment_free). Add whole-paragraph patterns here to remove more, e.g. r"powered by blogger".
-COMMENT_BOILERPLATE_PATTERNS = []
-READING_WORDS_PER_MINUTE = 220
 
 # Templates escape every value unless marked |safe (content, summaries, typogrified titles).
 JINJA_ENVIRONMENT = {"trim_blocks": True, "lstrip_blocks": True, "autoescape": True}
@@ -63,15 +57,17 @@ JINJA_ENVIRONMENT = {"trim_blocks": True, "lstrip_blocks": True, "autoescape": T
 PROBLEMS_PANEL = True
 PROBLEMS_PANEL_DATA = ".servicebook/problems.json"
 
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self' 'wasm-unsafe-eval'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-])
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self' 'wasm-unsafe-eval'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+    ]
+)
 
 TYPOGRIFY = True
 # widont and smartypants also run on titles; code and pre are never touched by typogrify.
@@ -112,29 +108,13 @@ SEARCH_URL = "search/"
 SEARCH_SAVE_AS = "search/index.html"
 SUBSCRIBE_URL = "subscribe/"
 SUBSCRIBE_SAVE_AS = "subscribe/index.html"
-# Pagefind indexes output/ at the end of every build (plugins/search_index); False skips it.
-SEARCH_INDEX = True
 TEMPLATE_PAGES = {"404.html": "404.html", "robots.txt": "robots.txt"}
 
 STATIC_PATHS = ["images"]
 
-# Feeds are written by plugins/feeds (Pelican's own feed writer is off: FEED_* = None).
-FEED_PATHS = {
-    "site": {"atom": "feeds/all.atom.xml", "rss": "feeds/all.rss.xml", "json": "feeds/all.json"},
-    "tag": {
-        "atom": "feeds/tags/{slug}.atom.xml",
-        "rss": "feeds/tags/{slug}.rss.xml",
-        "json": "feeds/tags/{slug}.json",
-    },
-    "category": {
-        "atom": "feeds/categories/{slug}.atom.xml",
-        "rss": "feeds/categories/{slug}.rss.xml",
-        "json": "feeds/categories/{slug}.json",
-    },
-}
-FEED_MAX_ITEMS = 50
-TAXONOMY_FEED_MAX_ITEMS = 20  # per tag, category and case facet
-FEED_FULL_CONTENT = True  # False: items carry the summary only
+# Feeds are written by plugins/feeds (FEED_PATHS and the rest: see servicebook/feeds.py);
+# Pelican's own feed writer is off (FEED_* = None).
+FEED_MAX_ITEMS = 50  # in the site-wide feeds (Pelican's default is 100)
 # Entry ids are tag: URIs under this name; never change it once the site is public.
 FEED_ID_AUTHORITY = "servicebook.example"
 FEED_ALL_ATOM = None
@@ -143,21 +123,24 @@ AUTHOR_FEED_ATOM = None
 AUTHOR_FEED_RSS = None
 TRANSLATION_FEED_ATOM = None
 
-# Case stories (content/cases/): the schema's controlled vocabularies. Add values freely;
-# authors' values are matched case-insensitively. "multiple": a case may name several.
-CASEBOOK_PATH = "cases"
-CASEBOOK_CATEGORY = "Cases"
-CASEBOOK_URL = "cases/"
-CASEBOOK_FEED_PATHS = {"atom": "feeds/cases/{slug}.atom.xml", "rss": "feeds/cases/{slug}.rss.xml"}
-# Case facts: every case needs one value of each facet (several where "multiple" is set),
-# matched case-insensitively. Add values or whole facets here; a new facet with
-# "required": False leaves the cases written before it valid.
+# Case stories (content/cases/, CASEBOOK_PATH): every case needs one value of each facet
+# (several where "multiple" is set), matched case-insensitively. Add values or whole facets
+# here; a new facet with "required": False leaves the cases written before it valid.
 CASEBOOK_FACETS = {
     "sector": {
         "label": "Sector",
         "values": [
-            "retail", "telecom", "banking", "streaming", "utilities", "public service",
-            "hr/internal", "travel", "insurance", "healthcare", "education",
+            "retail",
+            "telecom",
+            "banking",
+            "streaming",
+            "utilities",
+            "public service",
+            "hr/internal",
+            "travel",
+            "insurance",
+            "healthcare",
+            "education",
         ],
     },
     "channel": {
@@ -169,8 +152,13 @@ CASEBOOK_FACETS = {
         "label": "Failure",
         "multiple": True,
         "values": [
-            "billing error", "run-around", "no ownership", "policy over people",
-            "slow response", "wrong information", "broken promise",
+            "billing error",
+            "run-around",
+            "no ownership",
+            "policy over people",
+            "slow response",
+            "wrong information",
+            "broken promise",
         ],
     },
     "outcome": {"label": "Outcome", "values": ["resolved", "partly resolved", "unresolved"]},

@@ -1,11 +1,13 @@
-"""Settings for the published site (`make publish`): absolute URLs, no drafts."""
+"""Settings for the published site (`make publish`): absolute URLs, no drafts.
 
-import sys
+The local settings (pelicanconf.py, beside this file), then what differs.
+"""
+
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
+from pelican.settings import get_settings_from_file
 
-from pelicanconf import *  # noqa: E402,F403
+globals().update(get_settings_from_file(str(Path(__file__).with_name("pelicanconf.py"))))
 
 SITEURL = "https://servicebook.example"
 FEED_DOMAIN = SITEURL

@@ -7,9 +7,7 @@ from pathlib import Path
 from invoke import task
 from invoke.exceptions import Exit
 
-sys.path[:0] = [str(Path(__file__).parent), str(Path(__file__).parent / "plugins")]
-
-from servicebook import authoring, site  # noqa: E402
+from servicebook import authoring, site
 
 
 def _build(settings_file=site.PELICANCONF, strict=False):
@@ -46,7 +44,7 @@ def clean(c):
 @task
 def check(c):
     """Strict build, then links, HTML, feeds, page safety, axe-core and CSP; fails on any problem."""
-    from servicebook import check as checks
+    from servicebook import output_checks as checks
 
     result = _build(strict=True)
     report = checks.check_output(result.output_path)
@@ -55,6 +53,13 @@ def check(c):
     print(report.summary())
     if not report.ok:
         raise Exit("make check failed (problems above).", code=1)
+
+
+@task
+def lint(c):
+    """ruff: the lint rules and the format in pyproject.toml, checked (nothing is changed)."""
+    c.run(f"{sys.executable} -m ruff check .", pty=False)
+    c.run(f"{sys.executable} -m ruff format --check .", pty=False)
 
 
 @task
@@ -89,8 +94,12 @@ def _new(folder, title, facets=None):
     settings = site.load_settings()
     try:
         path = authoring.new_content(
-            settings["PATH"], folder, title, facets,
-            author=settings["AUTHOR"], slug_subs=settings["SLUG_REGEX_SUBSTITUTIONS"],
+            settings["PATH"],
+            folder,
+            title,
+            facets,
+            author=settings["AUTHOR"],
+            slug_subs=settings["SLUG_REGEX_SUBSTITUTIONS"],
         )
     except FileExistsError as error:
         raise Exit(str(error), code=1) from None

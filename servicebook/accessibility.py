@@ -31,7 +31,8 @@ def axe_violations(browser, url, impacts=BLOCKING_IMPACTS, color_scheme="light")
     return [
         f"{violation['id']} ({violation['impact']}): {violation['help']} "
         f"({len(violation['nodes'])} element(s), e.g. {violation['nodes'][0]['target']})"
-        for violation in results if violation["impact"] in impacts
+        for violation in results
+        if violation["impact"] in impacts
     ]
 
 

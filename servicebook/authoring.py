@@ -5,6 +5,8 @@ from pathlib import Path
 
 from pelican.utils import slugify
 
+from servicebook.headers import format_header
+
 
 def _hint(text):
     """A markdown comment: a link-reference definition that renders as nothing."""
@@ -23,20 +25,27 @@ def new_content(content_path, folder, title, facets=None, now=None, author="", s
     if target.exists():
         raise FileExistsError(f"{target} already exists; pick another title or edit that file")
     header = [
-        f"Title: {title}",
-        f"Date: {now:%Y-%m-%d %H:%M}",
-        f"Category: {'Cases' if facets else 'Essays'}",
-        "Tags: ",
-        f"Author: {author}",
-        "Summary: ",
-        f"Slug: {slug}",
-        "Status: draft",
+        ("Title", title),
+        ("Date", f"{now:%Y-%m-%d %H:%M}"),
+        ("Category", "Cases" if facets else "Essays"),
+        ("Tags", ""),
+        ("Author", author),
+        ("Summary", ""),
+        ("Slug", slug),
+        ("Status", "draft"),
     ]
     hints = [_hint("Remove Status: draft to publish. Tags: comma-separated.")]
     if facets:
-        header += ["Organisation: ", *(f"{facet['label']}: " for facet in facets.values()), "Days-To-Resolve: ", "Lesson: "]
+        header += [
+            ("Organisation", ""),
+            *((facet["label"], "") for facet in facets.values()),
+            ("Days-To-Resolve", ""),
+            ("Lesson", ""),
+        ]
         hints += [
-            _hint(f"{facet['label']}: {'one or more' if facet.get('multiple') else 'one'} of {', '.join(facet['values'])}")
+            _hint(
+                f"{facet['label']}: {'one or more' if facet.get('multiple') else 'one'} of {', '.join(facet['values'])}"
+            )
             for facet in facets.values()
         ]
         hints += [_hint("Days-To-Resolve: a whole number; delete the line if it was never resolved")]
@@ -44,5 +53,5 @@ def new_content(content_path, folder, title, facets=None, now=None, author="", s
     else:
         body = "Write here.\n"
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text("\n".join(header) + "\n\n" + "\n".join(hints) + "\n\n" + body, encoding="utf-8")
+    target.write_text(format_header(header, keep_empty=True) + "\n".join(hints) + "\n\n" + body, encoding="utf-8")
     return target

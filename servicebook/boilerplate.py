@@ -14,42 +14,74 @@ never matches. Two users:
 import re
 from dataclasses import dataclass
 
-_SHARE_NAME = (r"twitter|facebook|linkedin|pinterest|reddit|tumblr|pocket|telegram|whatsapp|skype"
-               r"|mastodon|threads|bluesky|e-?mail|print|more|x|tweet|share|pin it"
-               r"|click to (?:share|email|print)\b.{0,80}|share on .{1,40}")
+_SHARE_NAME = (
+    r"twitter|facebook|linkedin|pinterest|reddit|tumblr|pocket|telegram|whatsapp|skype"
+    r"|mastodon|threads|bluesky|e-?mail|print|more|x|tweet|share|pin it"
+    r"|click to (?:share|email|print)\b.{0,80}|share on .{1,40}"
+)
 _NUMBER = r"no|\d+|one|two|three|four|five|six|seven|eight|nine|ten"
 
 # kind -> whole-line pattern.
 LINE_KINDS = {
     "likes": r"like this:?",
-    "likes-widget": r"(?:like\s+)?loading(?:\.\.\.|…)|be the first to like this\.?|\d+ (?:bloggers|people) like this\.?",
+    "likes-widget": (
+        r"(?:like\s+)?loading(?:\.\.\.|…)|be the first to like this\.?|\d+ (?:bloggers|people) like "
+        r"this\.?"
+    ),
     "share": r"share this(?: post| article)?:?",
     "share-buttons": rf"(?:{_SHARE_NAME})(?:\s*[|·,/]?\s*(?:{_SHARE_NAME}))*",
     "blogger-share": r"(?:email this|blogthis!|share to (?:twitter|facebook|pinterest|x))"
-                     r"(?:\s*(?:email this|blogthis!|share to (?:twitter|facebook|pinterest|x)))*",
-    "comment-count": rf"(?:{_NUMBER}) (?:comments?|responses?|replies|thoughts?)(?: (?:on|to) [\"“”][^\"“”]{{1,150}}[\"“”])?:?",
+    r"(?:\s*(?:email this|blogthis!|share to (?:twitter|facebook|pinterest|x)))*",
+    "comment-count": (
+        rf"(?:{_NUMBER}) (?:comments?|responses?|replies|thoughts?)(?: (?:on|to) "
+        rf"[\"“”][^\"“”]{{1,150}}[\"“”])?:?"
+    ),
     "comment-form": r"post a comment\.?|leave a (?:reply|comment)\.?|add a comment\.?|cancel reply"
-                    r"|your email address will not be published\.?.{0,80}|post comment",
-    "comment-feed": r"subscribe to:? post comments(?: \(atom\)| \[atom\])?|subscribe to:? comments(?: \(atom\)| \[atom\])?",
+    r"|your email address will not be published\.?.{0,80}|post comment",
+    "comment-feed": (
+        r"subscribe to:? post comments(?: \(atom\)| \[atom\])?|subscribe to:? comments(?: \(atom\)| "
+        r"\[atom\])?"
+    ),
     "posts-feed": r"subscribe to:? posts(?: \(atom\)| \[atom\])?",
-    "navigation": r"(?:<<|«)\s*home|newer posts?\s*(?:[/|]?\s*older posts?)?\s*(?:[/|]?\s*home)?|older posts?\s*(?:[/|]?\s*home)?",
+    "navigation": (
+        r"(?:<<|«)\s*home|newer posts?\s*(?:[/|]?\s*older posts?)?\s*(?:[/|]?\s*home)?|older "
+        r"posts?\s*(?:[/|]?\s*home)?"
+    ),
     "labels": r"labels:[\s,]*",
     "posted-by": rf"posted by .{{1,60}} at \d{{1,2}}:\d{{2}}\s*(?:am|pm)?\s*(?:(?:{_NUMBER}) comments?:?)?",
 }
 
 # Two kinds that, printed one after the other, are a platform's footer and nothing else:
 # WordPress's likes and sharing widgets, Blogger's comment count, form, feed and navigation.
-CONFIRMING_PAIRS = frozenset({
-    ("likes", "likes-widget"),
-    ("share", "share-buttons"), ("share", "blogger-share"),
-    ("comment-count", "comment-form"),
-    ("comment-form", "comment-feed"), ("comment-feed", "comment-form"),
-    ("comment-form", "navigation"), ("navigation", "comment-feed"), ("navigation", "posts-feed"),
-    ("posted-by", "blogger-share"), ("posted-by", "labels"), ("posted-by", "comment-count"),
-})
+CONFIRMING_PAIRS = frozenset(
+    {
+        ("likes", "likes-widget"),
+        ("share", "share-buttons"),
+        ("share", "blogger-share"),
+        ("comment-count", "comment-form"),
+        ("comment-form", "comment-feed"),
+        ("comment-feed", "comment-form"),
+        ("comment-form", "navigation"),
+        ("navigation", "comment-feed"),
+        ("navigation", "posts-feed"),
+        ("posted-by", "blogger-share"),
+        ("posted-by", "labels"),
+        ("posted-by", "comment-count"),
+    }
+)
 # Kinds that hardly occur as a paragraph of prose: standing alone, they are reported (kept).
-FOOTER_ONLY_KINDS = frozenset({"likes-widget", "blogger-share", "comment-count", "comment-form", "comment-feed",
-                               "posts-feed", "labels", "posted-by"})
+FOOTER_ONLY_KINDS = frozenset(
+    {
+        "likes-widget",
+        "blogger-share",
+        "comment-count",
+        "comment-form",
+        "comment-feed",
+        "posts-feed",
+        "labels",
+        "posted-by",
+    }
+)
 
 # Every kind of line that is boilerplate on its own in a dump (share buttons are boilerplate
 # only after "Share this:"): what the importer removes.
@@ -95,6 +127,7 @@ def is_comment_author(line):
 class Block:
     """A block of text as the reader sees it (a paragraph, a list item): its lines, and
     whether it may be removed at all (headings, code, quotes and tables never are)."""
+
     lines: list
     removable: bool = True
 
@@ -155,24 +188,26 @@ def _footer_in_prose(block):
     if not block.removable:
         return None
     kinds = [line_kind(line) for line in block.lines]
-    pairs = [index for index, pair in enumerate(zip(kinds, kinds[1:])) if pair in CONFIRMING_PAIRS]
+    pairs = [index for index, pair in enumerate(zip(kinds, kinds[1:], strict=False)) if pair in CONFIRMING_PAIRS]
     if not pairs:
         return None
     end = pairs[-1] + 2
     while end < len(kinds) and kinds[end] is not None:
         end += 1
-    return block.lines[pairs[0]:end]
+    return block.lines[pairs[0] : end]
 
 
 def _opens_thread(count_block, count_kinds, block):
     """A comment count of one or more, then a block that starts "NAME said..."."""
-    counted = count_kinds[-1] == "comment-count" and not re.match(r"(?:no|0+)\b", normalise(count_block.lines[-1]), re.I)
+    counted = count_kinds[-1] == "comment-count" and not re.match(
+        r"(?:no|0+)\b", normalise(count_block.lines[-1]), re.I
+    )
     return counted and block.removable and bool(block.lines) and is_comment_author(block.lines[0])
 
 
 def _judge_run(start, end, kinds):
     items = [kind for block_kinds in kinds[start:end] for kind in block_kinds]
-    if any(pair in CONFIRMING_PAIRS for pair in zip(items, items[1:])):
+    if any(pair in CONFIRMING_PAIRS for pair in zip(items, items[1:], strict=False)):
         return [Found(start, end, "footer")]
     # Blocks the site asks to remove go on their own; the rest of the run is judged without them.
     asked = [Found(i, i + 1, "asked") for i in range(start, end) if kinds[i] == ["asked"]]

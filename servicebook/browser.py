@@ -83,7 +83,9 @@ def chromium():
     try:
         from playwright.sync_api import sync_playwright
     except ImportError as error:
-        raise BrowserUnavailable("the playwright package is not installed (pip install -r requirements-dev.txt)") from error
+        raise BrowserUnavailable(
+            "the playwright package is not installed (pip install -r requirements-dev.txt)"
+        ) from error
     with sync_playwright() as playwright:
         try:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

@@ -1,6 +1,5 @@
 """Build and serve the site: the functions behind `invoke build/serve/publish`."""
 
-import hashlib
 import json
 import logging
 import os
@@ -13,7 +12,9 @@ from pathlib import Path
 
 from jinja2 import TemplateError
 
-from servicebook import problems
+from servicebook import build_log, problems
+from servicebook.hashing import digest
+from servicebook.plugin_settings import declare
 
 ROOT = Path(__file__).resolve().parent.parent
 PELICANCONF = ROOT / "pelicanconf.py"
@@ -42,23 +43,30 @@ class BuildResult:
 
 
 def load_settings(settings_file=PELICANCONF, **overrides):
+    """The site's settings with Pelican's defaults and every enabled plugin's DEFAULTS (which a
+    build applies too, when it starts: tasks read them without building)."""
+    from pelican.plugins._utils import load_plugins
     from pelican.settings import read_settings
 
     overrides = {key: str(value) if isinstance(value, Path) else value for key, value in overrides.items()}
-    return read_settings(str(settings_file), override=overrides)
+    settings = read_settings(str(settings_file), override=overrides)
+    for plugin in load_plugins(settings):
+        declare(settings, getattr(plugin, "DEFAULTS", {}))
+    return settings
 
 
-def cache_fingerprint(settings, plugin_root=ROOT / "plugins"):
+def cache_fingerprint(settings, code_roots=(ROOT / "plugins", ROOT / "servicebook")):
     """What Pelican's content cache depends on but does not check: the markdown and
-    typogrify settings, the plugin list and our plugins' code. Pelican only compares file
-    dates, so a cache made under other settings would serve stale pages."""
-    digest = hashlib.sha1()
-    for key in sorted(settings):
-        if key.startswith(("MARKDOWN", "TYPOGRIFY", "PLUGINS", "FORMATTED_FIELDS", "SLUG")):
-            digest.update(f"{key}={settings[key]!r}".encode())
-    for source in sorted(Path(plugin_root).rglob("*.py")):
-        digest.update(source.read_bytes())
-    return digest.hexdigest()[:12]
+    typogrify settings, the plugin list and our code (plugins and the package they share).
+    Pelican only compares file dates, so a cache made under other settings would serve stale
+    pages."""
+    found = [
+        f"{key}={settings[key]!r}"
+        for key in sorted(settings)
+        if key.startswith(("MARKDOWN", "TYPOGRIFY", "PLUGINS", "FORMATTED_FIELDS", "SLUG"))
+    ]
+    found += [source.read_bytes() for root in code_roots for source in sorted(Path(root).rglob("*.py"))]
+    return digest(*found)[:12]
 
 
 def build(settings_file=PELICANCONF, *, strict=False, **overrides):
@@ -81,7 +89,7 @@ def build(settings_file=PELICANCONF, *, strict=False, **overrides):
     settings = load_settings(settings_file, **overrides)
     if settings.get("CACHE_CONTENT"):
         settings["CACHE_PATH"] = str(Path(settings["CACHE_PATH"]) / cache_fingerprint(settings))
-    collector = problems.ProblemCollector(settings["PATH"])
+    collector = build_log.ProblemCollector(settings["PATH"])
     root_logger = logging.getLogger()
     root_logger.addHandler(collector)
     started = time.perf_counter()
@@ -96,13 +104,18 @@ def build(settings_file=PELICANCONF, *, strict=False, **overrides):
     result = BuildResult(Path(settings["OUTPUT_PATH"]), time.perf_counter() - started, found)
     failing = stopped is not None or (strict and any(p.fails_strict_builds for p in found))
     if settings.get("PROBLEMS_PANEL"):
-        write_panel_data(result.output_path / settings["PROBLEMS_PANEL_DATA"],
-                         problems.panel_data(found, ok=not failing, seconds=result.seconds))
+        write_panel_data(
+            result.output_path / settings["PROBLEMS_PANEL_DATA"],
+            problems.panel_data(found, ok=not failing, seconds=result.seconds),
+        )
     if stopped is not None and not isinstance(stopped, (problems.ProblemsError, TemplateError)):
         raise stopped
     if failing:
-        headline = (f"The build stopped: {(getattr(stopped, 'headline', '') or 'see the errors above').rstrip(':')}."
-                    if stopped is not None else "The build found problems (a strict build fails on any).")
+        headline = (
+            f"The build stopped: {(getattr(stopped, 'headline', '') or 'see the errors above').rstrip(':')}."
+            if stopped is not None
+            else "The build found problems (a strict build fails on any)."
+        )
         raise BuildFailed(problems.format_report(found) + "\n" + headline, found) from stopped
     return result
 
@@ -164,8 +177,12 @@ def serve(host="127.0.0.1", port=8000, **overrides):
     rebuild()
     server = Server()
     server.SFH = _not_found_page_handler()
-    watched = [Path(settings["PATH"]) / "**" / "*", Path(settings["THEME"]) / "**" / "*",
-               ROOT / "plugins" / "**" / "*.py", PELICANCONF]
+    watched = [
+        Path(settings["PATH"]) / "**" / "*",
+        Path(settings["THEME"]) / "**" / "*",
+        ROOT / "plugins" / "**" / "*.py",
+        PELICANCONF,
+    ]
     for pattern in watched:
         server.watch(str(pattern), rebuild)
     server.serve(host=host, port=port, root=settings["OUTPUT_PATH"], open_url_delay=None)

@@ -1,7 +1,7 @@
 import pytest
 
-from search_index.search_index import wait_for_index
 from servicebook import site
+from servicebook.pagefind import wait_for_index
 
 
 @pytest.fixture(autouse=True)

@@ -4,24 +4,24 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup
 
-from content_checks import source
-from servicebook.check import html_pages, target_file  # noqa: F401 - shared with the tests
+from servicebook import headers, site
+from servicebook.output_checks import html_pages, target_file  # noqa: F401 - shared with the tests
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
+# The dev build's settings: pelicanconf.py with every plugin's defaults.
+SETTINGS = site.load_settings()
 
 
 def read_header(path):
     """The `Key: value` metadata header of a content file, keys lower-cased, values only."""
-    return {key: field.value for key, field in source.read_header(Path(path).read_text(encoding="utf-8")).items()}
+    return {key: field.value for key, field in headers.read_header(Path(path).read_text(encoding="utf-8")).items()}
 
 
 def content_articles(content=CONTENT):
     """(path, header) of every article source (posts and cases)."""
     return [
-        (path, read_header(path))
-        for folder in ("posts", "cases")
-        for path in sorted((content / folder).glob("*.md"))
+        (path, read_header(path)) for folder in ("posts", "cases") for path in sorted((content / folder).glob("*.md"))
     ]
 
 
@@ -51,8 +51,6 @@ def write_content(content_dir, files):
 
 def build_small_site(tmp_path, files, settings_file=None, strict=False, **overrides):
     """Build a site from `files` (see write_content) with our settings, into tmp_path/output."""
-    from servicebook import site
-
     write_content(tmp_path / "content", files)
     return site.build(
         settings_file or site.PELICANCONF,

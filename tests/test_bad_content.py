@@ -5,10 +5,10 @@ import re
 
 import pytest
 
-from content_checks.source import body_of, decode, read_header
 from content_checks.content_checks import check_source
 from helpers import ROOT, build_small_site, post, problem_lines
 from servicebook import site
+from servicebook.headers import body_of, decode, read_header
 from servicebook.problems import Problem
 
 GOOD = {"posts/good.md": post("Fine", "A fine body.", slug="fine")}
@@ -40,23 +40,42 @@ BAD_CONTENT = {
     ),
     "missing internal page": (
         {"posts/bad.md": post("T", "See [this]({filename}missing.md).", slug="t")},
-        "content/posts/bad.md:5: Link: {filename}missing.md points at a missing page (content/posts/missing.md); fix the path or add the file",
+        (
+            "content/posts/bad.md:5: Link: {filename}missing.md points at a missing page "
+            "(content/posts/missing.md); fix the path or add the file"
+        ),
     ),
     "missing image": (
         {"posts/bad.md": post("T", "Intro.\n\n![chart]({static}/images/chart.png)", slug="t")},
-        "content/posts/bad.md:7: Link: {static}/images/chart.png points at a missing image or file (content/images/chart.png); fix the path or add the file",
+        (
+            "content/posts/bad.md:7: Link: {static}/images/chart.png points at a missing image or file "
+            "(content/images/chart.png); fix the path or add the file"
+        ),
     ),
     "missing image by its site path": (
-        {"posts/bad.md": post("T", "Intro.\n\n![chart](/images/chart.png)\n\n<img alt=\"x\" src='/images/x.png'>", slug="t")},
-        "content/posts/bad.md:7: Link: /images/chart.png points at a missing image or file (content/images/chart.png); fix the path or add the file",
+        {
+            "posts/bad.md": post(
+                "T", "Intro.\n\n![chart](/images/chart.png)\n\n<img alt=\"x\" src='/images/x.png'>", slug="t"
+            )
+        },
+        (
+            "content/posts/bad.md:7: Link: /images/chart.png points at a missing image or file "
+            "(content/images/chart.png); fix the path or add the file"
+        ),
     ),
     "missing image in raw HTML": (
         {"posts/bad.md": post("T", "Intro.\n\n<img alt=\"x\" src='/images/x.png'>", slug="t")},
-        "content/posts/bad.md:7: Link: /images/x.png points at a missing image or file (content/images/x.png); fix the path or add the file",
+        (
+            "content/posts/bad.md:7: Link: /images/x.png points at a missing image or file "
+            "(content/images/x.png); fix the path or add the file"
+        ),
     ),
     "script in title": (
         {"posts/bad.md": post("<script>alert(1)</script>", "Body.", slug="t")},
-        "content/posts/bad.md:1: Title: contains HTML markup ('<script>alert(1)</script>'); it is shown as text, remove the markup",
+        (
+            "content/posts/bad.md:1: Title: contains HTML markup ('<script>alert(1)</script>'); it is shown as "
+            "text, remove the markup"
+        ),
     ),
     "tag without a web address": (
         {"posts/bad.md": post("T", "Body.", tags="billing, ꬁ", slug="t")},
@@ -88,7 +107,10 @@ BAD_CONTENT = {
     ),
     "summary that is a heading": (
         {"posts/bad.md": post("T", "Body.", slug="t", Summary="#1 complaint")},
-        "content/posts/bad.md:4: Summary: markdown makes it a level-1 heading (it starts with #); start it with a word, or \\#",
+        (
+            "content/posts/bad.md:4: Summary: markdown makes it a level-1 heading (it starts with #); start it "
+            "with a word, or \\#"
+        ),
     ),
     "title given twice": (
         {"posts/bad.md": "Title: One\nDate: 2024-02-01\nTitle: Two\n\nBody.\n"},
@@ -96,7 +118,10 @@ BAD_CONTENT = {
     ),
     "markup in the summary": (
         {"posts/bad.md": post("T", "Body.", slug="t", Summary="See <img src=x onerror=alert(1)>")},
-        "content/posts/bad.md:4: Summary: contains HTML markup ('See <img src=x onerror=alert(1)>'); it is shown as text, remove the markup",
+        (
+            "content/posts/bad.md:4: Summary: contains HTML markup ('See <img src=x onerror=alert(1)>'); it is "
+            "shown as text, remove the markup"
+        ),
     ),
     "title that gives no web address": (
         {"posts/bad.md": post("!!!", "Body.")},
@@ -111,7 +136,10 @@ BAD_CONTENT = {
         "content/posts/bad.md:4: Author: '🙂' has no letters or digits; remove it",
     ),
     "one slug on two dates": (
-        {"posts/bad.md": post("Same", "Body.", slug="same"), "posts/other.md": post("Same", "Body.", date="2023-01-01", slug="same")},
+        {
+            "posts/bad.md": post("Same", "Body.", slug="same"),
+            "posts/other.md": post("Same", "Body.", date="2023-01-01", slug="same"),
+        },
         "content/posts/bad.md and content/posts/other.md: Slug: all have the slug 'same', so Pelican takes them for "
         "translations of one post; give each a different `Slug:`",
     ),
@@ -121,11 +149,17 @@ BAD_CONTENT = {
     ),
     "unknown status": (
         {"posts/bad.md": post("T", "Body.", slug="t", Status="publised")},
-        "content/posts/bad.md:4: skipped: not published (Status: 'publised' is not one of published, hidden, draft, skip)",
+        (
+            "content/posts/bad.md:4: skipped: not published (Status: 'publised' is not one of published, "
+            "hidden, draft, skip)"
+        ),
     ),
     "post outside the content folders": (
         {"bad.md": post("T", "Body.", slug="t")},
-        "content/bad.md: skipped: not published (only files in posts/, cases/, pages/ are read; move it into one of them)",
+        (
+            "content/bad.md: skipped: not published (only files in posts/, cases/, pages/ are read; move it "
+            "into one of them)"
+        ),
     ),
     "image without alt text": (
         {"posts/bad.md": post("T", "Body.\n\n![](/images/chart.png)", slug="t"), "images/chart.png": b"png"},
@@ -139,7 +173,10 @@ BAD_CONTENT = {
     ),
     "script in tag": (
         {"posts/bad.md": post("T", "Body.", tags="<script>x</script>", slug="t")},
-        "content/posts/bad.md:3: Tags: contains HTML markup ('<script>x</script>'); it is shown as text, remove the markup",
+        (
+            "content/posts/bad.md:3: Tags: contains HTML markup ('<script>x</script>'); it is shown as text, "
+            "remove the markup"
+        ),
     ),
 }
 
@@ -200,17 +237,32 @@ def test_duplicate_urls_always_stop_the_build(tmp_path):
     ) in str(raised.value)
 
 
-@pytest.mark.parametrize("files, expected", [
-    ({"pages/tags.md": "Title: Tags\n\nBody.\n"},
-     "content/pages/tags.md: Slug: would be written to tags/index.html, which is the tags page; "
-     "give it a different `Slug:`"),
-    ({"pages/cases.md": "Title: Cases\n\nBody.\n"},
-     "content/pages/cases.md: Slug: would be written to cases/index.html, which is the casebook"),
-    ({"pages/billing.md": "Title: B\nSave_as: tag/billing/index.html\n\nBody.\n"},
-     "content/pages/billing.md: Slug: would be written to tag/billing/index.html, which is the page of tag 'billing'"),
-    ({"posts/b.md": post("!!!", "Body.")},
-     "content/posts/b.md: Slug: would be written to 2024/index.html, which is the year archive"),
-], ids=["direct template", "casebook", "tag page", "empty slug"])
+@pytest.mark.parametrize(
+    "files, expected",
+    [
+        (
+            {"pages/tags.md": "Title: Tags\n\nBody.\n"},
+            "content/pages/tags.md: Slug: would be written to tags/index.html, which is the tags page; "
+            "give it a different `Slug:`",
+        ),
+        (
+            {"pages/cases.md": "Title: Cases\n\nBody.\n"},
+            "content/pages/cases.md: Slug: would be written to cases/index.html, which is the casebook",
+        ),
+        (
+            {"pages/billing.md": "Title: B\nSave_as: tag/billing/index.html\n\nBody.\n"},
+            (
+                "content/pages/billing.md: Slug: would be written to tag/billing/index.html, which is the page "
+                "of tag 'billing'"
+            ),
+        ),
+        (
+            {"posts/b.md": post("!!!", "Body.")},
+            "content/posts/b.md: Slug: would be written to 2024/index.html, which is the year archive",
+        ),
+    ],
+    ids=["direct template", "casebook", "tag page", "empty slug"],
+)
 def test_content_written_over_a_page_pelican_makes_stops_the_build(tmp_path, files, expected):
     files = {"posts/a.md": post("A", "Body.", slug="a", tags="billing"), **files}
     with pytest.raises(site.BuildFailed) as raised:
@@ -230,7 +282,9 @@ def test_header_and_body_reading():
     header = read_header(text)
     assert header["title"].value == "T" and header["date"].line == 2
     assert body_of(text) == ("Body line\nmore", 4)
-    assert decode(b"Title: x\xff\n", "f.md")[1] == [Problem("f.md", 1, "Encoding", "byte 0xff is not UTF-8; re-save the file as UTF-8")]
+    assert decode(b"Title: x\xff\n", "f.md")[1] == [
+        Problem("f.md", 1, "Encoding", "byte 0xff is not UTF-8; re-save the file as UTF-8")
+    ]
 
 
 def test_case_files_leave_date_and_field_checks_to_the_casebook(tmp_path):

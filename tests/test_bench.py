@@ -1,4 +1,4 @@
-"""The benchmark's pure parts (servicebook/bench.py): the generated corpus and the report.
+"""The benchmark's pure parts (servicebook/bench/): the generated corpus and the report.
 
 No benchmark is run here: corpus generation is checked on a small corpus, the report on
 given numbers.
@@ -11,26 +11,27 @@ import pytest
 from pelican.settings import DEFAULT_CONFIG
 from pelican.utils import slugify
 
-import pelicanconf
-from casebook.schema import validate_case
-from servicebook.boilerplate import is_boilerplate
+from casebook.facts import validate_case
 from content_checks.content_checks import check_source
-from content_checks.source import read_header
-from search_index.bundle import cbor_decode
-from servicebook import bench
+from helpers import SETTINGS
+from servicebook.bench import corpus as generated
+from servicebook.bench import measure, query_size, report
+from servicebook.boilerplate import is_boilerplate
+from servicebook.headers import read_header
+from servicebook.pagefind_files import cbor_decode
 
-FACETS = pelicanconf.CASEBOOK_FACETS
+FACETS = SETTINGS["CASEBOOK_FACETS"]
 N = 20
 
 
 @pytest.fixture(scope="module")
 def corpus():
-    return bench.generate_corpus(N, seed=7, facets=FACETS)
+    return generated.generate_corpus(N, seed=7, facets=FACETS)
 
 
 @pytest.fixture(scope="module")
 def written(corpus, tmp_path_factory):
-    return bench.write_corpus(corpus, tmp_path_factory.mktemp("bench") / "content")
+    return generated.write_corpus(corpus, tmp_path_factory.mktemp("bench") / "content")
 
 
 def articles(corpus):
@@ -41,8 +42,8 @@ def articles(corpus):
 
 
 def test_same_seed_same_files_and_different_seed_different_files(corpus):
-    assert bench.generate_corpus(N, seed=7, facets=FACETS) == corpus
-    other = bench.generate_corpus(N, seed=8, facets=FACETS)
+    assert generated.generate_corpus(N, seed=7, facets=FACETS) == corpus
+    other = generated.generate_corpus(N, seed=8, facets=FACETS)
     assert other != corpus
     assert set(other.values()).isdisjoint(set(articles(corpus).values()))
 
@@ -51,7 +52,7 @@ def test_counts_folders_and_the_about_page(corpus):
     paths = sorted(corpus)
     cases = [p for p in paths if p.startswith("cases/")]
     posts = [p for p in paths if p.startswith("posts/")]
-    assert len(cases) == round(N * bench.CASE_SHARE) == 4
+    assert len(cases) == round(N * generated.CASE_SHARE) == 4
     assert len(posts) == N - len(cases)
     assert "pages/about.md" in corpus and len(paths) == N + 1
     assert all(p.endswith(".md") for p in paths)
@@ -67,14 +68,14 @@ def test_headers_word_counts_tags_and_categories(corpus):
         assert path == f"{path.split('/')[0]}/{header['slug'].value}.md"
         tags = [t.strip() for t in header["tags"].value.split(",")]
         assert 3 <= len(tags) <= 5 and len(set(tags)) == len(tags), path
-        _, body = bench.split_source(text)
-        assert 600 <= bench.word_count(body) <= 900, path
+        _, body = generated.split_source(text)
+        assert 600 <= generated.word_count(body) <= 900, path
         # An independent count: tokens of letters outside link addresses.
         assert 600 <= len(re.findall(r"[A-Za-z]+", re.sub(r"\]\([^)]*\)", "]", body))) <= 900
         is_case = path.startswith("cases/")
         assert (header["category"].value == "Cases") == is_case
         if not is_case:
-            assert header["category"].value in bench.CATEGORIES
+            assert header["category"].value in generated.CATEGORIES
     assert len(slugs) == N
 
 
@@ -91,11 +92,11 @@ def test_bodies_have_the_markdown_a_real_post_has(corpus):
 def test_pools_are_the_sizes_the_issue_asks_for():
     import random
 
-    pool = bench.tag_pool(random.Random(1))
+    pool = generated.tag_pool(random.Random(1))
     assert len(pool) == len(set(pool)) == 200
-    assert len(bench.CATEGORIES) == 10 and len(set(bench.authors())) == 20
-    assert 200 <= len(set(bench.WORDS)) <= 600
-    assert all(re.fullmatch(r"[a-z]+", word) for word in bench.WORDS + bench.GLUE)
+    assert len(generated.CATEGORIES) == 10 and len(set(generated.authors())) == 20
+    assert 200 <= len(set(generated.WORDS)) <= 600
+    assert all(re.fullmatch(r"[a-z]+", word) for word in generated.WORDS + generated.GLUE)
 
 
 def test_every_case_validates_against_the_casebook_schema(corpus):
@@ -129,8 +130,8 @@ def test_every_file_passes_the_content_checks(corpus, written):
 
 
 def test_the_edit_sentence_is_plain_text():
-    assert bench.edit_sentence(0) == bench.edit_sentence(0) != bench.edit_sentence(1)
-    assert re.fullmatch(r"[A-Z][a-z ]+\.", bench.edit_sentence(0))
+    assert generated.edit_sentence(0) == generated.edit_sentence(0) != generated.edit_sentence(1)
+    assert re.fullmatch(r"[A-Z][a-z ]+\.", generated.edit_sentence(0))
 
 
 # ---- Pagefind's index chunks ----
@@ -144,10 +145,10 @@ def test_cbor_decoding_and_chunk_lookup():
         for value in (lo, hi, h):
             data += bytes([0x60 + len(value)]) + value.encode()
     meta = cbor_decode(data)
-    chunks = bench.index_chunks(meta)
+    chunks = query_size.index_chunks(meta)
     assert chunks == [("a", "fix", "en_1"), ("fixed", "zz", "en_2")]
-    assert bench.chunks_for_term(chunks, "Refund") == ["en_2"]
-    assert bench.chunks_for_term(chunks, "bill") == ["en_1"]
+    assert query_size.chunks_for_term(chunks, "Refund") == ["en_2"]
+    assert query_size.chunks_for_term(chunks, "bill") == ["en_1"]
     assert cbor_decode(bytes([0x19, 0x01, 0x00])) == 256
     assert cbor_decode(bytes([0xA1, 0x61]) + b"k" + bytes([0xF5])) == {"k": True}
 
@@ -157,12 +158,21 @@ def test_cbor_decoding_and_chunk_lookup():
 
 def results(**changes):
     values = dict(
-        posts=2000, cases=400, plain=[10.0, 9.0, 11.0], full=[12.0, 13.0, 14.0], incremental=[3.0, 2.0, 4.0],
-        incremental_indexed=[5.0, 5.0, 6.0], pagefind=[1.0, 1.5, 2.0], plain_rss=100, full_rss=300, full_child_rss=50, pages_indexed=2001,
-        query=bench.QueryBytes([("pagefind.js", 100 * 1024), ("index chunk", 150 * 1024)], 200 * 1024, True),
+        posts=2000,
+        cases=400,
+        plain=[10.0, 9.0, 11.0],
+        full=[12.0, 13.0, 14.0],
+        incremental=[3.0, 2.0, 4.0],
+        incremental_indexed=[5.0, 5.0, 6.0],
+        pagefind=[1.0, 1.5, 2.0],
+        plain_rss=100,
+        full_rss=300,
+        full_child_rss=50,
+        pages_indexed=2001,
+        query=query_size.QueryBytes([("pagefind.js", 100 * 1024), ("index chunk", 150 * 1024)], 200 * 1024, True),
     )
     values.update(changes)
-    return bench.Results(**values)
+    return report.Results(**values)
 
 
 def row(table, start):
@@ -170,7 +180,7 @@ def row(table, start):
 
 
 def test_table_shows_medians_ratios_and_verdicts():
-    table = bench.render_table(results())
+    table = report.render_table(results())
     assert "| 10.00 s | 10.00, 9.00, 11.00 | 1.00×" in row(table, "Plain Pelican")
     full = row(table, "Servicebook full build")
     assert "| 13.00 s |" in full and "| 1.30× |" in full and "≤ 1.3× plain" in full and "**pass**" in full
@@ -184,20 +194,27 @@ def test_table_shows_medians_ratios_and_verdicts():
 
 
 def test_a_rebuild_is_ready_when_its_pages_are():
-    run = bench.Run(wall=6.0, report={"seconds": 2.0, "indexed_seconds": 4.5})
-    assert bench.pages_ready(run) == 3.5
+    run = measure.Run(wall=6.0, report={"seconds": 2.0, "indexed_seconds": 4.5})
+    assert measure.pages_ready(run) == 3.5
 
 
 def test_section_lists_the_query_estimate_and_its_worst_case():
-    query = bench.QueryBytes([("pagefind.js", 100 * 1024), ("index chunk", 150 * 1024)], 200 * 1024, True, 350 * 1024)
-    section = bench.render_section(results(query=query), MACHINE)
+    query = query_size.QueryBytes(
+        [("pagefind.js", 100 * 1024), ("index chunk", 150 * 1024)], 200 * 1024, True, 350 * 1024
+    )
+    section = report.render_section(results(query=query), MACHINE)
     assert "pagefind.js 102,400 B; index chunk 153,600 B" in section
     assert "largest index chunk instead of 'refund': 350 KB (target 300 KB: **FAIL**)" in section
 
 
 def test_table_fails_what_misses_its_target():
-    table = bench.render_table(results(full=[13.1, 13.2, 13.3], incremental=[5.0, 5.0, 5.0],
-                                       query=bench.QueryBytes([("all", 301 * 1024)], 0, False)))
+    table = report.render_table(
+        results(
+            full=[13.1, 13.2, 13.3],
+            incremental=[5.0, 5.0, 5.0],
+            query=query_size.QueryBytes([("all", 301 * 1024)], 0, False),
+        )
+    )
     assert "1.32×" in row(table, "Servicebook full build") and "**FAIL**" in row(table, "Servicebook full build")
     assert "(38% of full)" in row(table, "Servicebook rebuild") and "**FAIL**" in row(table, "Servicebook rebuild")
     assert "rough estimate)" in row(table, "Bytes fetched") and "**FAIL**" in row(table, "Bytes fetched")
@@ -207,30 +224,30 @@ MACHINE = {"cpus": 8, "python": "3.11.7", "pelican": "4.12.0", "date": "2026-01-
 
 
 def test_section_names_the_machine_and_versions():
-    section = bench.render_section(results(), MACHINE)
+    section = report.render_section(results(), MACHINE)
     assert section.startswith("## 2000 posts\n")
     for text in ("8 cores", "Python 3.11.7", "Pelican 4.12.0", "2026-01-02", "1600 posts, 400 case stories"):
         assert text in section
 
 
 def test_update_replaces_the_same_size_and_keeps_the_others():
-    old_500 = bench.render_section(results(posts=500, cases=100), MACHINE)
-    old_2000 = bench.render_section(results(), MACHINE)
-    text = bench.update_benchmarks("", 2000, old_2000)
+    old_500 = report.render_section(results(posts=500, cases=100), MACHINE)
+    old_2000 = report.render_section(results(), MACHINE)
+    text = report.update_benchmarks("", 2000, old_2000)
     assert text.startswith("# Benchmarks") and "How to reproduce" in text
-    text = bench.update_benchmarks(text, 500, old_500)
+    text = report.update_benchmarks(text, 500, old_500)
     assert text.index("## 500 posts") < text.index("## 2000 posts")
-    newer = bench.render_section(results(plain=[20.0, 20.0, 20.0]), {**MACHINE, "date": "2026-02-03"})
-    updated = bench.update_benchmarks(text, 2000, newer)
+    newer = report.render_section(results(plain=[20.0, 20.0, 20.0]), {**MACHINE, "date": "2026-02-03"})
+    updated = report.update_benchmarks(text, 2000, newer)
     assert updated.count("## 2000 posts") == 1 and "2026-02-03" in updated and "| 20.00 s |" in updated
     assert old_500.strip() in updated
-    assert updated.startswith(bench.preamble().strip())
+    assert updated.startswith(report.preamble().strip())
     # A hand-written preamble survives too.
     custom = "# Our numbers\n\nRead this first.\n\n" + old_500
-    assert bench.update_benchmarks(custom, 2000, newer).startswith("# Our numbers\n\nRead this first.\n")
+    assert report.update_benchmarks(custom, 2000, newer).startswith("# Our numbers\n\nRead this first.\n")
 
 
 def test_workspace_paths_stay_inside_its_root(tmp_path):
-    ws = bench.Workspace(tmp_path)
+    ws = measure.Workspace(tmp_path)
     for path in (ws.content, ws.plain_output, ws.output, ws.cache, ws.plain_settings):
         assert Path(path).parent == tmp_path

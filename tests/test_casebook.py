@@ -7,21 +7,15 @@ from statistics import median
 import feedparser
 import pytest
 
-import pelicanconf
 from casebook.charts import bar_chart, stacked_bar_chart
-from casebook.schema import (
-    CaseFacts,
-    facet_counts,
-    median_days_by_sector,
-    outcome_by_escalation,
-    read_header,
-    validate_case,
-    value_slug,
-)
-from helpers import CONTENT, build_small_site, parse_html, post, problem_lines, read_header as read_plain_header
+from casebook.facts import CaseFacts, validate_case, value_slug
+from casebook.stats import facet_counts, median_days_by_sector, outcome_by_escalation
+from helpers import CONTENT, SETTINGS, build_small_site, parse_html, post, problem_lines
+from helpers import read_header as read_plain_header
 from servicebook import authoring, site
+from servicebook.headers import read_header
 
-FACETS = pelicanconf.CASEBOOK_FACETS
+FACETS = SETTINGS["CASEBOOK_FACETS"]
 SLUG_SUBS = site.load_settings()["SLUG_REGEX_SUBSTITUTIONS"]
 GOOD = """Title: A case
 Date: 2024-02-03
@@ -96,9 +90,11 @@ def test_tags_are_required():
 
 
 def test_authors_can_extend_the_facets():
-    facets = {**FACETS,
-              "sector": {**FACETS["sector"], "values": [*FACETS["sector"]["values"], "Gaming"]},
-              "region": {"label": "Region", "values": ["north", "south"], "required": False}}
+    facets = {
+        **FACETS,
+        "sector": {**FACETS["sector"], "values": [*FACETS["sector"]["values"], "Gaming"]},
+        "region": {"label": "Region", "values": ["north", "south"], "required": False},
+    }
     facts, problems = validate_case(read_header(case_file(Sector="gaming")), facets, "x.md")
     assert problems == [] and facts.facets["sector"] == ["Gaming"] and "region" not in facts.facets
     facts, problems = validate_case(read_header(case_file(Region="North")), facets, "x.md")
@@ -114,7 +110,10 @@ def test_non_integer_days_and_invalid_date():
     _, problems = problems_for(case_file(**{"Days-To-Resolve": "about ten", "Date": "2024-13-45"}))
     assert problems == [
         "content/cases/x.md:2: Date: '2024-13-45' is not a date; write it as YYYY-MM-DD or YYYY-MM-DD HH:MM",
-        "content/cases/x.md:11: Days-To-Resolve: 'about ten' is not a whole number of days (e.g. 12), or leave the line out",
+        (
+            "content/cases/x.md:11: Days-To-Resolve: 'about ten' is not a whole number of days (e.g. 12), or "
+            "leave the line out"
+        ),
     ]
 
 
@@ -130,10 +129,18 @@ def test_all_problems_of_a_file_are_reported_together():
 
 
 def facts(sector, outcome, escalation, days, channels=("phone",), failures=("run-around",)):
-    return CaseFacts("org", "lesson", days, {
-        "sector": [sector], "outcome": [outcome], "escalation": [escalation],
-        "channel": list(channels), "failure": list(failures),
-    })
+    return CaseFacts(
+        "org",
+        "lesson",
+        days,
+        {
+            "sector": [sector],
+            "outcome": [outcome],
+            "escalation": [escalation],
+            "channel": list(channels),
+            "failure": list(failures),
+        },
+    )
 
 
 def test_counting_and_chart_data():
@@ -160,7 +167,7 @@ def test_value_slugs():
 def test_charts_are_accessible_svg_with_bars_proportional_to_values():
     svg = bar_chart("c", "Title <x>", "Desc", [("a", 4), ("b", 2)])
     assert 'role="img"' in svg and 'aria-labelledby="c-title c-desc"' in svg
-    assert "<title id=\"c-title\">Title &lt;x&gt;</title>" in svg
+    assert '<title id="c-title">Title &lt;x&gt;</title>' in svg
     widths = [int(w) for w in re.findall(r'class="chart-bar" x="\d+" y="\d+" width="(\d+)"', svg)]
     assert widths[0] == 2 * widths[1]
     assert "style=" not in svg and "<script" not in svg
@@ -169,6 +176,7 @@ def test_charts_are_accessible_svg_with_bars_proportional_to_values():
 
 
 # End to end on the real sample site.
+
 
 def sample_cases():
     cases = []
@@ -195,8 +203,13 @@ def test_case_pages_show_the_card_and_lesson(built_site):
         terms = {dt.get_text(): dt.find_next_sibling("dd") for dt in card.select("dt")}
         assert terms["Organisation"].get_text(strip=True) == facts_.organisation
         days = terms["Days to resolve"].get_text(strip=True)
-        assert days == (str(facts_.days_to_resolve) if facts_.days_to_resolve is not None
-                        else "not resolved" if "unresolved" in facts_.facets["outcome"] else "not recorded")
+        assert days == (
+            str(facts_.days_to_resolve)
+            if facts_.days_to_resolve is not None
+            else "not resolved"
+            if "unresolved" in facts_.facets["outcome"]
+            else "not recorded"
+        )
         for key, facet in FACETS.items():
             assert [a.get_text() for a in terms[facet["label"]].find_all("a")] == facts_.facets[key]
         # Letters and digits only: typogrify curls the lesson's quotes and joins its last words.
@@ -252,7 +265,8 @@ def test_stats_page_numbers_match_the_content(built_site):
         if case.days_to_resolve is not None:
             days.setdefault(case.facets["sector"][0], []).append(case.days_to_resolve)
     assert {row[0]: (float(row[1]), int(row[2])) for row in table("days")} == {
-        s: (median(d), len(d)) for s, d in days.items()}
+        s: (median(d), len(d)) for s, d in days.items()
+    }
     for label in soup.select("svg#days .chart-label"):  # each bar says how many cases it is
         sector, count = re.fullmatch(r"(.+) \((\d+) cases?\)", label.get_text()).groups()
         assert int(count) == len(days[sector])
@@ -263,21 +277,30 @@ def test_stats_page_numbers_match_the_content(built_site):
         row = expected.setdefault(case.facets["escalation"][0], [0] * len(outcomes))
         row[outcomes.index(case.facets["outcome"][0])] += 1
     assert {row[0]: [int(n) for n in row[1:]] for row in table("outcomes")} == {
-        escalation: [*counts, sum(counts)] for escalation, counts in expected.items()}
+        escalation: [*counts, sum(counts)] for escalation, counts in expected.items()
+    }
     for chart_id in ("failures", "channels", "outcomes", "days"):
         assert soup.select_one(f"svg#{chart_id}[role=img] title").get_text()
         assert soup.select_one(f"svg#{chart_id} desc").get_text().strip()
         assert soup.select_one(f"#{chart_id}-heading").find_next_sibling("p").get_text().strip()
     # The bars say what the tables say.
     for chart_id in ("failures", "channels"):
-        bars = zip(soup.select(f"svg#{chart_id} .chart-label"), soup.select(f"svg#{chart_id} .chart-value"))
+        bars = zip(
+            soup.select(f"svg#{chart_id} .chart-label"), soup.select(f"svg#{chart_id} .chart-value"), strict=True
+        )
         assert [[label.get_text(), value.get_text()] for label, value in bars] == table(chart_id)
     segments = Counter()
     for bar in soup.select("svg#outcomes rect title"):
         escalation, outcome, count = re.fullmatch(r"(.+), (.+): (\d+)", bar.get_text()).groups()
         segments[escalation, outcome] += int(count)
-    assert segments == Counter({(escalation, outcomes[index]): n for escalation, counts in expected.items()
-                                for index, n in enumerate(counts) if n})
+    assert segments == Counter(
+        {
+            (escalation, outcomes[index]): n
+            for escalation, counts in expected.items()
+            for index, n in enumerate(counts)
+            if n
+        }
+    )
 
 
 def test_a_bad_case_fails_the_build_with_every_problem(tmp_path):
@@ -310,8 +333,14 @@ def test_new_case_and_new_post_write_complete_drafts(tmp_path):
     with pytest.raises(FileExistsError, match="already exists"):
         authoring.new_content(tmp_path, "posts", "A new post", slug_subs=SLUG_SUBS)
     # Once its empty fields are filled in, the new case is valid.
-    values = {"Tags": "billing", "Summary": "S.", "Organisation": "A bank", "Days-To-Resolve": "3",
-              "Lesson": "L.", **{facet["label"]: facet["values"][0] for facet in FACETS.values()}}
+    values = {
+        "Tags": "billing",
+        "Summary": "S.",
+        "Organisation": "A bank",
+        "Days-To-Resolve": "3",
+        "Lesson": "L.",
+        **{facet["label"]: facet["values"][0] for facet in FACETS.values()},
+    }
     filled = re.sub(r"^([\w-]+): $", lambda m: f"{m[1]}: {values.get(m[1], '')}", text, flags=re.M)
     assert validate_case(read_header(filled), FACETS, "x")[1] == []
 
@@ -324,7 +353,7 @@ def test_invoke_new_case_writes_a_case_story_where_the_casebook_reads_them(tmp_p
     load = site.load_settings
     monkeypatch.setattr(site, "load_settings", lambda *args, **overrides: load(*args, PATH=tmp_path, **overrides))
     tasks.new_case(Context(), title="Held for an hour")
-    written = tmp_path / pelicanconf.CASEBOOK_PATH / "held-for-an-hour.md"
+    written = tmp_path / SETTINGS["CASEBOOK_PATH"] / "held-for-an-hour.md"
     assert f"Created {written}" in capsys.readouterr().out
     for facet in FACETS.values():
         assert f"{facet['label']}: " in written.read_text() and ", ".join(facet["values"]) in written.read_text()
@@ -344,10 +373,13 @@ def test_a_new_case_being_written_warns_but_does_not_stop_the_build(tmp_path):
 def test_an_optional_facet_added_later_builds_with_and_without_it(tmp_path):
     facets = {**FACETS, "region": {"label": "Region", "values": ["north", "south"], "required": False}}
     with_region = GOOD.replace("Title: A case", "Title: B case").replace("Lesson:", "Region: South\nLesson:")
-    result = build_small_site(tmp_path, {"cases/a.md": GOOD, "cases/b.md": with_region},
-                              strict=True, CASEBOOK_FACETS=facets)
+    result = build_small_site(
+        tmp_path, {"cases/a.md": GOOD, "cases/b.md": with_region}, strict=True, CASEBOOK_FACETS=facets
+    )
     region_page = parse_html(result.output_path / "cases/region/south/index.html")
     assert [a.get_text().replace("\xa0", " ") for a in region_page.select(".post-list h2 a")] == ["B case"]
-    cards = {slug: parse_html(result.output_path / f"2024/{slug}/index.html").select_one(".case-card")
-             for slug in ("a-case", "b-case")}
+    cards = {
+        slug: parse_html(result.output_path / f"2024/{slug}/index.html").select_one(".case-card")
+        for slug in ("a-case", "b-case")
+    }
     assert "Region" not in cards["a-case"].get_text() and "Region" in cards["b-case"].get_text()

@@ -27,7 +27,9 @@ FOOTERS = {
     "wordpress likes, typographic": "Like this:\n\nLike Loading…",
     "wordpress sharing": "Share this:\n\n- Twitter\n- Facebook\n- Email",
     "wordpress sharing on lines": "Share this:\nTwitter\nFacebook\nPrint",
-    "wordpress sharing and likes": "Share this:\n\nClick to share on Twitter (Opens in new window)\n\nLike this:\n\nLike Loading...",
+    "wordpress sharing and likes": (
+        "Share this:\n\nClick to share on Twitter (Opens in new window)\n\nLike this:\n\nLike Loading..."
+    ),
     "blogger, no comments": "No comments:\n\nPost a Comment",
     "blogger, no comments, one paragraph": "No comments:\nPost a Comment",
     "blogger footer": "Labels: , ,\n\n0 Comments:\n\nPost a Comment\n\nSubscribe to Post Comments [Atom]\n\n<< Home",
@@ -45,8 +47,10 @@ def test_a_pasted_footer_goes_and_the_post_stays(footer):
 
 
 def test_a_comment_thread_goes_from_its_count_to_the_end():
-    text = ("My own words.\n\n3 comments:\n\nAnne said...\n\nGreat post, thanks!\n\nApril 30, 2013 at 9:15 AM\n\n"
-            "Bob said...\n\nI had the same with my bank.\n\nMay 1, 2013 at 10:00 PM\n\nPost a Comment\n")
+    text = (
+        "My own words.\n\n3 comments:\n\nAnne said...\n\nGreat post, thanks!\n\nApril 30, 2013 at 9:15 AM\n\n"
+        "Bob said...\n\nI had the same with my bank.\n\nMay 1, 2013 at 10:00 PM\n\nPost a Comment\n"
+    )
     html, findings = cleaned(text)
     assert html.strip() == "<p>My own words.</p>"
     assert findings[0].what == "thread" and findings[0].lines[:2] == ["3 comments:", "Anne said..."]
@@ -58,13 +62,25 @@ def test_a_comment_thread_stops_at_the_authors_next_heading():
     assert [finding.what for finding in findings] == ["thread"]
 
 
-PHRASES = ["like this:", "Like this:", "Share this:", "Leave a Reply", "Post a Comment", "3 comments:",
-           "No comments:", "Subscribe to Post Comments [Atom]", "<< Home", "Like Loading..."]
+PHRASES = [
+    "like this:",
+    "Like this:",
+    "Share this:",
+    "Leave a Reply",
+    "Post a Comment",
+    "3 comments:",
+    "No comments:",
+    "Subscribe to Post Comments [Atom]",
+    "<< Home",
+    "Like Loading...",
+]
 
 
 @pytest.mark.parametrize("phrase", PHRASES)
 def test_a_wrapped_line_of_prose_stays_whatever_its_words(phrase):
-    text = f"When you run the command you will see output\n{phrase}\nand then the prompt comes back.\n\n```\n$ ok\n```\n"
+    text = (
+        f"When you run the command you will see output\n{phrase}\nand then the prompt comes back.\n\n```\n$ ok\n```\n"
+    )
     html, findings = cleaned(text)
     assert html == render(text) and phrase.split()[0].replace("<", "&lt;") in html
     assert findings == []
@@ -81,16 +97,23 @@ def test_a_lead_in_paragraph_before_code_stays_silently():
         assert cleaned(text) == (render(text), [])
 
 
-@pytest.mark.parametrize("heading", ["## Comments", "## Leave a Reply", "### Share this:", "## 3 comments:",
-                                     "## Post a Comment"])
+@pytest.mark.parametrize(
+    "heading", ["## Comments", "## Leave a Reply", "### Share this:", "## 3 comments:", "## Post a Comment"]
+)
 def test_a_heading_stays_whatever_its_words(heading):
-    text = f"A guide to feedback forms.\n\n{heading}\n\nPost a Comment\n\nSubscribe to Post Comments [Atom]\n\nMore prose.\n"
+    text = (
+        f"A guide to feedback forms.\n\n{heading}\n\nPost a Comment\n\nSubscribe to Post Comments "
+        f"[Atom]\n\nMore prose.\n"
+    )
     html, _ = cleaned(text)
     assert render(heading) in html
 
 
-@pytest.mark.parametrize("wrapper", ["```\n{}\n```", "> {}", "| a |\n|---|\n| {} |", "Term\n: {}"],
-                         ids=["code", "quote", "table", "definition"])
+@pytest.mark.parametrize(
+    "wrapper",
+    ["```\n{}\n```", "> {}", "| a |\n|---|\n| {} |", "Term\n: {}"],
+    ids=["code", "quote", "table", "definition"],
+)
 def test_code_quotes_tables_and_definitions_stay(wrapper):
     footer = "No comments: Post a Comment"
     text = "Look at what the old blog printed:\n\n" + wrapper.format(footer) + "\n"
@@ -118,12 +141,21 @@ def test_links_to_comment_pages_lose_the_link_not_the_text():
     assert findings == [Finding("link", ["/2009/05/post.html#comments"])]
 
 
-@pytest.mark.parametrize("href", [
-    "/2009/05/post.html#comments", "/2009/05/post.html#comment-12", "/2009/x/comments/",
-    "https://old.example/feeds/123/comments/default", "https://old.example/2009/x/feed/comments/",
-    "https://old.example/2009/x/comments/feed/", "/post.html?showComment=1243#c1", "/x/?replytocom=5#respond",
-    "https://old.example/wp-commentsrss2.php?p=3", "https://old.example/commentRss/3.xml",
-])
+@pytest.mark.parametrize(
+    "href",
+    [
+        "/2009/05/post.html#comments",
+        "/2009/05/post.html#comment-12",
+        "/2009/x/comments/",
+        "https://old.example/feeds/123/comments/default",
+        "https://old.example/2009/x/feed/comments/",
+        "https://old.example/2009/x/comments/feed/",
+        "/post.html?showComment=1243#c1",
+        "/x/?replytocom=5#respond",
+        "https://old.example/wp-commentsrss2.php?p=3",
+        "https://old.example/commentRss/3.xml",
+    ],
+)
 def test_links_to_comment_pages_and_feeds_are_unwrapped(href):
     html, findings = strip_boilerplate(f'<p>See <a href="{href}">what readers said</a> then.</p>')
     assert html == "<p>See what readers said then.</p>"
@@ -143,7 +175,10 @@ def test_clean_html_is_left_byte_for_byte():
 
 def test_typographic_footer_is_still_found():
     html = "<p>Story.</p><p>Loading&#8230;</p><p>Post a&nbsp;<strong>Comment</strong></p><p>&lt;&lt; Home</p>"
-    assert strip_boilerplate(html) == ("<p>Story.</p>", [Finding("footer", ["Loading...", "Post a Comment", "<< Home"])])
+    assert strip_boilerplate(html) == (
+        "<p>Story.</p>",
+        [Finding("footer", ["Loading...", "Post a Comment", "<< Home"])],
+    )
 
 
 def test_what_the_site_asks_to_remove_goes_as_a_paragraph_never_as_a_line():
@@ -170,8 +205,12 @@ def test_line_kinds_and_the_importers_list():
 def test_problems_name_the_lines_of_the_source():
     source = ["Title: T", "", "Text.", "", "No comments:", "", "Post a Comment"]
     problem = finding_problem(Finding("footer", ["No comments:", "Post a Comment"]), "content/posts/t.md", source)
-    assert problem == Problem("content/posts/t.md", 5, "Boilerplate",
-                              "removed a comment and sharing footer of an old blog ('No comments:' … 'Post a Comment', "
-                              "lines 5-7); delete it from the source")
+    assert problem == Problem(
+        "content/posts/t.md",
+        5,
+        "Boilerplate",
+        "removed a comment and sharing footer of an old blog ('No comments:' … 'Post a Comment', "
+        "lines 5-7); delete it from the source",
+    )
     doubtful = finding_problem(Finding("doubtful", ["Post a Comment"]), "content/posts/t.md", source)
     assert doubtful.severity == "note" and doubtful.line == 7 and not doubtful.fails_strict_builds

@@ -14,8 +14,8 @@ import lxml.html
 import markdown
 import pytest
 
-from content_checks.source import body_of, read_header
 from helpers import ROOT, build_small_site, parse_html
+from servicebook.headers import body_of, read_header
 
 CORPUS = ROOT / "tests" / "fixtures" / "corpus"
 # Beside the corpus: a very long post, the handbook six times over (about 10,000 words).
@@ -43,10 +43,13 @@ def corpus_site(tmp_path_factory):
     shutil.copytree(CORPUS, root / "content")
     handbook = (CORPUS / "posts" / "the-complaint-handling-handbook.md").read_text(encoding="utf-8")
     header, body = handbook.split("\n\n", 1)
-    header = header.replace("Title: The complaint-handling handbook", "Title: The collected complaint-handling handbook")
+    header = header.replace(
+        "Title: The complaint-handling handbook", "Title: The collected complaint-handling handbook"
+    )
     header = header.replace("Slug: complaint-handling-handbook", "Slug: collected-edition")
     (root / "content" / "posts" / "collected-edition.md").write_text(
-        header + "\n\n" + "\n\n".join([body] * LONG_COPIES), encoding="utf-8")
+        header + "\n\n" + "\n\n".join([body] * LONG_COPIES), encoding="utf-8"
+    )
     return root / "content", build_small_site(root, {}, SEARCH_INDEX=False)
 
 
@@ -61,8 +64,10 @@ def test_every_post_is_published(corpus_site):
     assert not [p for p in result.problems if p.field == "skipped"], result.problems
     # The one warning: the image the corpus leaves without alt text, named with file and line.
     warnings = [str(p) for p in result.problems if p.fails_strict_builds]
-    assert warnings == ["content/posts/a-complaints-dashboard-in-sql.md:100: Image: waiting-queue.svg has no alt text; "
-                        "say what the image shows between the brackets: ![what it shows](...)"]
+    assert warnings == [
+        "content/posts/a-complaints-dashboard-in-sql.md:100: Image: waiting-queue.svg has no alt text; "
+        "say what the image shows between the brackets: ![what it shows](...)"
+    ]
     for path in sources(content):
         header = read_header(path.read_text(encoding="utf-8"))
         assert page_of(result.output_path, path, header).is_file(), path

@@ -12,8 +12,15 @@ ATOM = {"a": "http://www.w3.org/2005/Atom"}
 
 
 def test_title_and_tag_markup_is_shown_as_text(tmp_path):
-    files = {"posts/x.md": post(f"Hello {ATTACK}", "Body.", tags="<script>alert(2)</script>, safe", slug="x",
-                                Summary=f"A *short* summary {ATTACK} here.")}
+    files = {
+        "posts/x.md": post(
+            f"Hello {ATTACK}",
+            "Body.",
+            tags="<script>alert(2)</script>, safe",
+            slug="x",
+            Summary=f"A *short* summary {ATTACK} here.",
+        )
+    }
     output = build_small_site(tmp_path, files).output_path
     for page in html_pages(output):
         soup = parse_html(page)

@@ -2,7 +2,7 @@
 
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import feedparser
@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from feeds.feeds import (
+from helpers import SETTINGS, build_small_site, html_pages, parse_html, post, problem_lines
+from servicebook.feeds import (
     FeedInfo,
     _make_feed_item,
     absolute_html,
@@ -21,8 +22,7 @@ from feeds.feeds import (
     render_rss,
     xml_safe,
 )
-from helpers import build_small_site, html_pages, parse_html, post, problem_lines
-from servicebook.check import feed_files, feed_problems, json_feed_problems
+from servicebook.output_checks import feed_files, feed_problems, json_feed_problems
 
 # Files cannot hold a lone surrogate as UTF-8, but an HTML character reference can smuggle one in.
 NASTY_TITLE = "Bills & <fees> ]]> \x00\x08\x0b\x0c\x1f&#xD800;&#1; done"
@@ -57,8 +57,16 @@ NASTY_FILES = {
     "pages/about.md": "Title: About\nSlug: about\n\nAbout us.\n",
 }
 BOILERPLATE = [
-    "Post a Comment", "Subscribe to Post Comments", "Leave a Reply", "0 Comments", "3 comments",
-    "Labels:", "<< Home", "&lt;&lt; Home", "Newer Post", "#comments",
+    "Post a Comment",
+    "Subscribe to Post Comments",
+    "Leave a Reply",
+    "0 Comments",
+    "3 comments",
+    "Labels:",
+    "<< Home",
+    "&lt;&lt; Home",
+    "Newer Post",
+    "#comments",
 ]
 COMMENT_MACHINERY = re.compile(r"<comments|wfw:|slash:|thr:|commentRss|/comments/feed", re.I)
 
@@ -150,15 +158,21 @@ def test_ids_are_stable_and_updated_follows_modified(nasty_site, tmp_path):
     first = feedparser.parse((nasty_site / "feeds/all.atom.xml").read_bytes())
     assert next(e for e in first.entries if e.title == "Edited later").updated.startswith("2021-07-07")
     edited = dict(NASTY_FILES)
-    edited["posts/edited.md"] = edited["posts/edited.md"].replace("First version", "Second version").replace(
-        "Modified: 2021-07-07 12:00", "Modified: 2022-08-08 12:00")
+    edited["posts/edited.md"] = (
+        edited["posts/edited.md"]
+        .replace("First version", "Second version")
+        .replace("Modified: 2021-07-07 12:00", "Modified: 2022-08-08 12:00")
+    )
     second = feedparser.parse((build_small_site(tmp_path, edited).output_path / "feeds/all.atom.xml").read_bytes())
     assert [e.id for e in first.entries] == [e.id for e in second.entries]
     entry = next(e for e in second.entries if e.title == "Edited later")
     assert entry.updated.startswith("2022-08-08") and entry.published.startswith("2019-03-03")
     assert "Second version" in entry.content[0].value
-    json_item = next(item for item in json.loads((tmp_path / "output/feeds/all.json").read_text())["items"]
-                     if item["title"] == "Edited later")
+    json_item = next(
+        item
+        for item in json.loads((tmp_path / "output/feeds/all.json").read_text())["items"]
+        if item["title"] == "Edited later"
+    )
     assert json_item["date_modified"].startswith("2022-08-08") and json_item["date_published"].startswith("2019-03-03")
 
 
@@ -175,8 +189,10 @@ def test_newest_first_and_item_limit(tmp_path):
 
 
 def test_site_feeds_hold_the_newest_fifty_by_default(tmp_path):
-    files = {f"posts/p{i}.md": post(f"Post {i}", "Body.", date=f"2020-03-01 {i // 60:02d}:{i % 60:02d}", slug=f"p{i}")
-             for i in range(51)}
+    files = {
+        f"posts/p{i}.md": post(f"Post {i}", "Body.", date=f"2020-03-01 {i // 60:02d}:{i % 60:02d}", slug=f"p{i}")
+        for i in range(51)
+    }
     output = build_small_site(tmp_path, files).output_path
     for name in ("all.atom.xml", "all.rss.xml"):
         titles = [e.title for e in feedparser.parse((output / "feeds" / name).read_bytes()).entries]
@@ -199,8 +215,7 @@ def test_full_content_by_default_and_summary_only_setting(tmp_path):
 def test_pages_link_their_feeds(nasty_site):
     def alternates(page):
         return {
-            (link["type"], link["href"])
-            for link in parse_html(nasty_site / page).find_all("link", rel="alternate")
+            (link["type"], link["href"]) for link in parse_html(nasty_site / page).find_all("link", rel="alternate")
         }
 
     site_feeds = {
@@ -214,15 +229,21 @@ def test_pages_link_their_feeds(nasty_site):
     assert ("application/rss+xml", "/feeds/categories/essays.rss.xml") in alternates("category/essays/index.html")
     subscribe = parse_html(nasty_site / "tag/billing/index.html").select(".subscribe a[type]")
     assert [a["href"] for a in subscribe] == [
-        "/feeds/tags/billing.atom.xml", "/feeds/tags/billing.rss.xml", "/feeds/tags/billing.json",
+        "/feeds/tags/billing.atom.xml",
+        "/feeds/tags/billing.rss.xml",
+        "/feeds/tags/billing.json",
     ]
     for link in subscribe:
         assert (nasty_site / link["href"].lstrip("/")).exists()
-    assert parse_html(nasty_site / "tag/billing/index.html").select_one(
-        ".subscribe a:not([type])")["href"] == "/subscribe/"
+    assert (
+        parse_html(nasty_site / "tag/billing/index.html").select_one(".subscribe a:not([type])")["href"]
+        == "/subscribe/"
+    )
     category = parse_html(nasty_site / "category/essays/index.html").select(".subscribe a[type]")
     assert [a["href"] for a in category] == [
-        "/feeds/categories/essays.atom.xml", "/feeds/categories/essays.rss.xml", "/feeds/categories/essays.json",
+        "/feeds/categories/essays.atom.xml",
+        "/feeds/categories/essays.rss.xml",
+        "/feeds/categories/essays.json",
     ]
 
 
@@ -231,16 +252,14 @@ def test_subscribe_page_gives_every_feed_address(nasty_site):
 
     page = parse_html(nasty_site / "subscribe/index.html")
     addresses = [field["value"] for field in page.select("input.feed-url")]
-    assert addresses == [f"{pelicanconf.FEED_DOMAIN}/{path}"
-                         for path in pelicanconf.FEED_PATHS["site"].values()]
+    assert addresses == [f"{pelicanconf.FEED_DOMAIN}/{path}" for path in SETTINGS["FEED_PATHS"]["site"].values()]
     for field in page.select("input.feed-url"):  # each address is labelled for screen readers
         assert page.select_one(f'label[for="{field["id"]}"]')
     category_feeds = [a["href"] for a in page.select("main li a[type]")]
     assert "/feeds/categories/essays.atom.xml" in category_feeds
     assert all((nasty_site / href.lstrip("/")).exists() for href in category_feeds)
     for html_page in html_pages(nasty_site):
-        assert parse_html(nasty_site / html_page).select_one('footer a[href="/subscribe/"]'), \
-            html_page
+        assert parse_html(nasty_site / html_page).select_one('footer a[href="/subscribe/"]'), html_page
 
 
 def test_feeds_carry_the_xslt_view(nasty_site):
@@ -266,17 +285,21 @@ def test_published_feeds_use_the_public_domain(published_site):
 
 # Unit tests of the pure functions.
 
+
 def test_xml_safe_removes_only_forbidden_characters():
     assert xml_safe("a\x00b\x08c\x0bd\x0ce\x1ff\ud800g\ufffeh\tj\nk\rl 🙂") == "abcdefgh\tj\nk\rl 🙂"
 
 
 def test_absolute_html_repairs_and_rewrites():
     html = absolute_html('<p>Open <b>bold <a href="x/">link</a> <img src="/i.png">', "https://s.example/2020/post/")
-    assert html == '<p>Open <b>bold <a href="https://s.example/2020/post/x/">link</a> <img src="https://s.example/i.png"></b></p>'
+    assert (
+        html
+        == '<p>Open <b>bold <a href="https://s.example/2020/post/x/">link</a> <img src="https://s.example/i.png"></b></p>'
+    )
 
 
 def test_entry_id_depends_on_date_and_path_only():
-    published = datetime(2020, 5, 1, 9, tzinfo=timezone.utc)
+    published = datetime(2020, 5, 1, 9, tzinfo=UTC)
     assert entry_id("servicebook.example", published, "2020/slug/") == "tag:servicebook.example,2020-05-01:/2020/slug/"
 
 
@@ -287,12 +310,22 @@ ANY_TEXT = st.text(alphabet=st.characters(codec=None, categories=None, exclude_c
 def feed_for(title, body, tag, summary):
     """The feed pipeline from an article (a stand-in with Pelican's attributes) to an item."""
     article = SimpleNamespace(
-        url="x/", date=datetime(2021, 1, 1), title=title, get_content=lambda siteurl: body,
-        get_summary=lambda siteurl: summary, tags=[SimpleNamespace(name=tag)],
-        authors=[SimpleNamespace(name=title)], category=SimpleNamespace(name=tag),
+        url="x/",
+        date=datetime(2021, 1, 1),
+        title=title,
+        get_content=lambda siteurl: body,
+        get_summary=lambda siteurl: summary,
+        tags=[SimpleNamespace(name=tag)],
+        authors=[SimpleNamespace(name=title)],
+        category=SimpleNamespace(name=tag),
     )
-    settings = {"FEED_DOMAIN": "https://s.example", "TIMEZONE": "UTC", "FEED_ID_AUTHORITY": "s.example",
-                "AUTHOR": "A", "FEED_FULL_CONTENT": True}
+    settings = {
+        "FEED_DOMAIN": "https://s.example",
+        "TIMEZONE": "UTC",
+        "FEED_ID_AUTHORITY": "s.example",
+        "AUTHOR": "A",
+        "FEED_FULL_CONTENT": True,
+    }
     info = FeedInfo("T", "https://s.example/", "https://s.example/f", "D", "en", "A")
     return info, [_make_feed_item(article, settings)]
 
@@ -311,11 +344,16 @@ def test_any_text_gives_well_formed_feeds(title, body, tag, summary):
 
 def test_the_site_can_ask_for_more_to_be_removed(tmp_path):
     files = {
-        "posts/a.md": post("A", "Kept text.\n\nPowered by Blogger\n\nPost a Comment\n\nRead more, powered by blogger", slug="a"),
+        "posts/a.md": post(
+            "A", "Kept text.\n\nPowered by Blogger\n\nPost a Comment\n\nRead more, powered by blogger", slug="a"
+        ),
         "posts/b.md": post("B", "The real text of this post.", slug="b", Summary="Powered by Blogger"),
     }
     result = build_small_site(tmp_path, files, COMMENT_BOILERPLATE_PATTERNS=[r"powered by blogger"])
-    page, feed = (result.output_path / "2024/a/index.html").read_text(), (result.output_path / "feeds/all.atom.xml").read_text()
+    page, feed = (
+        (result.output_path / "2024/a/index.html").read_text(),
+        (result.output_path / "feeds/all.atom.xml").read_text(),
+    )
     for shown in (page.replace("\xa0", " "), feed.replace("\xa0", " ")):
         assert "Kept text." in shown and "Powered by Blogger" not in shown
         assert "Post a Comment" in shown  # on its own, nothing says it is a footer
@@ -336,15 +374,21 @@ def test_the_site_can_ask_for_more_to_be_removed(tmp_path):
 def test_a_summary_is_the_authors_and_stays(tmp_path):
     result = build_small_site(tmp_path, {"posts/a.md": post("A", "Text.", slug="a", Summary="Post a Comment")})
     assert "Post a Comment" in parse_html(result.output_path / "index.html").get_text(" ").replace("\xa0", " ")
-    assert "content/posts/a.md:4: note: Boilerplate: 'Post a Comment' looks like a blog's comment footer" \
-           in "\n".join(problem_lines(result))
+    assert "content/posts/a.md:4: note: Boilerplate: 'Post a Comment' looks like a blog's comment footer" in "\n".join(
+        problem_lines(result)
+    )
 
 
 def test_boilerplate_is_stripped_and_reported_on_every_build(tmp_path):
     clean = post("Clean", "Nothing to see.", slug="clean")
-    files = {"posts/clean.md": clean, "posts/noisy.md": post("Noisy", "Text.\n\nNo comments:\n\nPost a Comment", slug="noisy")}
-    expected = ("content/posts/noisy.md:7: Boilerplate: removed a comment and sharing footer of an old blog "
-                "('No comments:' … 'Post a Comment', lines 7-9); delete it from the source")
+    files = {
+        "posts/clean.md": clean,
+        "posts/noisy.md": post("Noisy", "Text.\n\nNo comments:\n\nPost a Comment", slug="noisy"),
+    }
+    expected = (
+        "content/posts/noisy.md:7: Boilerplate: removed a comment and sharing footer of an old blog "
+        "('No comments:' … 'Post a Comment', lines 7-9); delete it from the source"
+    )
     for build in range(2):
         result = build_small_site(tmp_path, files if build == 0 else {})
         assert problem_lines(result) == [expected], build
@@ -352,4 +396,7 @@ def test_boilerplate_is_stripped_and_reported_on_every_build(tmp_path):
     result = build_small_site(tmp_path, {"posts/clean.md": clean + "\nLike this:\n\nLike Loading...\n"})
     assert any(line.startswith("content/posts/clean.md:7: Boilerplate: removed") for line in problem_lines(result))
     page = (result.output_path / "2024" / "clean" / "index.html").read_text()
-    assert "Like this" not in page and "Post a Comment" not in (result.output_path / "2024" / "noisy" / "index.html").read_text()
+    assert (
+        "Like this" not in page
+        and "Post a Comment" not in (result.output_path / "2024" / "noisy" / "index.html").read_text()
+    )

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from helpers import build_small_site
-from servicebook import check, site
+from servicebook import output_checks, site
 
 EXAMPLES = int(os.environ.get("SERVICEBOOK_FUZZ_EXAMPLES", "300"))
 # Mostly letters, with punctuation markdown cares about, typography, emoji, RTL and controls.
@@ -30,17 +30,23 @@ WORDS = st.text(ALPHABET, min_size=1, max_size=60)
 
 @st.composite
 def markdown_body(draw):
-    blocks = draw(st.lists(st.one_of(
-        WORDS,
-        WORDS.map(lambda t: "## " + t),
-        st.lists(WORDS, min_size=1, max_size=4).map(lambda items: "\n".join("- " + i for i in items)),
-        WORDS.map(lambda t: "> " + t),
-        WORDS.map(lambda t: "```\n" + t + "\n```"),
-        st.tuples(WORDS, st.sampled_from(["/", "/tags/", "{filename}p0.md", "https://example.org/a"])).map(
-            lambda pair: f"[{pair[0]}]({pair[1]})"
-        ),
-        WORDS.map(lambda t: f"*{t}* and **{t}** and `{t}`"),
-    ), min_size=1, max_size=6))
+    blocks = draw(
+        st.lists(
+            st.one_of(
+                WORDS,
+                WORDS.map(lambda t: "## " + t),
+                st.lists(WORDS, min_size=1, max_size=4).map(lambda items: "\n".join("- " + i for i in items)),
+                WORDS.map(lambda t: "> " + t),
+                WORDS.map(lambda t: "```\n" + t + "\n```"),
+                st.tuples(WORDS, st.sampled_from(["/", "/tags/", "{filename}p0.md", "https://example.org/a"])).map(
+                    lambda pair: f"[{pair[0]}]({pair[1]})"
+                ),
+                WORDS.map(lambda t: f"*{t}* and **{t}** and `{t}`"),
+            ),
+            min_size=1,
+            max_size=6,
+        )
+    )
     return "\n\n".join(blocks)
 
 
@@ -49,12 +55,14 @@ def post_file(draw, number):
     header = {}
     if draw(st.integers(0, 9)) or number == 0:
         header["Title"] = draw(WORDS)
-    header["Date"] = draw(st.one_of(
-        st.dates(min_value=date(1990, 1, 1)).map(str),
-        st.dates(min_value=date(1990, 1, 1)).map(str),
-        st.dates(min_value=date(1990, 1, 1)).map(str),
-        st.sampled_from(["2024-02-31", "yesterday", ""]),
-    ))
+    header["Date"] = draw(
+        st.one_of(
+            st.dates(min_value=date(1990, 1, 1)).map(str),
+            st.dates(min_value=date(1990, 1, 1)).map(str),
+            st.dates(min_value=date(1990, 1, 1)).map(str),
+            st.sampled_from(["2024-02-31", "yesterday", ""]),
+        )
+    )
     if draw(st.booleans()):
         header["Tags"] = ", ".join(draw(st.lists(TEXT, max_size=4)))
     if draw(st.booleans()):
@@ -81,9 +89,10 @@ EMPTY_INDEX = re.compile(r"^Search index: no page in \S+ has a data-pagefind-bod
 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
-@given(st.integers(min_value=1, max_value=3).flatmap(
-    lambda n: st.tuples(*[post_file(i) for i in range(n)])
-), st.lists(page_file(), max_size=2))
+@given(
+    st.integers(min_value=1, max_value=3).flatmap(lambda n: st.tuples(*[post_file(i) for i in range(n)])),
+    st.lists(page_file(), max_size=2),
+)
 def test_random_posts_fail_clearly_or_build_a_sound_site(tmp_path_factory, posts, pages):
     root = tmp_path_factory.mktemp("fuzz")
     files = {f"posts/p{i}.md": text for i, text in enumerate(posts)}
@@ -102,9 +111,9 @@ def test_random_posts_fail_clearly_or_build_a_sound_site(tmp_path_factory, posts
             return
         event("site built")
         output = result.output_path
-        assert check.check_links(output)[1] == []
-        assert check.check_html(output)[1] == []
-        assert check.check_feeds(output)[1] == []
-        assert check.check_page_safety(output)[1] == []
+        assert output_checks.check_links(output)[1] == []
+        assert output_checks.check_html(output)[1] == []
+        assert output_checks.check_feeds(output)[1] == []
+        assert output_checks.check_page_safety(output)[1] == []
     finally:
         shutil.rmtree(root, ignore_errors=True)

@@ -1,11 +1,10 @@
 """The seeds, imported and built: pages and feeds carry no boilerplate and no clear e-mail."""
 
-
 import feedparser
 import pytest
 
 from helpers import ROOT, build_small_site, html_pages, parse_html
-from servicebook import check, site
+from servicebook import output_checks, site
 from servicebook.importer import import_posts
 
 SEEDS = ROOT.parent / "shared" / "seeds"
@@ -34,13 +33,13 @@ def test_every_imported_post_is_published_or_drafted(imported_site):
 
 def test_no_boilerplate_or_clear_email_in_pages_or_feeds(imported_site):
     _, output = imported_site
-    for path in html_pages(output) + check.feed_files(output):
+    for path in html_pages(output) + output_checks.feed_files(output):
         text = parse_html(path).get_text(" ") if path.suffix == ".html" else path.read_text(encoding="utf-8")
         for phrase in BOILERPLATE:
             assert phrase not in text.replace("&lt;", "<"), (path, phrase)
-    _, problems = check.check_page_safety(output)
+    _, problems = output_checks.check_page_safety(output)
     assert [p for p in problems if "e-mail" in p] == []
-    assert check.check_feeds(output)[1] == []
+    assert output_checks.check_feeds(output)[1] == []
 
 
 def test_bio_and_author_reach_the_page(imported_site):

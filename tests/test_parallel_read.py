@@ -11,16 +11,23 @@ from parallel_read import parallel_read as pr
 
 # More than PARALLEL_READ_MIN_FILES, with what typogrify and markdown both change.
 MANY = {
-    f"posts/p{i:02d}.md": post(f"Post {i}", f'Body {i}: "quotes" -- dashes... and a [link](https://example.org/{i}).',
-                               slug=f"p{i:02d}", date=f"2024-01-{i + 1:02d} 10:00", tags=f"t{i % 3}")
-    for i in range(pr.DEFAULT_MIN_FILES + 4)
+    f"posts/p{i:02d}.md": post(
+        f"Post {i}",
+        f'Body {i}: "quotes" -- dashes... and a [link](https://example.org/{i}).',
+        slug=f"p{i:02d}",
+        date=f"2024-01-{i + 1:02d} 10:00",
+        tags=f"t{i % 3}",
+    )
+    for i in range(pr.DEFAULTS["PARALLEL_READ_MIN_FILES"] + 4)
 }
 
 
 def same_problems(parallel, serial, tmp_path):
     """The two builds reported the same problems (their folders aside)."""
+
     def where_removed(build, folder):
         return sorted(problem.replace(str(tmp_path / folder), "") for problem in problem_lines(build))
+
     return where_removed(parallel, "parallel") == where_removed(serial, "serial")
 
 

@@ -2,17 +2,31 @@
 
 import pytest
 
-from servicebook.boilerplate import compile_patterns, is_boilerplate
 from reading_time.reading_time import reading_minutes, word_count
 from safe_titles.safe_titles import escape_title
-from tag_normalise.tag_normalise import alias_keys, canonical_names, tag_key
+from servicebook.boilerplate import compile_patterns, is_boilerplate
+from servicebook.tags import tag_key
+from tag_normalise.tag_normalise import alias_keys, canonical_names
 
 
 @pytest.mark.parametrize(
     "line",
-    ["No comments:", "0 Comments:", "3 comments:", "Post a Comment", "Leave a Reply",
-     "Subscribe to Post Comments [Atom]", "<< Home", "Labels: , ,", "Labels:",
-     "Newer Post Older Post Home", "Share this:", "Like this:", "Loading...", "  post a comment  "],
+    [
+        "No comments:",
+        "0 Comments:",
+        "3 comments:",
+        "Post a Comment",
+        "Leave a Reply",
+        "Subscribe to Post Comments [Atom]",
+        "<< Home",
+        "Labels: , ,",
+        "Labels:",
+        "Newer Post Older Post Home",
+        "Share this:",
+        "Like this:",
+        "Loading...",
+        "  post a comment  ",
+    ],
 )
 def test_boilerplate_lines_are_recognised(line):
     assert is_boilerplate(line)
@@ -20,8 +34,14 @@ def test_boilerplate_lines_are_recognised(line):
 
 @pytest.mark.parametrize(
     "line",
-    ["Post a comment if you disagree with me.", "Labels: billing, HR", "No comments on the bill were made.",
-     "Home is where the service is.", "I like this approach:", ""],
+    [
+        "Post a comment if you disagree with me.",
+        "Labels: billing, HR",
+        "No comments on the bill were made.",
+        "Home is where the service is.",
+        "I like this approach:",
+        "",
+    ],
 )
 def test_prose_about_comments_is_kept(line):
     assert not is_boilerplate(line)
@@ -34,7 +54,12 @@ def test_patterns_are_configurable():
 
 
 def test_tag_key_folds_case_and_separators():
-    assert tag_key("Customer Service") == tag_key("customer-service") == tag_key(" customer_service ") == "customer service"
+    assert (
+        tag_key("Customer Service")
+        == tag_key("customer-service")
+        == tag_key(" customer_service ")
+        == "customer service"
+    )
     assert tag_key("--") == ""
 
 

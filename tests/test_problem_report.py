@@ -15,24 +15,30 @@ import pytest
 
 from helpers import ROOT, build_small_site, html_pages, parse_html, post, problem_lines, write_content
 from servicebook import site
-from servicebook.problems import Problem, ProblemCollector, format_report, panel_data
+from servicebook.build_log import ProblemCollector
+from servicebook.problems import Problem, format_report, panel_data
 
 BROKEN = {
     "posts/broken-date.md": post("Broken date", "A post with an impossible date.", date="2021-02-31", slug="broken"),
-    "posts/wrapped.md": post("Wrapped", "When you run it you will see output\nlike this:\n\n    Built.\n", slug="wrapped"),
+    "posts/wrapped.md": post(
+        "Wrapped", "When you run it you will see output\nlike this:\n\n    Built.\n", slug="wrapped"
+    ),
 }
-DATE_LINE = ("content/posts/broken-date.md:2: Date: '2021-02-31' is not a date; write it as YYYY-MM-DD or "
-             "YYYY-MM-DD HH:MM")
-FATE_LINE = ("content/posts/broken-date.md: skipped: not published (Pelican could not read it: "
-             "'2021-02-31' is not a valid date)")
+DATE_LINE = (
+    "content/posts/broken-date.md:2: Date: '2021-02-31' is not a date; write it as YYYY-MM-DD or YYYY-MM-DD HH:MM"
+)
+FATE_LINE = (
+    "content/posts/broken-date.md: skipped: not published (Pelican could not read it: '2021-02-31' is not a valid date)"
+)
 
 
 @pytest.fixture(scope="module")
 def project_copy(tmp_path_factory):
     """The project as a clone has it (its .venv shared), with a broken post in content/."""
     copy = tmp_path_factory.mktemp("project") / "servicebook"
-    ignored = shutil.ignore_patterns(".git", ".venv", "node_modules", "output", "public", ".cache", "tests",
-                                     "__pycache__")
+    ignored = shutil.ignore_patterns(
+        ".git", ".venv", "node_modules", "output", "public", ".cache", "tests", "__pycache__"
+    )
     shutil.copytree(ROOT, copy, ignore=ignored)  # copy2 keeps the dates: make sees the venv is current
     (copy / ".venv").symlink_to(ROOT / ".venv")
     write_content(copy / "content", BROKEN)
@@ -40,8 +46,17 @@ def project_copy(tmp_path_factory):
 
 
 def make(target, folder):
-    return subprocess.run(["make", "--no-print-directory", target], cwd=folder, capture_output=True, text=True,
-                          timeout=600, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    """`make target` in `folder`, with the venv of this checkout: never (re)installing into it,
+    and importing the copy's own servicebook package before the one installed there."""
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": str(folder)}
+    return subprocess.run(
+        ["make", "--no-print-directory", "--old-file", ".venv/.installed", target],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
 
 
 def test_make_build_prints_the_problem_with_file_line_and_the_posts_fate(project_copy):
@@ -75,27 +90,33 @@ def test_problems_are_grouped_by_file_with_repeats_folded():
         Problem("content/posts/a.md", 0, "skipped", "not published (it has no date)"),
         Problem("content/posts/b.md", 2, "Boilerplate", "'Post a Comment' looks like a footer", "note"),
     ]
-    assert format_report(problems) == "\n".join([
-        "content/posts/a.md:3: Text: control character U+001B (invisible); delete it (also on lines 7, 12)",
-        "content/posts/a.md: skipped: not published (it has no date)",
-        "",
-        "content/posts/b.md:2: note: Boilerplate: 'Post a Comment' looks like a footer",
-        "content/posts/b.md:9: Link: {filename}x.md points at a missing page",
-        "",
-        "Search index: something the site as a whole has",
-        "",
-        "6 warnings and 1 note in 2 files. Not published: content/posts/a.md.",
-    ])
+    assert format_report(problems) == "\n".join(
+        [
+            "content/posts/a.md:3: Text: control character U+001B (invisible); delete it (also on lines 7, 12)",
+            "content/posts/a.md: skipped: not published (it has no date)",
+            "",
+            "content/posts/b.md:2: note: Boilerplate: 'Post a Comment' looks like a footer",
+            "content/posts/b.md:9: Link: {filename}x.md points at a missing page",
+            "",
+            "Search index: something the site as a whole has",
+            "",
+            "6 warnings and 1 note in 2 files. Not published: content/posts/a.md.",
+        ]
+    )
 
 
 def test_many_problems_of_one_kind_are_summarised_not_drowned():
-    problems = [Problem("content/posts/a.md", line, "Link", f"{{filename}}gone{line}.md points at a missing page")
-                for line in range(10, 60)]
+    problems = [
+        Problem("content/posts/a.md", line, "Link", f"{{filename}}gone{line}.md points at a missing page")
+        for line in range(10, 60)
+    ]
     lines = format_report(problems).splitlines()
     assert len(lines) == 8  # five shown, one line for the rest, a blank line, the counts
     assert lines[:5] == [str(problem) for problem in problems[:5]]
-    assert lines[5] == ("content/posts/a.md:15: Link: 45 more like the above, on lines "
-                        + ", ".join(str(line) for line in range(15, 60)))
+    assert lines[5] == (
+        "content/posts/a.md:15: Link: 45 more like the above, on lines "
+        + ", ".join(str(line) for line in range(15, 60))
+    )
     assert lines[-1] == "50 warnings in 1 file."
 
 
@@ -108,8 +129,11 @@ def test_pelicans_messages_become_problems_naming_the_file(tmp_path):
     write_content(content, {"posts/s.md": "Title: S\nStatus: publised\n\nBody ![](a.png)\n"})
     collector = ProblemCollector(content)
     source = str(content / "posts/s.md")
-    collector.emit(pelican_record("Unknown status '%s' for file %s, skipping it. (Not in %s)",
-                                  "publised", source, ("published", "draft")))
+    collector.emit(
+        pelican_record(
+            "Unknown status '%s' for file %s, skipping it. (Not in %s)", "publised", source, ("published", "draft")
+        )
+    )
     collector.emit(pelican_record("Empty alt attribute for image %s in %s", "a.png", source, level=logging.WARNING))
     collector.emit(pelican_record("Unable to find '%s', skipping url replacement.", "gone.md", level=logging.WARNING))
     try:
@@ -127,7 +151,9 @@ def test_pelicans_messages_become_problems_naming_the_file(tmp_path):
 
 def test_pelicans_repeat_of_our_own_problem_is_left_out(tmp_path):
     collector = ProblemCollector(tmp_path / "content")
-    ours = Problem("content/posts/a.md", 5, "Link", "{filename}gone.md points at a missing page (content/posts/gone.md)")
+    ours = Problem(
+        "content/posts/a.md", 5, "Link", "{filename}gone.md points at a missing page (content/posts/gone.md)"
+    )
     collector.problems.append(ours)
     collector.emit(pelican_record("Unable to find '%s', skipping url replacement.", "gone.md", level=logging.WARNING))
     assert collector.finish() == [ours]
@@ -137,8 +163,9 @@ def test_a_broken_template_stops_the_build_naming_its_file_and_line(tmp_path):
     theme = tmp_path / "theme"
     shutil.copytree(ROOT / "theme", theme)
     base = theme / "templates" / "base.html"
-    base.write_text(base.read_text(encoding="utf-8").replace("{% block content %}", "{% block content %", 1),
-                    encoding="utf-8")
+    base.write_text(
+        base.read_text(encoding="utf-8").replace("{% block content %}", "{% block content %", 1), encoding="utf-8"
+    )
     with pytest.raises(site.BuildFailed) as raised:
         build_small_site(tmp_path, {"posts/a.md": post("A", "Body.", slug="a")}, THEME=theme, SEARCH_INDEX=False)
     line = next(n for n, text in enumerate(base.read_text().splitlines(), 1) if "{% block content %" in text)
@@ -166,8 +193,9 @@ def test_the_published_site_has_no_panel(published_site, built_site):
 
 
 def test_notes_never_fail_a_strict_build(tmp_path):
-    result = build_small_site(tmp_path, {"posts/a.md": post("A", "Words.\n\nPost a Comment", slug="a")},
-                              strict=True, SEARCH_INDEX=False)
+    result = build_small_site(
+        tmp_path, {"posts/a.md": post("A", "Words.\n\nPost a Comment", slug="a")}, strict=True, SEARCH_INDEX=False
+    )
     assert [line.split(": ")[1] for line in problem_lines(result)] == ["note"]
 
 
@@ -180,4 +208,3 @@ def test_files_the_build_cannot_read_are_named(tmp_path):
         "content/stray.md: skipped: not published (only files in posts/, cases/, pages/ are read; move it into one "
         "of them)",
     ]
-

@@ -76,8 +76,14 @@ def test_without_chromium_browser_tests_skip_loudly_and_ci_makes_that_a_failure(
     env["SERVICEBOOK_CHROMIUM"] = str(tmp_path / "no-chromium-here")
 
     def run(**extra):
-        return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", one_browser_test],
-                              cwd=ROOT, env={**env, **extra}, capture_output=True, text=True, timeout=300)
+        return subprocess.run(
+            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", one_browser_test],
+            cwd=ROOT,
+            env={**env, **extra},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
 
     skipped = run()
     assert skipped.returncode == 0 and "1 skipped" in skipped.stdout, skipped.stdout

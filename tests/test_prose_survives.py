@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from helpers import build_small_site, parse_html, post
-from servicebook.check import feed_files
+from servicebook.output_checks import feed_files
 
 EXAMPLES = int(os.environ.get("SERVICEBOOK_PROSE_EXAMPLES", "500"))
 ORDINARY = (
@@ -30,11 +30,33 @@ ORDINARY = (
 ).split()
 # What comment boilerplate is made of, as words in a sentence or as a whole wrapped line.
 PHRASES = [
-    "like this:", "Like this:", "Share this:", "Leave a Reply", "Leave a reply.", "Post a Comment",
-    "post a comment", "3 comments:", "No comments:", "0 Comments:", "Subscribe to Post Comments [Atom]",
-    "<< Home", "Like Loading...", "Loading...", "Labels:", "Newer Post Older Post Home", "Older Post",
-    "Posted by Jane at 10:15 AM", "Twitter", "Facebook", "Email This BlogThis!", "Anne said...",
-    "Reply", "Be the first to like this.", "3 thoughts on \"Refunds\"", "Comments", "Home",
+    "like this:",
+    "Like this:",
+    "Share this:",
+    "Leave a Reply",
+    "Leave a reply.",
+    "Post a Comment",
+    "post a comment",
+    "3 comments:",
+    "No comments:",
+    "0 Comments:",
+    "Subscribe to Post Comments [Atom]",
+    "<< Home",
+    "Like Loading...",
+    "Loading...",
+    "Labels:",
+    "Newer Post Older Post Home",
+    "Older Post",
+    "Posted by Jane at 10:15 AM",
+    "Twitter",
+    "Facebook",
+    "Email This BlogThis!",
+    "Anne said...",
+    "Reply",
+    "Be the first to like this.",
+    '3 thoughts on "Refunds"',
+    "Comments",
+    "Home",
 ]
 WORD = st.sampled_from(ORDINARY)
 PIECE = st.one_of(WORD, WORD, WORD, st.sampled_from(PHRASES))
@@ -73,8 +95,9 @@ def test_prose_survives_word_for_word_on_the_page_and_in_every_feed(tmp_path_fac
     root = tmp_path_factory.mktemp("prose")
     body = "\n\n".join(paragraphs)
     try:
-        result = build_small_site(root, {"posts/prose.md": post("Prose", body, slug="prose", tags="billing")},
-                                  SEARCH_INDEX=False)
+        result = build_small_site(
+            root, {"posts/prose.md": post("Prose", body, slug="prose", tags="billing")}, SEARCH_INDEX=False
+        )
         written = words(body)
         page = parse_html(result.output_path / "2024/prose/index.html").select_one(".post-body")
         assert words(page.get_text(" ")) == written

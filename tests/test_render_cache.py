@@ -8,25 +8,32 @@ from pathlib import Path
 
 import pytest
 from pelican.contents import Article
-from pelican.settings import DEFAULT_CONFIG
 
-from helpers import build_small_site, output_files, post
-from test_casebook import case_file
+from helpers import SETTINGS, build_small_site, output_files, post
 from render_cache import render_cache as rc
+from test_casebook import case_file
 
 POSTS = {
     "posts/one.md": post("First complaint", "The bill was wrong twice.", slug="one", tags="billing, phone"),
-    "posts/two.md": post("Second complaint", "Nobody owned the problem.", slug="two", date="2024-02-03 10:00",
-                         tags="billing"),
-    "posts/three.md": post("Third complaint", "A letter fixed it.", slug="three", date="2024-03-04 10:00",
-                           tags="letters", Summary="How a letter fixed it."),
+    "posts/two.md": post(
+        "Second complaint", "Nobody owned the problem.", slug="two", date="2024-02-03 10:00", tags="billing"
+    ),
+    "posts/three.md": post(
+        "Third complaint",
+        "A letter fixed it.",
+        slug="three",
+        date="2024-03-04 10:00",
+        tags="letters",
+        Summary="How a letter fixed it.",
+    ),
 }
 
 
 def article(text, title="A title", **metadata):
-    settings = dict(DEFAULT_CONFIG)
-    return Article(text, metadata={"title": title, "slug": "a", **metadata}, settings=settings,
-                   source_path="/content/a.md")
+    settings = dict(SETTINGS)
+    return Article(
+        text, metadata={"title": title, "slug": "a", **metadata}, settings=settings, source_path="/content/a.md"
+    )
 
 
 def render_counts(caplog):
@@ -57,8 +64,12 @@ def test_a_changed_reading_time_changes_the_lists_that_show_it_not_the_others(tm
 
 
 def test_a_paginated_list_renders_only_the_page_that_shows_the_change(tmp_path, caplog):
-    many = {f"posts/p{i:02d}.md": post(f"Post {i}", "Words.", slug=f"p{i:02d}", date=f"2024-01-{i + 1:02d} 10:00",
-                                       Summary=f"Post {i}.") for i in range(25)}
+    many = {
+        f"posts/p{i:02d}.md": post(
+            f"Post {i}", "Words.", slug=f"p{i:02d}", date=f"2024-01-{i + 1:02d} 10:00", Summary=f"Post {i}."
+        )
+        for i in range(25)
+    }
     output = build_small_site(tmp_path, many).output_path
     assert (output / "page" / "3" / "index.html").exists(), "the index should have three pages"
     caplog.set_level(logging.DEBUG, logger="render_cache.render_cache")
@@ -72,6 +83,7 @@ def test_a_paginated_list_renders_only_the_page_that_shows_the_change(tmp_path, 
 
 
 # ---- Keys ----
+
 
 def test_stable_repr_has_no_addresses_and_a_fixed_order():
     class Thing:
@@ -100,6 +112,7 @@ def test_the_summary_key_follows_metadata_and_summary_but_not_the_rest_of_the_bo
 
 
 # ---- Builds ----
+
 
 def test_an_unchanged_rebuild_renders_nothing_and_changes_no_byte(tmp_path, log):
     first = build_small_site(tmp_path, POSTS)
@@ -189,4 +202,3 @@ def test_without_the_content_cache_every_page_is_rendered(tmp_path, log):
     build_small_site(tmp_path, {}, CACHE_CONTENT=False)
     assert not [r for r in log.records if r.getMessage().startswith("Render cache:")]
     assert not (tmp_path / "cache").exists() or not list((tmp_path / "cache").rglob(rc.RECORD_NAME))
-

@@ -1,7 +1,7 @@
 """The /search/ page in headless Chromium, against the real sample site and its Pagefind index.
 
 The site is served by a plain http.server on 127.0.0.1 with the Content-Security-Policy it
-will get (tests/browser.py). Skipped loudly without Chromium or Playwright; a failure with
+will get (tests/browser_fixtures.py). Skipped loudly without Chromium or Playwright; a failure with
 SERVICEBOOK_REQUIRE_BROWSER=1 (CI).
 """
 
@@ -12,7 +12,7 @@ import pytest
 
 from helpers import CONTENT, ROOT, build_small_site, content_articles, is_draft, post
 
-pytest_plugins = ["browser"]
+pytest_plugins = ["browser_fixtures"]
 
 RESULT = "pagefind-results li.search-result"
 ANY_RESULT = "pagefind-results ul.pf-results > li"  # loaded results and their placeholders
@@ -264,7 +264,8 @@ def test_time_to_first_result_and_bytes_per_query(new_page, site_server, record_
     record_property("bytes_per_query", transferred)
     with capsys.disabled():
         print(
-            f"\n[search] query {COMMON_QUERY!r}: first result {milliseconds:.0f} ms after typing (50 ms debounce included); "
+            f"\n[search] query {COMMON_QUERY!r}: first result {milliseconds:.0f} ms after typing (50 ms "
+            f"debounce included); "
             f"{transferred} bytes in {len(fetched)} requests after typing "
             f"({', '.join(sorted({url.rsplit('/', 2)[-2] for url in fetched}))})"
         )
@@ -289,8 +290,9 @@ def test_article_pages_stay_light_until_search_is_used(new_page, site_server, re
     record_property("article_page_bytes", transferred)
     with capsys.disabled():
         print(f"\n[search] article page {article_url(biggest)}: {transferred} bytes in {len(reader)} requests")
-    assert not [url for url in page.log.requests
-                if "/pagefind/" in url or (url.endswith(".js") and not DEV_PANEL.search(url))]
+    assert not [
+        url for url in page.log.requests if "/pagefind/" in url or (url.endswith(".js") and not DEV_PANEL.search(url))
+    ]
     assert transferred <= ARTICLE_PAGE_BUDGET
     # The header box is a plain form that takes you to the search page.
     page.locator("#site-search").fill(COMMON_QUERY)

@@ -7,17 +7,16 @@ page fragments and the filter files. Both are gzip files starting with the 12-by
 
 import json
 import re
-import sys
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
 import pelicanconf
-from helpers import CONTENT, build_small_site, content_articles, is_draft, parse_html, post, read_header
-from search_index import search_index as si
-from search_index.bundle import cbor_decode, read_pagefind_file
+from helpers import CONTENT, SETTINGS, build_small_site, content_articles, is_draft, parse_html, post, read_header
+from servicebook import pagefind as si
 from servicebook import site
+from servicebook.bench import measure
+from servicebook.pagefind_files import cbor_decode, read_pagefind_file
 from tag_normalise.tag_normalise import alias_keys, canonical_names
 
 PUBLISHED = [(path, header) for path, header in content_articles() if not is_draft(header)]
@@ -165,8 +164,8 @@ def test_no_inline_script_style_or_handlers(built_site, relative):
 
 def test_article_pages_load_no_search_code(built_site, published_site):
     for _, header in PUBLISHED:
-        for site, scripts in ((built_site, [PROBLEM_PANEL]), (published_site, [])):
-            page = site.output_path / article_url(header).strip("/") / "index.html"
+        for built, scripts in ((built_site, [PROBLEM_PANEL]), (published_site, [])):
+            page = built.output_path / article_url(header).strip("/") / "index.html"
             soup = parse_html(page)
             assert [script["src"] for script in soup.find_all("script")] == scripts, page
             assert "pagefind" not in " ".join(link.get("href", "") for link in soup.find_all("link")), page
@@ -179,7 +178,7 @@ def test_every_page_has_a_search_form(built_site):
     for page in html_pages(built_site.output_path):
         soup = parse_html(built_site.output_path / page)
         in_page = page.relative_to(built_site.output_path).parts[0] == "search"
-        box = soup.select_one(('main' if in_page else 'body > header') + ' form[role=search][method=get]')
+        box = soup.select_one(("main" if in_page else "body > header") + " form[role=search][method=get]")
         assert box and box["action"] == "/search/" and box.select_one("input[name=q]"), page
         label = soup.select_one(f'label[for="{box.select_one("input[name=q]")["id"]}"]')
         assert label and label.get_text(strip=True), page
@@ -211,8 +210,12 @@ def test_save_as_pattern():
 
 
 def test_exclude_patterns_default_to_draft_locations():
-    settings = {"DRAFT_SAVE_AS": "drafts/{slug}/index.html", "DRAFT_PAGE_SAVE_AS": "drafts/pages/{slug}.html",
-                "DRAFT_LANG_SAVE_AS": ""}
+    settings = {
+        "DRAFT_SAVE_AS": "drafts/{slug}/index.html",
+        "DRAFT_PAGE_SAVE_AS": "drafts/pages/{slug}.html",
+        "DRAFT_LANG_SAVE_AS": "",
+        "SEARCH_INDEX_EXCLUDE": None,
+    }
     assert si.exclude_patterns(settings) == ["drafts/*/index.html", "drafts/pages/*.html"]
     assert si.exclude_patterns({**settings, "SEARCH_INDEX_EXCLUDE": "private/*"}) == ["private/*"]
     assert si.exclude_patterns({**settings, "SEARCH_INDEX_EXCLUDE": []}) == []
@@ -241,7 +244,7 @@ def test_pages_to_index(tmp_path):
     for relative, text in files.items():
         (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / relative).write_text(text)
-    assert si.pages_to_index(tmp_path, ["drafts/*/index.html"]) == ["2024/a/index.html", "about/index.html"]
+    assert measure.pages_to_index(tmp_path, ["drafts/*/index.html"]) == ["2024/a/index.html", "about/index.html"]
 
 
 def test_page_urls_and_messages():
@@ -281,8 +284,9 @@ def test_a_rebuild_replaces_the_index(tmp_path):
     first = build_small_site(tmp_path, POSTS)
     bundle = first.output_path / "pagefind"
     assert {fragment["url"] for fragment in fragments(bundle)} == {"/2024/one/", "/2024/two/"}
-    edited = {"posts/two.md": post("Second post", "Now about a heron.", slug="two", date="2024-02-03 10:00",
-                                   tags="birds")}
+    edited = {
+        "posts/two.md": post("Second post", "Now about a heron.", slug="two", date="2024-02-03 10:00", tags="birds")
+    }
     build_small_site(tmp_path, edited)
     contents = {fragment["url"]: fragment["content"] for fragment in fragments(bundle)}
     assert len(list((bundle / "fragment").iterdir())) == 2, "a stale fragment survived the rebuild"
@@ -339,7 +343,7 @@ def test_case_facts_are_filters_not_excerpt_text(bundle):
         for facet in ("sector", "channel", "failure", "outcome"):
             written = sorted(value.strip().lower() for value in header[facet].split(","))
             assert sorted(v.lower() for v in fragment["filters"][facet]) == written, (path, facet)
-        assert fragment["filters"]["category"] == [pelicanconf.CASEBOOK_CATEGORY], path
+        assert fragment["filters"]["category"] == [SETTINGS["CASEBOOK_CATEGORY"]], path
         assert header["organisation"] not in fragment["content"], path
         assert "Case facts" not in fragment["content"], path
         assert header["lesson"].split()[0] in fragment["content"], path
@@ -351,7 +355,8 @@ def test_a_background_index_is_written_after_the_build_returns(tmp_path):
     bundle = tmp_path / "output" / "pagefind"
     assert {fragment["url"] for fragment in fragments(bundle)} == {"/2024/one/", "/2024/two/"}
     # The next build waits for it, then makes its own.
-    build_small_site(tmp_path, {"posts/three.md": post("Third", "A heron.", slug="three")},
-                     SEARCH_INDEX_IN_BACKGROUND=True)
+    build_small_site(
+        tmp_path, {"posts/three.md": post("Third", "A heron.", slug="three")}, SEARCH_INDEX_IN_BACKGROUND=True
+    )
     si.wait_for_index()
     assert len(fragments(bundle)) == 3

@@ -19,7 +19,7 @@ import pytest
 
 from helpers import ROOT, post, write_content
 
-pytest_plugins = ["browser"]
+pytest_plugins = ["browser_fixtures"]
 
 STARTUP_SECONDS = 60
 
@@ -61,12 +61,21 @@ def dev_server(tmp_path):
     write_content(tmp_path / "content", {"posts/one.md": post("Herons", "Some words.", slug="one", tags="a")})
     shutil.copytree(ROOT / "theme", tmp_path / "theme")
     port = free_port()
-    overrides = {"PATH": str(tmp_path / "content"), "THEME": str(tmp_path / "theme"),
-                 "OUTPUT_PATH": str(tmp_path / "output"), "CACHE_PATH": str(tmp_path / "cache")}
+    overrides = {
+        "PATH": str(tmp_path / "content"),
+        "THEME": str(tmp_path / "theme"),
+        "OUTPUT_PATH": str(tmp_path / "output"),
+        "CACHE_PATH": str(tmp_path / "cache"),
+    }
     code = f"from servicebook import site; site.serve(port={port}, **{overrides!r})"
     server = subprocess.Popen(
-        [sys.executable, "-c", code], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
     )
     # What the server prints (the author's terminal), line by line as it comes.
     server.lines = []

@@ -1,14 +1,15 @@
 """End-to-end: the real sample site, built once, read back with an HTML parser."""
 
 import re
-from datetime import datetime
 import xml.etree.ElementTree as ET
 from collections import Counter
+from datetime import datetime
 
 import pelicanconf
 import publishconf
 from helpers import content_articles, html_pages, is_draft, parse_html, resolve_link
-from tag_normalise.tag_normalise import alias_keys, canonical_names, tag_key
+from servicebook.tags import tag_key
+from tag_normalise.tag_normalise import alias_keys, canonical_names
 
 PUBLISHED = [(path, header) for path, header in content_articles() if not is_draft(header)]
 DRAFTS = [(path, header) for path, header in content_articles() if is_draft(header)]
@@ -20,10 +21,7 @@ def article_file(output, header):
 
 def expected_tag_counts():
     """Tag display name -> number of published articles, computed from the sources."""
-    uses = [
-        [tag.strip() for tag in header.get("tags", "").split(",") if tag.strip()]
-        for _, header in PUBLISHED
-    ]
+    uses = [[tag.strip() for tag in header.get("tags", "").split(",") if tag.strip()] for _, header in PUBLISHED]
     aliases = alias_keys(pelicanconf.TAG_ALIASES)
     names = canonical_names([tag for tags in uses for tag in tags], aliases)
     return Counter(name for tags in uses for name in {names[tag] for tag in tags})
@@ -70,8 +68,9 @@ def test_meta_description_and_opengraph_come_from_the_summary(built_site):
     assert re.sub(r"\W", "", soup.find("meta", attrs={"name": "description"})["content"]) == summary_words
     assert re.sub(r"\W", "", soup.find("meta", property="og:description")["content"]) == summary_words
     assert soup.find("meta", property="og:type")["content"] == "article"
-    assert re.sub(r"\W", "", soup.find("meta", property="og:title")["content"]) == \
-        re.sub(r"\W", "", header["title"].replace("--", ""))
+    assert re.sub(r"\W", "", soup.find("meta", property="og:title")["content"]) == re.sub(
+        r"\W", "", header["title"].replace("--", "")
+    )
 
 
 def test_tag_pages_exist_with_right_counts(built_site):
@@ -91,15 +90,14 @@ def test_categories_and_authors_pages_list_each_with_its_count(built_site):
         listed = {item.a.get_text(): int(item.select_one(".count").get_text().strip("()")) for item in items}
         assert listed == dict(expected), page
         for item in items:
-            assert resolve_link(built_site.output_path, built_site.output_path / page / "index.html", item.a["href"]).exists()
+            assert resolve_link(
+                built_site.output_path, built_site.output_path / page / "index.html", item.a["href"]
+            ).exists()
 
 
 def test_tag_spelling_variants_and_aliases_are_one_tag(built_site):
     variants = {"customer service", "customer-service", "customer service".title(), "cs"}
-    using = [
-        header for _, header in PUBLISHED
-        if variants & {t.strip() for t in header.get("tags", "").split(",")}
-    ]
+    using = [header for _, header in PUBLISHED if variants & {t.strip() for t in header.get("tags", "").split(",")}]
     spellings = {t.strip() for _, h in PUBLISHED for t in h.get("tags", "").split(",")} & variants
     assert len(spellings) >= 3, "the sample content should exercise several spellings"
     tag_page = parse_html(built_site.output_path / "tag" / "customer-service" / "index.html")
@@ -123,7 +121,7 @@ def test_tag_cloud_is_sorted_and_sized_by_count(built_site):
 
 
 def test_drafts_are_not_listed_anywhere(built_site):
-    (draft_path, draft), = DRAFTS
+    ((draft_path, draft),) = DRAFTS
     draft_url = f"drafts/{draft['slug']}/"
     for page in html_pages(built_site.output_path):
         if page.parent.name == draft["slug"]:
@@ -137,7 +135,7 @@ def test_drafts_are_not_listed_anywhere(built_site):
 
 def test_published_site_has_no_drafts_and_absolute_urls(published_site):
     assert published_site.problems == []  # `make publish` is strict: any warning would stop it
-    (_, draft), = DRAFTS
+    ((_, draft),) = DRAFTS
     assert not list(published_site.output_path.rglob(f"*{draft['slug']}*"))
     home = parse_html(published_site.output_path / "index.html")
     stylesheet = home.find("link", rel="stylesheet")["href"]
@@ -146,8 +144,10 @@ def test_published_site_has_no_drafts_and_absolute_urls(published_site):
     assert f"Sitemap: {publishconf.SITEURL}/sitemap.xml" in robots
     _, header = PUBLISHED[0]
     article = parse_html(article_file(published_site.output_path, header))
-    assert article.find("meta", property="og:url")["content"] == \
-        f"{publishconf.SITEURL}/{header['date'][:4]}/{header['slug']}/"
+    assert (
+        article.find("meta", property="og:url")["content"]
+        == f"{publishconf.SITEURL}/{header['date'][:4]}/{header['slug']}/"
+    )
     # Root-relative links would break a site published under a path (https://host/blog).
     for page in html_pages(published_site.output_path):
         html = parse_html(published_site.output_path / page)
@@ -159,7 +159,7 @@ def test_published_site_has_no_drafts_and_absolute_urls(published_site):
 def test_typogrify_in_titles_and_bodies_but_not_in_code(built_site):
     quoted = [(p, h) for p, h in PUBLISHED if '"' in h["title"] or "--" in h["title"]]
     assert quoted, "the sample content should have a title with quotes or dashes"
-    for path, header in quoted:
+    for _, header in quoted:
         title = parse_html(article_file(built_site.output_path, header)).find("h1").get_text()
         assert '"' not in title and "--" not in title, title
         assert re.search("[“”—–]", title), title

@@ -4,9 +4,9 @@ print hides what paper cannot use, and keyboard focus is visible."""
 import pytest
 
 from servicebook.accessibility import axe_violations
-from servicebook.check import key_pages
+from servicebook.output_checks import key_pages
 
-pytest_plugins = ["browser"]
+pytest_plugins = ["browser_fixtures"]
 
 DARK_LOW_CONTRAST = (
     '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>t</title>'
@@ -47,10 +47,12 @@ def test_dark_mode_follows_the_system_setting(new_page, site_server):
     def colours(scheme):
         page = new_page(color_scheme=scheme)
         page.goto(site_server.url("/"), wait_until="networkidle")
-        return page.evaluate("() => [getComputedStyle(document.body).backgroundColor, getComputedStyle(document.body).color]")
+        return page.evaluate(
+            "() => [getComputedStyle(document.body).backgroundColor, getComputedStyle(document.body).color]"
+        )
 
     def lightness(css_rgb):
-        return sum(int(part) for part in css_rgb[css_rgb.index("(") + 1:].rstrip(")").split(",")[:3]) / 3
+        return sum(int(part) for part in css_rgb[css_rgb.index("(") + 1 :].rstrip(")").split(",")[:3]) / 3
 
     (light_background, light_text), (dark_background, dark_text) = colours("light"), colours("dark")
     assert lightness(light_background) > 200 > lightness(light_text)

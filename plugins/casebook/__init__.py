@@ -1,1 +1,1 @@
-from .casebook import register  # noqa: F401
+from .casebook import DEFAULTS, register  # noqa: F401

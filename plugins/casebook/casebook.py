@@ -13,28 +13,36 @@ from pathlib import Path
 from pelican import signals
 from pelican.urlwrappers import Category
 
-from feeds.feeds import feed_info, write_feed_set
+from servicebook import signals as servicebook_signals
+from servicebook.feeds import DEFAULTS as FEED_DEFAULTS
+from servicebook.feeds import feed_info, write_feed_set
+from servicebook.headers import read_header
+from servicebook.plugin_settings import declare
 from servicebook.problems import Problem, ProblemsError, report
 
-from .charts import bar_chart, stacked_bar_chart
-from .schema import (
-    facet_counts,
-    median_days_by_sector,
-    outcome_by_escalation,
-    read_header,
-    validate_case,
-    value_slug,
-)
-
+from .facts import validate_case, value_slug
+from .stats import facet_counts, stats_charts
 
 logger = logging.getLogger(__name__)
+
+DEFAULTS = {
+    **FEED_DEFAULTS,
+    "CASEBOOK_PATH": "cases",  # under PATH; one of ARTICLE_PATHS
+    "CASEBOOK_CATEGORY": "Cases",
+    "CASEBOOK_URL": "cases/",
+    "CASEBOOK_FEED_PATHS": {"atom": "feeds/cases/{slug}.atom.xml", "rss": "feeds/cases/{slug}.rss.xml"},
+    # {key: {"label": ..., "values": [...], "multiple": bool, "required": bool}}: the site's own.
+    "CASEBOOK_FACETS": {},
+}
 
 
 class CasebookError(ProblemsError):
     """Case files that break the schema."""
 
     def __init__(self, problems):
-        super().__init__(f"{len(problems)} problem(s) in case stories:", [replace(p, severity="error") for p in problems])
+        super().__init__(
+            f"{len(problems)} problem(s) in case stories:", [replace(p, severity="error") for p in problems]
+        )
 
 
 def case_sources(content_path, cases_folder):
@@ -49,8 +57,14 @@ def validate_all(content_path, settings):
         try:
             text = source.read_text(encoding="utf-8")
         except UnicodeDecodeError as error:
-            problems.append(Problem(str(source.relative_to(content_path.parent)), 0, "Encoding",
-                                    f"not UTF-8 ({error.reason} at byte {error.start}); save it as UTF-8"))
+            problems.append(
+                Problem(
+                    str(source.relative_to(content_path.parent)),
+                    0,
+                    "Encoding",
+                    f"not UTF-8 ({error.reason} at byte {error.start}); save it as UTF-8",
+                )
+            )
             continue
         header = read_header(text)
         case, found = validate_case(header, facets, str(source.relative_to(content_path.parent)))
@@ -89,51 +103,6 @@ def facet_pages(cases, settings):
     return pages
 
 
-def stats_charts(cases, facets):
-    """The stats page: [(chart id, title, description, svg, table header, table rows)]."""
-    facts = [case.case for case in cases]
-    failures = facet_counts(facts, "failure", facets)
-    channels = facet_counts(facts, "channel", facets)
-    outcomes = outcome_by_escalation(facts, facets)
-    days = median_days_by_sector(facts)
-    series = facets["outcome"]["values"]
-    charts = [
-        (
-            "failures", "Cases per failure type",
-            "How many cases show each kind of failure; a case can show several.",
-            failures, ("Failure", "Cases"), [(v, n) for v, n in failures],
-        ),
-        (
-            "channels", "Cases per channel",
-            "Where customers tried to get help; a case can involve several channels.",
-            channels, ("Channel", "Cases"), [(v, n) for v, n in channels],
-        ),
-        (
-            "days", "Median days to resolve, by sector",
-            "The middle number of days the sector's cases took to be resolved or partly resolved "
-            "(unresolved cases have no day count). Beside each sector, how many cases that is: "
-            "with one case, the median is that case's days.",
-            # With a case or two per sector, a median alone would overstate what we know.
-            [(f"{sector} ({count} case{'s' if count != 1 else ''})", value) for sector, value, count in days],
-            ("Sector", "Median days", "Cases counted"),
-            [(sector, f"{value:g}", count) for sector, value, count in days],
-        ),
-    ]
-    units = {"days": " days"}
-    rendered = [
-        (chart_id, title, text, bar_chart(chart_id, title, text, rows, units.get(chart_id, "")), header, table)
-        for chart_id, title, text, rows, header, table in charts
-    ]
-    outcome_text = "For each escalation route, how the cases ended. Does going public get results?"
-    rendered.insert(2, (
-        "outcomes", "Outcome by escalation", outcome_text,
-        stacked_bar_chart("outcomes", "Outcome by escalation", outcome_text, list(outcomes.items()), series),
-        ("Escalation", *series, "Total"),
-        [(escalation, *(row[s] for s in series), sum(row.values())) for escalation, row in outcomes.items()],
-    ))
-    return rendered
-
-
 def write_casebook(generator, writer):
     """article_writer_finalized: /cases/, /cases/{facet}/{value}/ with feeds, /cases/stats/."""
     settings = generator.settings
@@ -142,40 +111,85 @@ def write_casebook(generator, writer):
     facets = settings["CASEBOOK_FACETS"]
     pages = facet_pages(cases, settings)
     summary = [
-        (key, facet["label"], [(value, value_slug(value), count) for value, count in facet_counts([c.case for c in cases], key, facets)])
+        (
+            key,
+            facet["label"],
+            [(value, value_slug(value), count) for value, count in facet_counts([c.case for c in cases], key, facets)],
+        )
         for key, facet in facets.items()
     ]
 
     def write(url, template, **extra):
         # Handed as template arguments, not context: the render cache keys a page by them.
-        writer.write_file(f"{url}index.html", generator.get_template(template), generator.context,
-                          relative_urls=settings["RELATIVE_URLS"], url=url, casebook_url=base,
-                          facet_summary=summary, **extra)
+        writer.write_file(
+            f"{url}index.html",
+            generator.get_template(template),
+            generator.context,
+            relative_urls=settings["RELATIVE_URLS"],
+            url=url,
+            casebook_url=base,
+            facet_summary=summary,
+            **extra,
+        )
 
     write(base, "casebook", cases=cases)
     write(f"{base}stats/", "case_stats", cases=cases, charts=stats_charts(cases, facets))
     sitename = settings["SITENAME"]
     for key, label, value, slug, tagged in pages:
         url = f"{base}{key}/{slug}/"
-        write(url, "case_facet", cases=tagged, facet_key=key, facet_label=label, facet_value=value,
-              feed_slug=f"{key}/{slug}")
-        info = feed_info(settings, f"{sitename}: cases, {label.lower()} {value}", url,
-                         f"Case stories on {sitename} where {label.lower()} is {value}")
-        write_feed_set(generator, settings["CASEBOOK_FEED_PATHS"], info, tagged, f"{key}/{slug}",
-                       settings.get("TAXONOMY_FEED_MAX_ITEMS"), writer)
+        write(
+            url,
+            "case_facet",
+            cases=tagged,
+            facet_key=key,
+            facet_label=label,
+            facet_value=value,
+            feed_slug=f"{key}/{slug}",
+        )
+        info = feed_info(
+            settings,
+            f"{sitename}: cases, {label.lower()} {value}",
+            url,
+            f"Case stories on {sitename} where {label.lower()} is {value}",
+        )
+        write_feed_set(
+            generator,
+            settings["CASEBOOK_FEED_PATHS"],
+            info,
+            tagged,
+            f"{key}/{slug}",
+            settings["TAXONOMY_FEED_MAX_ITEMS"],
+            writer,
+        )
 
 
-def claim_outputs(generator):
-    """article_generator_finalized: name the casebook's pages in `generator.fixed_outputs`,
-    so content_checks stops a post or page that would be written over one of them."""
+def casebook_outputs(generator):
+    """servicebook.signals.fixed_outputs: the casebook's pages, so content_checks stops a post
+    or page that would be written over one of them."""
     settings = generator.settings
+    if "CASEBOOK_URL" not in settings:  # a build of this process without the casebook
+        return {}
     base = settings["CASEBOOK_URL"]
     cases = [a for a in generator.articles if getattr(a, "case", None)]
-    generator.fixed_outputs = {
-        f"{base}index.html": "the casebook", f"{base}stats/index.html": "the casebook's stats page",
-        **{f"{base}{key}/{slug}/index.html": f"the casebook's page of {label.lower()} {value!r}"
-           for key, label, value, slug, _ in facet_pages(cases, settings)},
+    return {
+        f"{base}index.html": "the casebook",
+        f"{base}stats/index.html": "the casebook's stats page",
+        **{
+            f"{base}{key}/{slug}/index.html": f"the casebook's page of {label.lower()} {value!r}"
+            for key, label, value, slug, _ in facet_pages(cases, settings)
+        },
     }
+
+
+def case_folder(settings):
+    """servicebook.signals.headers_checked_elsewhere: case files are checked against the schema here."""
+    if "CASEBOOK_PATH" not in settings:  # a build of this process without the casebook
+        return None
+    return settings["CASEBOOK_PATH"]
+
+
+def declare_settings(pelican):
+    declare(pelican.settings, DEFAULTS)
 
 
 def add_template_filters(generator):
@@ -183,7 +197,9 @@ def add_template_filters(generator):
 
 
 def register():
+    signals.initialized.connect(declare_settings)
     signals.generator_init.connect(add_template_filters)
     signals.article_generator_pretaxonomy.connect(attach_facts)
-    signals.article_generator_finalized.connect(claim_outputs)
     signals.article_writer_finalized.connect(write_casebook)
+    servicebook_signals.fixed_outputs.connect(casebook_outputs)
+    servicebook_signals.headers_checked_elsewhere.connect(case_folder)

@@ -38,7 +38,8 @@ def bar_chart(chart_id, title, description, rows, unit=""):
         parts.append(
             f'<text class="chart-label" x="{LABEL_WIDTH - 8}" y="{y + 20}" text-anchor="end">{escape(label)}</text>'
             f'<rect class="chart-bar" x="{LABEL_WIDTH}" y="{y + 5}" width="{width}" height="{BAR_HEIGHT}" rx="3"/>'
-            f'<text class="chart-value" x="{LABEL_WIDTH + width + 6}" y="{y + 20}">{_format(value)}{escape(unit)}</text>'
+            f'<text class="chart-value" x="{LABEL_WIDTH + width + 6}" '
+            f'y="{y + 20}">{_format(value)}{escape(unit)}</text>'
         )
     return _frame(chart_id, title, description, max(1, len(rows)) * ROW_HEIGHT + 6, "".join(parts))
 
@@ -50,12 +51,15 @@ def stacked_bar_chart(chart_id, title, description, rows, series):
     for index, (label, values) in enumerate(rows):
         y = index * ROW_HEIGHT
         x = LABEL_WIDTH
-        parts.append(f'<text class="chart-label" x="{LABEL_WIDTH - 8}" y="{y + 20}" text-anchor="end">{escape(label)}</text>')
+        parts.append(
+            f'<text class="chart-label" x="{LABEL_WIDTH - 8}" y="{y + 20}" text-anchor="end">{escape(label)}</text>'
+        )
         for number, name in enumerate(series):
             width = round(BAR_AREA * values.get(name, 0) / largest)
             if width:
                 parts.append(
-                    f'<rect class="chart-bar series-{number}" x="{x}" y="{y + 5}" width="{width}" height="{BAR_HEIGHT}">'
+                    f'<rect class="chart-bar series-{number}" x="{x}" y="{y + 5}" width="{width}" '
+                    f'height="{BAR_HEIGHT}">'
                     f"<title>{escape(label)}, {escape(name)}: {values[name]}</title></rect>"
                 )
                 x += width

@@ -1,1 +1,1 @@
-from .comment_free import register  # noqa: F401
+from .comment_free import DEFAULTS, register  # noqa: F401

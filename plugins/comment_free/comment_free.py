@@ -17,8 +17,6 @@ none).
 """
 
 import functools
-import hashlib
-import json
 import logging
 import re
 from dataclasses import dataclass
@@ -29,22 +27,30 @@ import lxml.html
 from pelican import signals
 
 from servicebook.boilerplate import Block, compile_patterns, footer_blocks, is_boilerplate, normalise
+from servicebook.hashing import digest
+from servicebook.plugin_settings import declare
 from servicebook.problems import Problem, report, shown_path
+from servicebook.records import JsonRecord
 
 logger = logging.getLogger(__name__)
+
+# Whole-paragraph patterns the site asks to remove as well (e.g. r"powered by blogger").
+DEFAULTS = {"COMMENT_BOILERPLATE_PATTERNS": []}
 
 # The cheap pre-check: the text lines of the HTML (block tags and <br> end a line).
 _LINE_END = re.compile(r"<(?:br|/?(?:p|li|h[1-6]|div|dt|dd|blockquote|ul|ol|pre|table|tr|td|th))\b[^>]*>", re.I)
 _TAG = re.compile(r"<[^>]+>")
-_COMMENT_LINK = re.compile(r"#comments?\b|/comments?(/|$|\?|\.)|comments?/feed|comments?rss|showcomment|replytocom", re.I)
-_BLOCK_TAGS = frozenset({
-    "p", "li", "div", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "blockquote", "table", "thead",
-    "tbody", "tfoot", "tr", "td", "th", "ul", "ol", "dl", "figure", "figcaption", "section", "article", "aside",
-    "header", "footer", "nav", "address", "details", "summary", "hr", "form", "fieldset", "main",
-})
+_COMMENT_LINK = re.compile(
+    r"#comments?\b|/comments?(/|$|\?|\.)|comments?/feed|comments?rss|showcomment|replytocom", re.I
+)
+_BLOCK_TAGS = frozenset(
+    "p li div dt dd h1 h2 h3 h4 h5 h6 pre blockquote table thead tbody tfoot tr td th ul ol dl figure figcaption "
+    "section article aside header footer nav address details summary hr form fieldset main".split()
+)
 # What an author set apart on purpose: never removed, whatever its words.
-_NEVER_REMOVED = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "pre", "code", "kbd", "samp", "blockquote",
-                            "table", "dl", "figure", "details", "script", "style"})
+_NEVER_REMOVED = frozenset(
+    "h1 h2 h3 h4 h5 h6 pre code kbd samp blockquote table dl figure details script style".split()
+)
 _MEDIA = ("img", "picture", "video", "audio", "iframe", "svg", "object", "embed")
 
 
@@ -65,12 +71,14 @@ def _might_hold_boilerplate(html, asked):
 
 def _text_lines(element):
     """The lines of text of `element` (<br> and newlines end a line), typography as shown."""
+
     def text(node):
         parts = [node.text or ""] if isinstance(node.tag, str) else []
         for child in node:
             parts.append("\n" if child.tag == "br" else text(child))
             parts.append(child.tail or "")
         return "".join(parts)
+
     return [line for line in (normalise(part) for part in text(element).split("\n")) if line]
 
 
@@ -111,7 +119,7 @@ def strip_boilerplate(html, asked=None):
     blocks = text_blocks(root)
     findings, doomed = [], []
     for found in footer_blocks([block for _, block in blocks], asked):
-        chosen = blocks[found.start:found.end]
+        chosen = blocks[found.start : found.end]
         findings.append(Finding(found.what, found.lines or [line for _, block in chosen for line in block.lines]))
         if found.what != "doubtful":
             doomed += [element for element, _ in chosen]
@@ -132,8 +140,13 @@ def _remove(element):
     if not (element.tail or "").strip():
         element.tail = None
     element.drop_tree()  # keeps the text that follows the element
-    while parent is not None and parent.getparent() is not None and parent.tag in ("ul", "ol", "div") \
-            and not len(parent) and not (parent.text or "").strip():
+    while (
+        parent is not None
+        and parent.getparent() is not None
+        and parent.tag in ("ul", "ol", "div")
+        and not len(parent)
+        and not (parent.text or "").strip()
+    ):
         element, parent = parent, parent.getparent()
         element.drop_tree()
 
@@ -155,23 +168,11 @@ class KnownClean:
     current = None
 
     def __init__(self, settings):
-        self.path = Path(settings["CACHE_PATH"]) / "comment-free.json" if settings.get("CACHE_CONTENT") else None
-        self.seen, self.digests = set(), set()
-        if self.path:
-            try:
-                self.digests = set(json.loads(self.path.read_text(encoding="utf-8")))
-            except (OSError, ValueError, TypeError):
-                self.digests = set()
+        self.record = JsonRecord(settings, "comment-free.json")
+        self.seen, self.digests = set(), set(self.record.load([]))
 
     def save(self):
-        if self.path:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.path.write_text(json.dumps(sorted(self.seen)), encoding="utf-8")
-
-
-def _digest(html, patterns):
-    return hashlib.blake2b(repr(patterns).encode() + b"\0" + html.encode("utf-8", "surrogatepass"),
-                           digest_size=16).hexdigest()
+        self.record.save(sorted(self.seen))
 
 
 def _quoted(lines):
@@ -192,31 +193,49 @@ def finding_problem(finding, source, source_lines, summary_line=0):
     last = first if summary_line or len(finding.lines) == 1 else _line_of(source_lines, finding.lines[-1], after=first)
     quoted = _quoted(finding.lines) + (f", lines {first}-{last}" if first and last > first else "")
     if finding.what == "doubtful":
-        return Problem(source, first, "Boilerplate",
-                       f"{quoted} looks like a blog's comment footer, but nothing around it confirms that, "
-                       "so it stays; delete it if you did not write it", "note")
+        return Problem(
+            source,
+            first,
+            "Boilerplate",
+            f"{quoted} looks like a blog's comment footer, but nothing around it confirms that, "
+            "so it stays; delete it if you did not write it",
+            "note",
+        )
     if finding.what == "link":
-        return Problem(source, first, "Link", f"{finding.lines[0]} points at comments: the link was removed, "
-                                              "its text kept; remove the link from the source")
-    return Problem(source, first, "Boilerplate", f"removed {_REMOVED[finding.what]} ({quoted}); delete it from the source")
+        return Problem(
+            source,
+            first,
+            "Link",
+            f"{finding.lines[0]} points at comments: the link was removed, "
+            "its text kept; remove the link from the source",
+        )
+    return Problem(
+        source, first, "Boilerplate", f"removed {_REMOVED[finding.what]} ({quoted}); delete it from the source"
+    )
 
 
 def _line_of(source_lines, text, after=0):
     """The first line after `after` holding `text` (as the patterns see it), or 0."""
     wanted = normalise(text).lower()
-    return next((number for number, line in enumerate(source_lines, start=1)
-                 if number > after and wanted in normalise(line).lower()), 0)
+    return next(
+        (
+            number
+            for number, line in enumerate(source_lines, start=1)
+            if number > after and wanted in normalise(line).lower()
+        ),
+        0,
+    )
 
 
 def clean_content(content):
     """content_object_init handler: clean an article's or page's HTML, and its `Summary:`
     (list pages, feeds and the meta description show it), in place."""
-    patterns = tuple(content.settings.get("COMMENT_BOILERPLATE_PATTERNS") or ())
+    patterns = tuple(content.settings["COMMENT_BOILERPLATE_PATTERNS"])
     parts = {"_content": content._content or "", "_summary": getattr(content, "_summary", None) or ""}
     known = KnownClean.current
-    digest = _digest("\0".join(parts.values()), patterns) if known else None
-    if known and digest in known.digests:
-        known.seen.add(digest)
+    key = digest(repr(patterns), *parts.values()) if known else None
+    if known and key in known.digests:
+        known.seen.add(key)
         return
     found = False
     for attribute, html in parts.items():
@@ -234,7 +253,7 @@ def clean_content(content):
             if attribute == "_summary":
                 content.metadata["summary"] = cleaned
     if known and not found:
-        known.seen.add(digest)
+        known.seen.add(key)
 
 
 def _report(content, findings, in_summary):
@@ -248,7 +267,9 @@ def _report(content, findings, in_summary):
         report(logger, finding_problem(finding, source, source_lines, summary_line))
 
 
-def load_known_clean(pelican):
+def start(pelican):
+    """initialized: this plugin's settings, and what earlier builds found clean."""
+    declare(pelican.settings, DEFAULTS)
     KnownClean.current = KnownClean(pelican.settings)
 
 
@@ -260,6 +281,6 @@ def save_known_clean(pelican):
 
 
 def register():
-    signals.initialized.connect(load_known_clean)
+    signals.initialized.connect(start)
     signals.content_object_init.connect(clean_content)
     signals.finalized.connect(save_known_clean)

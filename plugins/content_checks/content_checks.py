@@ -7,8 +7,7 @@ files). Problems are logged as warnings: `make serve` shows them and goes on, st
 URL always stop the build, since Pelican would otherwise abort half-way through writing.
 """
 
-import hashlib
-import json
+import functools
 import logging
 import os
 import re
@@ -20,24 +19,22 @@ from pelican.generators import ArticlesGenerator
 from pelican.readers import ensure_metadata_list
 from pelican.utils import slugify
 
-from servicebook.problems import SKIPPED, ProblemsError, report, shown_path
-from tag_normalise.tag_normalise import tag_key
-
-from .source import (
+from servicebook.hashing import digest
+from servicebook.headers import (
     PELICAN_KEYS,
-    Problem,
     body_of,
-    control_problems,
     date_problems,
     decode,
     duplicate_problems,
-    heading_problems,
-    link_problems,
-    markup_problems,
     read_header,
     typo_problems,
-    wordless_problems,
 )
+from servicebook.problems import SKIPPED, Problem, ProblemsError, report, shown_path
+from servicebook.records import JsonRecord
+from servicebook.signals import fixed_outputs, headers_checked_elsewhere
+from servicebook.tags import tag_key
+
+from .body import control_problems, heading_problems, link_problems, markup_problems, wordless_problems
 
 logger = logging.getLogger(__name__)
 _H1 = re.compile(r"<h1[\s>]", re.I)
@@ -45,7 +42,9 @@ _H1 = re.compile(r"<h1[\s>]", re.I)
 
 class DuplicateOutputError(ProblemsError):
     def __init__(self, problems):
-        super().__init__("Two pages would be written to the same URL:", [replace(p, severity="error") for p in problems])
+        super().__init__(
+            "Two pages would be written to the same URL:", [replace(p, severity="error") for p in problems]
+        )
 
 
 def check_source(raw, source_path, content_root, checked_elsewhere=False, needs_date=False, slug=None):
@@ -59,7 +58,9 @@ def check_source(raw, source_path, content_root, checked_elsewhere=False, needs_
         return problems
     header = read_header(text)
     if not header:
-        return [Problem(source, 1, "Header", "no `Key: value` header; start the file with `Title: ...` and `Date: ...`")]
+        return [
+            Problem(source, 1, "Header", "no `Key: value` header; start the file with `Title: ...` and `Date: ...`")
+        ]
     if not header.get("title") or not header["title"].value:
         line = header["title"].line if "title" in header else 1
         problems.append(Problem(source, line, "Title", "missing or empty; add `Title: ...` to the header"))
@@ -68,24 +69,44 @@ def check_source(raw, source_path, content_root, checked_elsewhere=False, needs_
         problems += date_problems(header, source, needs_date) + typo_problems(header, PELICAN_KEYS, source)
     problems += markup_problems(header, source)
     # Split as Pelican does: on ";" when there is one, else on ",".
-    named = [(key, name) for key in ("tags", "authors") if key in header
-             for name in ensure_metadata_list(header[key].value)]
+    named = [
+        (key, name) for key in ("tags", "authors") if key in header for name in ensure_metadata_list(header[key].value)
+    ]
     named += [(key, header[key].value) for key in ("category", "author") if key in header]
     for key, name in named:
         if name.strip() and not tag_key(name):
-            problems.append(Problem(source, header[key].line, key.title(),
-                                    f"{name.strip()!r} has no letters or digits; remove it"))
+            problems.append(
+                Problem(source, header[key].line, key.title(), f"{name.strip()!r} has no letters or digits; remove it")
+            )
         elif name.strip() and slug and not slug(name):
-            problems.append(Problem(source, header[key].line, key.title(),
-                                    f"{name.strip()!r} gives an empty web address; add letters a-z or digits"))
+            problems.append(
+                Problem(
+                    source,
+                    header[key].line,
+                    key.title(),
+                    f"{name.strip()!r} gives an empty web address; add letters a-z or digits",
+                )
+            )
     title = header.get("title")
     if title and title.value and slug and "slug" not in header and not slug(title.value):
-        problems.append(Problem(source, title.line, "Title",
-                                f"{title.value!r} gives an empty web address; add `Slug: ...` with letters a-z or digits"))
+        problems.append(
+            Problem(
+                source,
+                title.line,
+                "Title",
+                f"{title.value!r} gives an empty web address; add `Slug: ...` with letters a-z or digits",
+            )
+        )
     body, body_line = body_of(text)
     if not body.strip():
-        problems.append(Problem(source, body_line or len(header) + 1, "Body",
-                                "empty; write the text under the header (after one blank line)"))
+        problems.append(
+            Problem(
+                source,
+                body_line or len(header) + 1,
+                "Body",
+                "empty; write the text under the header (after one blank line)",
+            )
+        )
     else:
         problems += wordless_problems(body, body_line, source)
     problems += link_problems(body, body_line, Path(source_path), content_root, source)
@@ -100,13 +121,8 @@ class CheckRecord:
     VERSION = "2"
 
     def __init__(self, settings):
-        self.path = Path(settings["CACHE_PATH"]) / "content-checks.json" if settings.get("CACHE_CONTENT") else None
-        self.files = {}
-        if self.path:
-            try:
-                self.files = json.loads(self.path.read_text(encoding="utf-8"))["files"]
-            except (OSError, ValueError, KeyError, TypeError):
-                self.files = {}
+        self.record = JsonRecord(settings, "content-checks.json")
+        self.files = self.record.load({})
 
     def problems(self, key, source, check):
         """`check()`'s problems for `source`, or the recorded ones when `key` is unchanged."""
@@ -118,37 +134,43 @@ class CheckRecord:
         return problems
 
     def save(self):
-        if self.path:
-            self.files = {source: entry for source, entry in self.files.items() if os.path.exists(source)}
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.path.write_text(json.dumps({"files": self.files}), encoding="utf-8")
+        self.record.save({source: entry for source, entry in self.files.items() if os.path.exists(source)})
 
 
 def content_listing_key(content_root):
     """Every file under the content folder: link checks depend on which exist."""
-    names = sorted(os.path.join(folder, name) for folder, _, files in os.walk(content_root) for name in files)
-    return hashlib.blake2b("\0".join(names).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    return digest(*sorted(os.path.join(folder, name) for folder, _, files in os.walk(content_root) for name in files))
 
 
 def check_files(generator, paths, excludes, needs_date):
     settings = generator.settings
     content_root = Path(generator.path)
-    cases = content_root / settings.get("CASEBOOK_PATH", "cases")
+    # Folders whose headers another plugin checks (the casebook's cases).
+    elsewhere = [content_root / folder for _, folder in headers_checked_elsewhere.send(settings) if folder]
+
     def slug(name):
-        return slugify(name, regex_subs=settings["SLUG_REGEX_SUBSTITUTIONS"],
-                       use_unicode=settings.get("SLUGIFY_USE_UNICODE", False))
+        return slugify(
+            name, regex_subs=settings["SLUG_REGEX_SUBSTITUTIONS"], use_unicode=settings["SLUGIFY_USE_UNICODE"]
+        )
 
     record = CheckRecord(settings)
-    shared = repr((CheckRecord.VERSION, str(content_root), content_listing_key(content_root),
-                   settings["SLUG_REGEX_SUBSTITUTIONS"], settings.get("SLUGIFY_USE_UNICODE"), needs_date))
+    shared = repr(
+        (
+            CheckRecord.VERSION,
+            str(content_root),
+            content_listing_key(content_root),
+            settings["SLUG_REGEX_SUBSTITUTIONS"],
+            settings["SLUGIFY_USE_UNICODE"],
+            needs_date,
+        )
+    )
     for relative in generator.get_files(paths, exclude=excludes, extensions=("md", "markdown")):
         path = content_root / relative
-        is_case = path.is_relative_to(cases)
+        header_checked_elsewhere = any(path.is_relative_to(folder) for folder in elsewhere)
         raw = path.read_bytes()
-        key = hashlib.blake2b(raw + repr((shared, is_case)).encode(), digest_size=16).hexdigest()
-        for problem in record.problems(key, str(path), lambda: check_source(
-            raw, path, content_root, is_case, needs_date, slug
-        )):
+        key = digest(raw, shared, str(header_checked_elsewhere))
+        check = functools.partial(check_source, raw, path, content_root, header_checked_elsewhere, needs_date, slug)
+        for problem in record.problems(key, str(path), check):
             report(logger, problem)
     record.save()
 
@@ -173,8 +195,14 @@ def check_rendered_headings(content):
         ]
     if in_summary:
         line = read_header(text).get("summary")
-        problems.append(Problem(source, line.line if line else 0, "Summary",
-                                "markdown makes it a level-1 heading (it starts with #); start it with a word, or \\#"))
+        problems.append(
+            Problem(
+                source,
+                line.line if line else 0,
+                "Summary",
+                "markdown makes it a level-1 heading (it starts with #); start it with a word, or \\#",
+            )
+        )
     for problem in problems:
         report(logger, problem)
 
@@ -202,23 +230,38 @@ def duplicate_outputs(contents, content_root, fixed=None):
     claims = sources_by([c for c in contents if c.save_as], content_root, lambda c: os.path.normpath(c.save_as))
     fixed = {os.path.normpath(save_as): what for save_as, what in (fixed or {}).items()}
     return [
-        Problem(" and ".join(sorted(sources)), 0, "Slug", f"all would be written to {save_as}; give each a different `Slug:`")
-        for save_as, sources in claims.items() if len(sources) > 1
+        Problem(
+            " and ".join(sorted(sources)),
+            0,
+            "Slug",
+            f"all would be written to {save_as}; give each a different `Slug:`",
+        )
+        for save_as, sources in claims.items()
+        if len(sources) > 1
     ] + [
-        Problem(" and ".join(sorted(sources)), 0, "Slug",
-                f"would be written to {save_as}, which is {fixed[save_as]}; give it a different `Slug:`")
-        for save_as, sources in claims.items() if save_as in fixed
+        Problem(
+            " and ".join(sorted(sources)),
+            0,
+            "Slug",
+            f"would be written to {save_as}, which is {fixed[save_as]}; give it a different `Slug:`",
+        )
+        for save_as, sources in claims.items()
+        if save_as in fixed
     ]
 
 
-def fixed_outputs(generator):
+def pages_the_site_makes(generator):
     """{save_as: description} of the pages an articles generator writes beside the content:
     the direct templates, tag, category and author pages, the date archives, and what other
-    plugins name in `generator.fixed_outputs` (the casebook's pages)."""
+    plugins claim through servicebook.signals.fixed_outputs (the casebook's pages)."""
     settings = generator.settings
-    fixed = {settings.get(f"{name.upper()}_SAVE_AS", f"{name}.html"): f"the {name} page"
-             for name in settings["DIRECT_TEMPLATES"]}
-    fixed.update({save_as: f"the page made from {template}" for template, save_as in settings["TEMPLATE_PAGES"].items()})
+    fixed = {
+        settings.get(f"{name.upper()}_SAVE_AS", f"{name}.html"): f"the {name} page"
+        for name in settings["DIRECT_TEMPLATES"]
+    }
+    fixed.update(
+        {save_as: f"the page made from {template}" for template, save_as in settings["TEMPLATE_PAGES"].items()}
+    )
     taxonomies = [("tag", tag) for tag in generator.tags] + [("category", c) for c, _ in generator.categories]
     fixed.update({item.save_as: f"the page of {kind} {item.name!r}" for kind, item in taxonomies})
     fixed.update({author.save_as: f"the page of author {author.name!r}" for author, _ in generator.authors})
@@ -226,25 +269,36 @@ def fixed_outputs(generator):
         pattern = settings.get(f"{period.upper()}_ARCHIVE_SAVE_AS")
         if pattern:
             fixed.update({pattern.format(date=article.date): f"the {period} archive" for article in generator.dates})
-    fixed.update(getattr(generator, "fixed_outputs", {}))
+    for _, claimed in fixed_outputs.send(generator):
+        fixed.update(claimed or {})
     return fixed
 
 
 # Pelican groups content by slug to find translations: two posts in one language with one
 # slug is a mistake it only warns about, without naming the files.
-_TRANSLATION_GROUPS = (("articles", "translations"), ("drafts", "drafts_translations"),
-                       ("hidden_articles", "hidden_translations"), ("pages", "translations"),
-                       ("hidden_pages", "hidden_translations"), ("draft_pages", "draft_translations"))
+_TRANSLATION_GROUPS = (
+    ("articles", "translations"),
+    ("drafts", "drafts_translations"),
+    ("hidden_articles", "hidden_translations"),
+    ("pages", "translations"),
+    ("hidden_pages", "hidden_translations"),
+    ("draft_pages", "draft_translations"),
+)
 
 
 def shared_slugs(contents, content_root):
     """Problems for content of one language and status that shares a slug."""
     groups = sources_by(contents, content_root, lambda content: (content.slug, content.lang))
     return [
-        Problem(" and ".join(sorted(sources)), 0, "Slug",
-                f"all have the slug {slug!r}, so Pelican takes them for translations of one post; "
-                "give each a different `Slug:`")
-        for (slug, _), sources in groups.items() if len(sources) > 1
+        Problem(
+            " and ".join(sorted(sources)),
+            0,
+            "Slug",
+            f"all have the slug {slug!r}, so Pelican takes them for translations of one post; "
+            "give each a different `Slug:`",
+        )
+        for (slug, _), sources in groups.items()
+        if len(sources) > 1
     ]
 
 
@@ -264,7 +318,7 @@ def refuse_duplicates(generators):
         for attribute in ("articles", "drafts", "hidden_articles", "pages", "hidden_pages", "draft_pages"):
             contents += getattr(generator, attribute, [])
         if isinstance(generator, ArticlesGenerator):
-            fixed.update(fixed_outputs(generator))
+            fixed.update(pages_the_site_makes(generator))
         report_shared_slugs(generator, content_root)
     problems = duplicate_outputs(contents, content_root, fixed)
     if problems:
@@ -287,11 +341,21 @@ def unread_files(all_files, read, content_folders, readable_suffixes):
         if _NOT_CONTENT.search(relative):
             continue
         if readable and not inside:
-            problems.append(Problem(relative, 0, SKIPPED, f"not published (only files in {folders} are read; "
-                                                          "move it into one of them)"))
+            problems.append(
+                Problem(
+                    relative, 0, SKIPPED, f"not published (only files in {folders} are read; move it into one of them)"
+                )
+            )
         elif inside and not readable:
-            problems.append(Problem(relative, 0, SKIPPED, "not published (not a markdown file; name it "
-                                                          "*.md if it is a post or page)", "note"))
+            problems.append(
+                Problem(
+                    relative,
+                    0,
+                    SKIPPED,
+                    "not published (not a markdown file; name it *.md if it is a post or page)",
+                    "note",
+                )
+            )
     return problems
 
 

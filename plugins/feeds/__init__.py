@@ -1,1 +1,1 @@
-from .feeds import register  # noqa: F401
+from .feeds import DEFAULTS, register  # noqa: F401

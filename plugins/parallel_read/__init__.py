@@ -1,1 +1,1 @@
-from .parallel_read import register  # noqa: F401
+from .parallel_read import DEFAULTS, register  # noqa: F401

@@ -25,9 +25,15 @@ from concurrent.futures import ProcessPoolExecutor
 from pelican import signals
 from pelican.utils import file_suffix
 
+from servicebook.plugin_settings import declare
+
 logger = logging.getLogger(__name__)
 
-DEFAULT_MIN_FILES = 16
+DEFAULTS = {
+    "PARALLEL_READ": True,
+    # With fewer files to read, starting workers costs more than it saves.
+    "PARALLEL_READ_MIN_FILES": 16,
+}
 # The generator's readers, for the forked workers (set just before the pool starts).
 _worker_readers = None
 
@@ -110,10 +116,10 @@ class PreparedReads:
 def _start(generator, paths_setting, excludes_setting):
     settings = generator.settings
     cpus = usable_cpus()
-    if not settings.get("PARALLEL_READ", True) or cpus < 2:
+    if not settings["PARALLEL_READ"] or cpus < 2:
         return
     paths = files_to_read(generator, settings[paths_setting], settings[excludes_setting])
-    if len(paths) >= settings.get("PARALLEL_READ_MIN_FILES", DEFAULT_MIN_FILES):
+    if len(paths) >= settings["PARALLEL_READ_MIN_FILES"]:
         PreparedReads(generator.readers, paths, min(cpus, len(paths)))
 
 
@@ -125,6 +131,11 @@ def start_pages(generator):
     _start(generator, "PAGE_PATHS", "PAGE_EXCLUDES")
 
 
+def declare_settings(pelican):
+    declare(pelican.settings, DEFAULTS)
+
+
 def register():
+    signals.initialized.connect(declare_settings)
     signals.article_generator_init.connect(start_articles)
     signals.page_generator_init.connect(start_pages)

@@ -1,1 +1,1 @@
-from .reading_time import register  # noqa: F401
+from .reading_time import DEFAULTS, register  # noqa: F401

@@ -1,1 +1,1 @@
-from .render_cache import register  # noqa: F401
+from .render_cache import DEFAULTS, register  # noqa: F401

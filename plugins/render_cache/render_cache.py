@@ -35,7 +35,6 @@ CACHE_PATH/render-cache.json.
 import functools
 import hashlib
 import importlib.metadata
-import json
 import logging
 import re
 import sys
@@ -45,29 +44,57 @@ from pathlib import Path
 from pelican import signals
 from pelican.contents import Content
 from pelican.urlwrappers import URLWrapper
-from pelican.writers import Writer
+
+import servicebook
+from servicebook.hashing import digest as _digest
+from servicebook.plugin_settings import declare
+from servicebook.records import JsonRecord
+from servicebook.writing import ReusingWriter
 
 logger = logging.getLogger(__name__)
 
+DEFAULTS = {"RENDER_CACHE": True}  # works when CACHE_CONTENT is on
 RECORD_NAME = "render-cache.json"
 # Bump when the keys below change meaning, so old records are not trusted.
 KEY_VERSION = "3"
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 # What the output of a template can depend on besides content, theme and plugin code.
-_DISTRIBUTIONS = ("pelican", "jinja2", "markdown", "typogrify", "pelican-sitemap",
-                  "pelican-neighbors", "pelican-related-posts")
+_DISTRIBUTIONS = (
+    "pelican",
+    "jinja2",
+    "markdown",
+    "typogrify",
+    "pelican-sitemap",
+    "pelican-neighbors",
+    "pelican-related-posts",
+)
 
 
-# Attributes of an article that are not what pages show of it: the settings and context
-# (covered by the site key), the full text (covered by the page key) and our own memos.
-_NOT_SHOWN = frozenset({"settings", "_context", "_content", "_summary_key", "_text_key", "_feed_item"})
+# Attributes of an article that are not what pages show of it: the settings (covered by the
+# site key). Attributes whose names start with "_" are not shown either: Pelican's full text
+# and context (covered by the page and site keys) and the memos plugins keep on an article
+# (ours, the feeds' items): a plugin that gives articles something templates show names it
+# without a leading underscore.
+_NOT_SHOWN = frozenset({"settings"})
 # Settings that change how a build runs, never what a page looks like: a `make serve`
 # rebuild (search index in the background) reuses the pages of `make build`.
-OUTPUT_NEUTRAL_SETTINGS = frozenset({
-    "SEARCH_INDEX_IN_BACKGROUND", "SEARCH_INDEX_TIMEOUT", "PARALLEL_READ", "PARALLEL_READ_MIN_FILES",
-    "RENDER_CACHE", "CACHE_CONTENT", "LOAD_CONTENT_CACHE", "CACHE_PATH", "CONTENT_CACHING_LAYER",
-    "CHECK_MODIFIED_METHOD", "GZIP_CACHE", "DEBUG", "LOG_FILTER",
-})
+OUTPUT_NEUTRAL_SETTINGS = frozenset(
+    {
+        "SEARCH_INDEX_IN_BACKGROUND",
+        "SEARCH_INDEX_TIMEOUT",
+        "PARALLEL_READ",
+        "PARALLEL_READ_MIN_FILES",
+        "RENDER_CACHE",
+        "CACHE_CONTENT",
+        "LOAD_CONTENT_CACHE",
+        "CACHE_PATH",
+        "CONTENT_CACHING_LAYER",
+        "CHECK_MODIFIED_METHOD",
+        "GZIP_CACHE",
+        "DEBUG",
+        "LOG_FILTER",
+    }
+)
 
 
 def stable_repr(value, _depth=0):
@@ -96,14 +123,6 @@ def stable_repr(value, _depth=0):
     return _ADDRESS.sub("", repr(value))
 
 
-def _digest(*parts):
-    digest = hashlib.blake2b(digest_size=16)
-    for part in parts:
-        digest.update(part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part)
-        digest.update(b"\0")
-    return digest.hexdigest()
-
-
 def content_structure_key(content):
     """What any page may show of `content`: its address and metadata (title, date, tags,
     category, author, explicit summary, case facts...): navigation, neighbours and related
@@ -116,9 +135,12 @@ def content_summary_key(content):
     attribute Pelican or a plugin gave it (reading time, neighbours, related posts, ...).
     Kept on the object: a build needs it for many pages and feeds."""
     if "_summary_key" not in content.__dict__:
-        attributes = {key: value for key, value in vars(content).items() if key not in _NOT_SHOWN}
+        attributes = {
+            key: value for key, value in vars(content).items() if key not in _NOT_SHOWN and not key.startswith("_")
+        }
         content._summary_key = _digest(
-            content_structure_key(content), stable_repr(attributes),
+            content_structure_key(content),
+            stable_repr(attributes),
             # Pelican cannot summarise an empty body (None); content checks report those.
             (content.summary if content._content else "") or "",
         )
@@ -141,8 +163,11 @@ def inputs_key(inputs):
         if isinstance(value, Content):
             parts.append(content_text_key(value))
         elif isinstance(value, (list, tuple)) and any(isinstance(item, Content) for item in value):
-            parts.append(_digest(*(content_summary_key(item) if isinstance(item, Content) else stable_repr(item)
-                                   for item in value)))
+            parts.append(
+                _digest(
+                    *(content_summary_key(item) if isinstance(item, Content) else stable_repr(item) for item in value)
+                )
+            )
         else:
             parts.append(stable_repr(value))
     return _digest(*parts)
@@ -159,20 +184,21 @@ def files_key(folders, pattern="*"):
 
 
 def code_key(settings):
-    return _code_key(tuple(settings.get("PLUGIN_PATHS", [])))
+    return _code_key(tuple(settings["PLUGIN_PATHS"]))
 
 
 @functools.lru_cache(maxsize=8)
 def _code_key(plugin_paths):
-    """Our plugins' code and the versions of the libraries that shape the output. Once per
-    process: that is the code that runs (a `make serve` process does not reload plugins)."""
+    """Our plugins' code, the servicebook package they share, and the versions of the
+    libraries that shape the output. Once per process: that is the code that runs (a
+    `make serve` process does not reload plugins)."""
     versions = []
     for name in _DISTRIBUTIONS:
         try:
             versions.append(f"{name}=={importlib.metadata.version(name)}")
         except importlib.metadata.PackageNotFoundError:
             versions.append(f"{name} absent")
-    return _digest(files_key(plugin_paths, "*.py"), *versions)
+    return _digest(files_key([*plugin_paths, Path(servicebook.__file__).parent], "*.py"), *versions)
 
 
 def contents_in(context):
@@ -187,11 +213,12 @@ def contents_in(context):
 
 
 def site_key(settings, context):
-    theme = [settings["THEME"], *settings.get("THEME_TEMPLATES_OVERRIDES", [])]
+    theme = [settings["THEME"], *settings["THEME_TEMPLATES_OVERRIDES"]]
     return _digest(
         KEY_VERSION,
-        stable_repr({key: value for key, value in settings.items()
-                     if key.isupper() and key not in OUTPUT_NEUTRAL_SETTINGS}),
+        stable_repr(
+            {key: value for key, value in settings.items() if key.isupper() and key not in OUTPUT_NEUTRAL_SETTINGS}
+        ),
         files_key(theme),
         code_key(settings),
         *(content_structure_key(item) for item in contents_in(context)),
@@ -201,9 +228,12 @@ def site_key(settings, context):
 def page_key(site, output_file, template_name, handed):
     """The key of one rendered page; `handed` are the template arguments the writer got
     (the article of an article page, the articles of a tag page, ...)."""
-    return _digest(site, output_file, template_name or "", inputs_key(
-        [part for name, value in sorted(handed.items()) for part in (name, value)]
-    ))
+    return _digest(
+        site,
+        output_file,
+        template_name or "",
+        inputs_key([part for name, value in sorted(handed.items()) for part in (name, value)]),
+    )
 
 
 # Template arguments whose articles a page lists by title and address at most (covered by
@@ -222,15 +252,12 @@ def shown(handed, localcontext):
 
 
 class RenderRecord:
-    """output file -> (page key, digest of the bytes written); loaded and saved as JSON."""
+    """output file -> (page key, digest of the bytes written), kept in CACHE_PATH."""
 
-    def __init__(self, path):
-        self.path = Path(path)
+    def __init__(self, settings):
+        self.record = JsonRecord(settings, RECORD_NAME)
         self.rendered = self.reused = 0
-        try:
-            self.pages = json.loads(self.path.read_text(encoding="utf-8"))["pages"]
-        except (OSError, ValueError, KeyError, TypeError):
-            self.pages = {}
+        self.pages = self.record.load({})
 
     def reuse(self, output_path, output_file, key):
         """The page's text if its key is unchanged and the output file is what we wrote."""
@@ -251,8 +278,7 @@ class RenderRecord:
         self.pages[output_file] = [key, _digest(text.encode("utf-8", "surrogatepass"))]
 
     def save(self):
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.write_text(json.dumps({"pages": self.pages}, separators=(",", ":")), encoding="utf-8")
+        self.record.save(self.pages)
 
 
 class CachedTemplate:
@@ -278,14 +304,14 @@ class CachedTemplate:
         return getattr(self.template, name)
 
 
-class CachingWriter(Writer):
+class CachingWriter(ReusingWriter):
     record = None
 
     def __init__(self, output_path, settings=None):
         super().__init__(output_path, settings=settings)
         self._site_key = None
         if enabled(self.settings):
-            self.record = RenderRecord(Path(self.settings["CACHE_PATH"]) / RECORD_NAME)
+            self.record = RenderRecord(self.settings)
             _open_records.append(self.record)
 
     def _site_key_for(self, context):
@@ -300,7 +326,7 @@ class CachingWriter(Writer):
             template = CachedTemplate(template, self, kwargs)
         return super().write_file(name, template, context, *args, **kwargs)
 
-    def write_cached(self, output_file, inputs, render, context):
+    def write_generated(self, output_file, inputs, render, context):
         """Write `render()` to `output_file` (relative to the output) unless `inputs` (the
         articles and values it is made from) are those of the last build and the file is
         still as written then. For outputs Pelican's templates do not make (feeds)."""
@@ -322,7 +348,7 @@ _open_records = []
 
 
 def enabled(settings):
-    return bool(settings.get("RENDER_CACHE", True) and settings.get("CACHE_CONTENT"))
+    return bool(settings["RENDER_CACHE"] and settings["CACHE_CONTENT"])
 
 
 def provide_writer(pelican):
@@ -339,6 +365,11 @@ def save_records(pelican):
         logger.info("Render cache: %d pages rendered, %d reused", record.rendered, record.reused)
 
 
+def declare_settings(pelican):
+    declare(pelican.settings, DEFAULTS)
+
+
 def register():
+    signals.initialized.connect(declare_settings)
     signals.get_writer.connect(provide_writer)
     signals.finalized.connect(save_records)

@@ -11,7 +11,8 @@ autoescape (see JINJA_ENVIRONMENT).
 import html
 
 from pelican import signals
-from pelican.readers import MarkdownReader
+
+from servicebook.reading import extend_markdown_reader
 
 
 def escape_title(metadata):
@@ -28,22 +29,25 @@ def escape_raw_html(markdown_text):
     return markdown_text.replace("<", "&lt;")
 
 
-class EscapedTitleMarkdownReader(MarkdownReader):
+class EscapedTitles:
+    """Mixin for the markdown reader (see servicebook.reading)."""
+
     def read(self, source_path):
         content, metadata = super().read(source_path)
         return content, escape_title(metadata)
 
     def _parse_metadata(self, meta):
         formatted = {name.lower() for name in self.settings["FORMATTED_FIELDS"]}
-        return super()._parse_metadata({
-            name: [escape_raw_html(value) for value in values] if name.lower() in formatted else values
-            for name, values in meta.items()
-        })
+        return super()._parse_metadata(
+            {
+                name: [escape_raw_html(value) for value in values] if name.lower() in formatted else values
+                for name, values in meta.items()
+            }
+        )
 
 
 def use_escaping_reader(readers):
-    for extension in EscapedTitleMarkdownReader.file_extensions:
-        readers.reader_classes[extension] = EscapedTitleMarkdownReader
+    extend_markdown_reader(readers, EscapedTitles)
 
 
 def register():

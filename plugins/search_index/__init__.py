@@ -1,1 +1,1 @@
-from .search_index import register  # noqa: F401
+from .search_index import DEFAULTS, register  # noqa: F401

@@ -1,1 +1,1 @@
-from .tag_normalise import register  # noqa: F401
+from .tag_normalise import DEFAULTS, register  # noqa: F401

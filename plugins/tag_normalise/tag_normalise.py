@@ -7,25 +7,21 @@ to the lower-case, space-separated spelling, so the choice does not depend on fi
 """
 
 import logging
-import re
 from collections import Counter, defaultdict
 from itertools import chain
 
 from pelican import signals
 from pelican.urlwrappers import Tag
 
-from servicebook.problems import Problem, header_line, report, shown_path
+from servicebook.headers import header_line
+from servicebook.plugin_settings import declare
+from servicebook.problems import Problem, report, shown_path
+from servicebook.tags import tag_key
 
 logger = logging.getLogger(__name__)
 
-_SEPARATORS = re.compile(r"[\s_\-]+")
-_WORD = re.compile(r"[^\W_]")
-
-
-def tag_key(name):
-    """The comparison key of a tag name: '' for a name with no letters or digits."""
-    key = _SEPARATORS.sub(" ", name.casefold()).strip()
-    return key if _WORD.search(key) else ""
+# {shorthand: tag}, e.g. {"cs": "customer service"}: the shorthand is shown as that tag.
+DEFAULTS = {"TAG_ALIASES": {}}
 
 
 def alias_keys(aliases):
@@ -66,13 +62,9 @@ def canonical_names(names, aliases=None):
 
 
 def normalise_tags(generator):
-    aliases = alias_keys(generator.settings.get("TAG_ALIASES", {}))
-    contents = list(
-        chain(generator.articles, generator.drafts, generator.hidden_articles, generator.translations)
-    )
-    mapping = canonical_names(
-        [tag.name for content in contents for tag in getattr(content, "tags", [])], aliases
-    )
+    aliases = alias_keys(generator.settings["TAG_ALIASES"])
+    contents = list(chain(generator.articles, generator.drafts, generator.hidden_articles, generator.translations))
+    mapping = canonical_names([tag.name for content in contents for tag in getattr(content, "tags", [])], aliases)
     for content in contents:
         if not hasattr(content, "tags"):
             continue
@@ -80,13 +72,24 @@ def normalise_tags(generator):
         for tag in content.tags:
             name = mapping.get(tag.name)
             if name is None:
-                report(logger, Problem(shown_path(content.source_path, generator.path),
-                                       header_line(content.source_path, "tags"), "Tags",
-                                       f"{tag.name!r} has no letters or digits; remove it"))
+                report(
+                    logger,
+                    Problem(
+                        shown_path(content.source_path, generator.path),
+                        header_line(content.source_path, "tags"),
+                        "Tags",
+                        f"{tag.name!r} has no letters or digits; remove it",
+                    ),
+                )
                 continue
             tags.setdefault(tag_key(name), Tag(name, generator.settings))
         content.tags = list(tags.values())
 
 
+def declare_settings(pelican):
+    declare(pelican.settings, DEFAULTS)
+
+
 def register():
+    signals.initialized.connect(declare_settings)
     signals.article_generator_pretaxonomy.connect(normalise_tags)

@@ -9,7 +9,7 @@ takes the work over from Pelican when TYPOGRIFY is on.
 
 from pelican import signals
 
-from safe_titles.safe_titles import EscapedTitleMarkdownReader
+from servicebook.reading import extend_markdown_reader
 
 # Pelican's smartypants set-ups for TYPOGRIFY_DASHES (see pelican.readers.Readers.read_file).
 _DASHES = {"oldschool": "set2", "oldschool_inverted": "set3"}
@@ -27,7 +27,9 @@ def typogrifier(settings):
     return lambda text: typogrify(text, settings["TYPOGRIFY_IGNORE_TAGS"], **omitted)
 
 
-class TypographicMarkdownReader(EscapedTitleMarkdownReader):
+class Typography:
+    """Mixin for the markdown reader (see servicebook.reading)."""
+
     def read(self, source_path):
         content, metadata = super().read(source_path)
         refine = typogrifier(self.settings)
@@ -45,9 +47,8 @@ def take_over(pelican):
 
 
 def use_typographic_reader(readers):
-    if readers.settings.get("TYPOGRIFY_IN_READER"):
-        for extension in TypographicMarkdownReader.file_extensions:
-            readers.reader_classes[extension] = TypographicMarkdownReader
+    if readers.settings.get("TYPOGRIFY_IN_READER"):  # set by take_over, never by a site
+        extend_markdown_reader(readers, Typography)
 
 
 def register():

@@ -16,7 +16,9 @@ IMPORT_BOILERPLATE_PATTERNS = (r"reply( ↓)?|log in to reply",)
 
 _COMMENT_COUNT = re.compile(
     r"(?:^|\s)(?P<count>\d+|one|two|three|four|five|six|seven|eight|nine|ten)\s+"
-    r"(?:comments?|responses?|replies|thoughts?)\b", re.IGNORECASE)
+    r"(?:comments?|responses?|replies|thoughts?)\b",
+    re.IGNORECASE,
+)
 _POSTED_BY = re.compile(r"posted by (?P<name>.{1,60}?) at \d", re.IGNORECASE)
 _LABELS = re.compile(r"(?:labels?|tags)\s*:(?P<labels>.*)", re.IGNORECASE)
 # How far after "NAME said..." a timestamp may appear for the line to count as a comment.
@@ -38,8 +40,7 @@ class SeparatedLines:
     posted_by: tuple[str, int] | None = None  # (name, line) from a "Posted by NAME at 4:12 PM"
 
 
-def separate_boilerplate(lines: Sequence[tuple[int, str]],
-                         boilerplate: re.Pattern) -> SeparatedLines:
+def separate_boilerplate(lines: Sequence[tuple[int, str]], boilerplate: re.Pattern) -> SeparatedLines:
     """Keep prose; move boilerplate, whole comment threads and label lines aside, verbatim.
 
     A comment thread runs from its opening line (a non-zero comment count, or "NAME said..."
@@ -53,13 +54,13 @@ def separate_boilerplate(lines: Sequence[tuple[int, str]],
             continue
         labels = _LABELS.fullmatch(stripped)
         if labels and _split_labels(labels["labels"]):
-            result.labels += [label for label in _split_labels(labels["labels"])
-                              if label not in result.labels]
+            result.labels += [label for label in _split_labels(labels["labels"]) if label not in result.labels]
             result.removed.append(SourceLine(number, text, "labels"))
             continue
         in_thread = in_thread or _opens_comment_thread(lines, index, boilerplate)
         is_boilerplate = bool(boilerplate.match(stripped)) or (
-            in_share_block and line_kind(stripped) == "share-buttons")
+            in_share_block and line_kind(stripped) == "share-buttons"
+        )
         if in_thread or is_boilerplate:
             reason = "boilerplate" if is_boilerplate else "comment"
             result.removed.append(SourceLine(number, text, reason))
@@ -78,13 +79,12 @@ def _split_labels(value: str) -> list[str]:
     return [label.strip() for label in value.split(",") if label.strip()]
 
 
-def _opens_comment_thread(lines: Sequence[tuple[int, str]], index: int,
-                          boilerplate: re.Pattern) -> bool:
+def _opens_comment_thread(lines: Sequence[tuple[int, str]], index: int, boilerplate: re.Pattern) -> bool:
     text = lines[index][1].strip()
     if boilerplate.match(text):
         count = _COMMENT_COUNT.search(text)
         return bool(count) and count["count"].strip("0") != ""
     if is_comment_author(text):
-        upcoming = [line for _, line in lines[index + 1:] if line.strip()]
+        upcoming = [line for _, line in lines[index + 1 :] if line.strip()]
         return any(is_timestamp_line(line) for line in upcoming[:_TIMESTAMP_LOOKAHEAD])
     return False

@@ -5,15 +5,49 @@ import re
 from dataclasses import dataclass
 
 MONTHS = {
-    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
-    "apr": 4, "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8,
-    "september": 9, "sept": 9, "sep": 9, "october": 10, "oct": 10, "november": 11, "nov": 11,
-    "december": 12, "dec": 12,
+    "january": 1,
+    "jan": 1,
+    "february": 2,
+    "feb": 2,
+    "march": 3,
+    "mar": 3,
+    "april": 4,
+    "apr": 4,
+    "may": 5,
+    "june": 6,
+    "jun": 6,
+    "july": 7,
+    "jul": 7,
+    "august": 8,
+    "aug": 8,
+    "september": 9,
+    "sept": 9,
+    "sep": 9,
+    "october": 10,
+    "oct": 10,
+    "november": 11,
+    "nov": 11,
+    "december": 12,
+    "dec": 12,
 }
 WEEKDAYS = {
-    "monday": 0, "mon": 0, "tuesday": 1, "tues": 1, "tue": 1, "wednesday": 2, "wed": 2,
-    "thursday": 3, "thurs": 3, "thur": 3, "thu": 3, "friday": 4, "fri": 4, "saturday": 5,
-    "sat": 5, "sunday": 6, "sun": 6,
+    "monday": 0,
+    "mon": 0,
+    "tuesday": 1,
+    "tues": 1,
+    "tue": 1,
+    "wednesday": 2,
+    "wed": 2,
+    "thursday": 3,
+    "thurs": 3,
+    "thur": 3,
+    "thu": 3,
+    "friday": 4,
+    "fri": 4,
+    "saturday": 5,
+    "sat": 5,
+    "sunday": 6,
+    "sun": 6,
 }
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -28,21 +62,24 @@ _DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
 _YEAR = r"(?P<year>\d{4})"
 _WEEKDAY = rf"(?:(?P<weekday>{_one_of(WEEKDAYS)})\.?,?\s+)?"
 _DATE_FORMS = (
-    rf"{_MONTH}\s+{_DAY},?\s+{_YEAR}",                          # June 19, 2007
-    rf"{_DAY}\s+(?:of\s+)?{_MONTH},?\s+{_YEAR}",                # 19 June 2007
-    r"(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})",     # 2007-06-19
+    rf"{_MONTH}\s+{_DAY},?\s+{_YEAR}",  # June 19, 2007
+    rf"{_DAY}\s+(?:of\s+)?{_MONTH},?\s+{_YEAR}",  # 19 June 2007
+    r"(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})",  # 2007-06-19
 )
 _TIME = r"\d{1,2}[:.]\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?"
 
 _DATE_LINES = tuple(
-    re.compile(rf"(?:posted\s+(?:on\s+)?)?{_WEEKDAY}{form}(?:\s+by\s+(?P<author>\S.{{0,79}}))?",
-               re.IGNORECASE)
-    for form in _DATE_FORMS)
+    re.compile(rf"(?:posted\s+(?:on\s+)?)?{_WEEKDAY}{form}(?:\s+by\s+(?P<author>\S.{{0,79}}))?", re.IGNORECASE)
+    for form in _DATE_FORMS
+)
 _TIMESTAMP_LINES = tuple(
     re.compile(pattern, re.IGNORECASE)
     for form in _DATE_FORMS
-    for pattern in (rf"{_WEEKDAY}{form}(?:,?\s+(?:at\s+)?|\s*[-–—|@T]\s*){_TIME}",  # date, time
-                    rf"{_TIME},?\s+(?:on\s+)?{_WEEKDAY}{form}"))                    # time, date
+    for pattern in (
+        rf"{_WEEKDAY}{form}(?:,?\s+(?:at\s+)?|\s*[-–—|@T]\s*){_TIME}",  # date, time
+        rf"{_TIME},?\s+(?:on\s+)?{_WEEKDAY}{form}",
+    )
+)  # time, date
 
 
 @dataclass(frozen=True)
@@ -61,17 +98,17 @@ def parse_date_line(line: str) -> DateLine | None:
         return None
     month = match["month"]
     try:
-        date = dt.date(int(match["year"]),
-                       int(month) if month.isdigit() else MONTHS[month.lower()],
-                       int(match["day"]))
+        date = dt.date(int(match["year"]), int(month) if month.isdigit() else MONTHS[month.lower()], int(match["day"]))
     except ValueError:
         return None
     author = match["author"].rstrip(" .") if match["author"] else None
     weekday = match["weekday"]
     conflict = None
     if weekday and WEEKDAYS[weekday.lower()] != date.weekday():
-        conflict = (f"weekday '{weekday}' does not match {date.isoformat()}, "
-                    f"which is a {WEEKDAY_NAMES[date.weekday()]}; the date was kept")
+        conflict = (
+            f"weekday '{weekday}' does not match {date.isoformat()}, "
+            f"which is a {WEEKDAY_NAMES[date.weekday()]}; the date was kept"
+        )
     byline = bool(author) or text.lower().startswith("posted")
     return DateLine(date, author, conflict, byline)
 

@@ -34,9 +34,9 @@ def decode_dump(data: bytes) -> DecodedDump:
         return _checked(DecodedDump(_split_text(data.decode("utf-16")), "utf-16"))
     encoding = "utf-8"
     if data.startswith(codecs.BOM_UTF8):
-        data, encoding = data[len(codecs.BOM_UTF8):], "utf-8 (BOM)"
+        data, encoding = data[len(codecs.BOM_UTF8) :], "utf-8 (BOM)"
     if b"\x00" in data:
-        first_nul_line = data[:data.index(b"\x00")].count(b"\n") + 1
+        first_nul_line = data[: data.index(b"\x00")].count(b"\n") + 1
         raise DumpError("binary file (contains NUL bytes)", first_nul_line)
     lines, cp1252_lines = [], []
     for number, raw in enumerate(_LINE_BREAK.split(data), start=1):
@@ -46,18 +46,20 @@ def decode_dump(data: bytes) -> DecodedDump:
             try:
                 lines.append(raw.decode("cp1252"))
             except UnicodeDecodeError:
-                raise DumpError("undecodable bytes: neither UTF-8 nor Windows-1252/Latin-1",
-                                number) from None
+                raise DumpError("undecodable bytes: neither UTF-8 nor Windows-1252/Latin-1", number) from None
             cp1252_lines.append(number)
     decoded = DecodedDump(lines, encoding)
     if cp1252_lines:
-        decoded.encoding = "windows-1252" if len(cp1252_lines) == _count_non_ascii(lines) \
-            else "utf-8 + windows-1252"
+        decoded.encoding = "windows-1252" if len(cp1252_lines) == _count_non_ascii(lines) else "utf-8 + windows-1252"
         shown = ", ".join(map(str, cp1252_lines[:10])) + (" …" if len(cp1252_lines) > 10 else "")
         decoded.warnings.append(
-            (cp1252_lines[0], f"not valid UTF-8; decoded as Windows-1252/Latin-1 "
-                              f"(line{'s' if len(cp1252_lines) > 1 else ''} {shown}) "
-                              "- check accented letters and quotes"))
+            (
+                cp1252_lines[0],
+                f"not valid UTF-8; decoded as Windows-1252/Latin-1 "
+                f"(line{'s' if len(cp1252_lines) > 1 else ''} {shown}) "
+                "- check accented letters and quotes",
+            )
+        )
     return _checked(decoded)
 
 

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 
 from pelican.utils import slugify
 
+from servicebook.emails import EMAIL
+
+from .authors import choose_author, find_bio, find_sign_off
 from .cleanup import SeparatedLines, separate_boilerplate
 from .dates import DateLine, parse_date_line
 from .decoding import DumpError, decode_dump
@@ -15,44 +18,19 @@ from .report import EmailNote, FileReport, Message, Post, SourceLine
 from .settings import ImportSettings
 
 DROPPED_EMAIL = "[e-mail address removed]"
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_TITLE_MAX_CHARACTERS = 150   # a longer line after a date line is prose, not a title
+_TITLE_MAX_CHARACTERS = 150  # a longer line after a date line is prose, not a title
 _FALLBACK_TITLE_LIMIT = 80
 _HEADING_LIKE_CHARACTERS = 100  # a title above a byline is shorter than this
 _SENTENCE_PUNCTUATION = tuple(".,;:")
 _SLUG_LIMIT = 60
 _MAX_SUGGESTED_TAGS = 5
-_MIN_KEYWORD_HITS = 2         # one passing mention is not what a post is about
-
-_NAME_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’.-])*")
-_NOT_NAMES = {"The", "This", "That", "These", "Those", "Our", "My", "Your", "Their", "His",
-              "Her", "It", "Its", "A", "An", "We", "They"}
-_THIRD_PERSON_BIO = re.compile(
-    r"(?P<name>[^\W\d_]\S*(?:\s+[^\W\d_]\S*){1,3})\s+(?:is|was|has been)\s+(?:a|an|the)\b")
-_PROFESSION_CUES = re.compile(
-    r"\b(?:coach|consultant|speaker|trainer|author|writer|founder|co-founder|president|director"
-    r"|specialist|expert|ceo|owner|principal|credentialed|certified|facilitator|lecturer"
-    r"|blogger|entrepreneur)\b", re.IGNORECASE)
-_CAREER_CUES = re.compile(
-    r"\b(?:experience|career|consult\w*|speaker|trainer|author|coach\w*|founder|portfolio"
-    r"|clients|credential\w*|certified|i work with"
-    r"|my own (?:business|company|consultancy|practice|firm))\b", re.IGNORECASE)
-_CONTACT_CUES = re.compile(
-    r"\b(?:contact(?:ed)? (?:me|by|at)|e-?mail me|reach me|follow me|find me|connect with me"
-    r"|my (?:web)?site|my blog)\b|(?<![\w.])@\w{2,}", re.IGNORECASE)
-_FIRST_PERSON = re.compile(r"\b(?:I|I['’](?:ve|m|d|ll)|[Mm]y|me)\b")
-_FIRST_PERSON_BIO_MIN_WORDS = 25
-_VALEDICTION = (r"(?:until next time|till next time|cheers|best|best wishes|all the best"
-                r"|(?:best|kind|warm|warmest) regards|regards|thanks|many thanks|thank you"
-                r"|thanks for reading|sincerely|yours(?: truly)?|take care|talk soon|onwards?)")
-_VALEDICTION_LINE = re.compile(rf"{_VALEDICTION}[\s,.…!—–-]*", re.IGNORECASE)
-_VALEDICTION_WITH_NAME = re.compile(rf"{_VALEDICTION}[\s,.…!—–-]+(?P<name>.+)", re.IGNORECASE)
-_SIGNATURE_DASH = re.compile(r"[-–—~]+\s*(?P<name>.+)")
+_MIN_KEYWORD_HITS = 2  # one passing mention is not what a post is about
 
 
 @dataclass(frozen=True)
 class Segment:
     """The lines of one post (or of the text before the first post) in a dump."""
+
     lines: tuple[tuple[int, str], ...]  # the body's lines, after any date and title lines
     first_line: int
     last_line: int
@@ -60,8 +38,9 @@ class Segment:
     title_line: tuple[int, str] | None = None
 
 
-def parse_dump(data: bytes, *, source_name: str, fallback_date: dt.date,
-               settings: ImportSettings | None = None) -> FileReport:
+def parse_dump(
+    data: bytes, *, source_name: str, fallback_date: dt.date, settings: ImportSettings | None = None
+) -> FileReport:
     """Everything one dump file holds, as posts plus what was removed and why."""
     settings = settings or ImportSettings()
     report = FileReport(source_name)
@@ -80,17 +59,21 @@ def parse_dump(data: bytes, *, source_name: str, fallback_date: dt.date,
         if segment.date_line is None and not any(text for _, text in separated.kept):
             report.removed += separated.removed  # only boilerplate before the first post
             continue
-        post = assemble_post(segment, separated, source_name=source_name,
-                             fallback_date=fallback_date, settings=settings)
+        post = assemble_post(
+            segment, separated, source_name=source_name, fallback_date=fallback_date, settings=settings
+        )
         if segment.date_line is None and has_dated_posts:
-            post.warnings.append(Message(
-                source_name, segment.first_line,
-                f"text before the first date line (lines {segment.first_line}-"
-                f"{segment.last_line}) imported as a separate draft"))
+            post.warnings.append(
+                Message(
+                    source_name,
+                    segment.first_line,
+                    f"text before the first date line (lines {segment.first_line}-"
+                    f"{segment.last_line}) imported as a separate draft",
+                )
+            )
         report.posts.append(post)
     if not report.posts:
-        report.errors.append(Message(source_name, None,
-                                     "no recognisable post: only boilerplate and blank lines"))
+        report.errors.append(Message(source_name, None, "no recognisable post: only boilerplate and blank lines"))
     share_the_author(report.posts)
     return report
 
@@ -107,22 +90,29 @@ def share_the_author(posts: Sequence[Post]) -> None:
         if agreed:
             author, source = agreed
             post.author, post.author_source = author, f"another post in this file ({source})"
-            post.warnings.append(Message(post.source_name, post.first_line,
-                                         f"no author of its own: {author!r} taken from another "
-                                         f"post in this file ({source}); check it"))
+            post.warnings.append(
+                Message(
+                    post.source_name,
+                    post.first_line,
+                    f"no author of its own: {author!r} taken from another post in this file ({source}); check it",
+                )
+            )
         else:
-            post.warnings.append(Message(post.source_name, post.first_line,
-                                         "no author found: the site will show its default AUTHOR; "
-                                         "add `Author: NAME` to the written file if you know it"))
+            post.warnings.append(
+                Message(
+                    post.source_name,
+                    post.first_line,
+                    "no author found: the site will show its default AUTHOR; "
+                    "add `Author: NAME` to the written file if you know it",
+                )
+            )
 
 
-def split_posts(lines: Sequence[str], boilerplate: re.Pattern
-                ) -> tuple[list[Segment], list[tuple[int, str]]]:
+def split_posts(lines: Sequence[str], boilerplate: re.Pattern) -> tuple[list[Segment], list[tuple[int, str]]]:
     """Cut a dump at each date line followed by a title (or at a date line opening the file).
     Text before the first such line becomes an undated segment."""
     numbered = list(enumerate(lines, start=1))
-    date_lines = {index: parsed for index, (_, text) in enumerate(numbered)
-                  if (parsed := parse_date_line(text))}
+    date_lines = {index: parsed for index, (_, text) in enumerate(numbered) if (parsed := parse_date_line(text))}
     first_text = _next_text_line(numbered, -1)
     titles: dict[int, int | None] = {}  # index of a post's date line -> index of its title
     warnings = []
@@ -131,8 +121,9 @@ def split_posts(lines: Sequence[str], boilerplate: re.Pattern
         if following is None or following in date_lines:
             warnings.append((index + 1, "a date line with no title after it: kept as text"))
             continue
-        title_above = _title_above_byline(numbered, index, following, date_lines, boilerplate) \
-            if parsed.byline else None
+        title_above = (
+            _title_above_byline(numbered, index, following, date_lines, boilerplate) if parsed.byline else None
+        )
         if title_above is not None:
             titles[index] = title_above
         elif _could_be_title(numbered[following][1], boilerplate):
@@ -150,34 +141,43 @@ def split_posts(lines: Sequence[str], boilerplate: re.Pattern
     first_start = starts[0] if starts else len(numbered)
     if _next_text_line(numbered, -1, first_start) is not None:
         segments.append(_segment(numbered[:first_start]))
-    for start, end, (date, title) in zip(starts, starts[1:] + [len(numbered)], titles.items()):
+    for start, end, (date, title) in zip(starts, starts[1:] + [len(numbered)], titles.items(), strict=False):
         body_from = max(date, title if title is not None else date) + 1
         number, text = numbered[date]
-        segments.append(_segment(numbered[start:end], body_from - start,
-                                 date_line=(number, text, date_lines[date]),
-                                 title_line=None if title is None else numbered[title]))
+        segments.append(
+            _segment(
+                numbered[start:end],
+                body_from - start,
+                date_line=(number, text, date_lines[date]),
+                title_line=None if title is None else numbered[title],
+            )
+        )
     return segments, warnings
 
 
-def _title_above_byline(numbered, date: int, following: int, date_lines,
-                        boilerplate: re.Pattern) -> int | None:
+def _title_above_byline(numbered, date: int, following: int, date_lines, boilerplate: re.Pattern) -> int | None:
     """WordPress themes print the title, then "Posted on … by NAME", then the post: the line
     above a byline is the title when it stands alone like a heading and the line below does
     not. When both could be titles, the line below wins, as for every other date line."""
-    above = next((index for index in range(date - 1, max(date - 3, -1), -1)
-                  if numbered[index][1].strip()), None)  # at most one blank line between
+    above = next(
+        (index for index in range(date - 1, max(date - 3, -1), -1) if numbered[index][1].strip()), None
+    )  # at most one blank line between
     if above is None or above in date_lines or (above > 0 and numbered[above - 1][1].strip()):
         return None
-    if _reads_like_heading(numbered[above][1], boilerplate) and \
-            not _reads_like_heading(numbered[following][1], boilerplate):
+    if _reads_like_heading(numbered[above][1], boilerplate) and not _reads_like_heading(
+        numbered[following][1], boilerplate
+    ):
         return above
     return None
 
 
 def _reads_like_heading(text: str, boilerplate: re.Pattern) -> bool:
     text = text.strip()
-    return (_could_be_title(text, boilerplate) and len(text) <= _HEADING_LIKE_CHARACTERS
-            and not text.endswith(_SENTENCE_PUNCTUATION))
+    return (
+        _could_be_title(text, boilerplate)
+        and len(text) <= _HEADING_LIKE_CHARACTERS
+        and not text.endswith(_SENTENCE_PUNCTUATION)
+    )
 
 
 def _next_text_line(numbered, after: int, before: int | None = None) -> int | None:
@@ -198,8 +198,9 @@ def _segment(lines, body_from: int = 0, **found) -> Segment:
     return Segment(tuple(lines[body_from:]), numbers[0], numbers[-1], **found)
 
 
-def assemble_post(segment: Segment, separated: SeparatedLines, *, source_name: str,
-                  fallback_date: dt.date, settings: ImportSettings) -> Post:
+def assemble_post(
+    segment: Segment, separated: SeparatedLines, *, source_name: str, fallback_date: dt.date, settings: ImportSettings
+) -> Post:
     warnings: list[Message] = []
     emails: list[EmailNote] = []
 
@@ -208,8 +209,7 @@ def assemble_post(segment: Segment, separated: SeparatedLines, *, source_name: s
         emails.extend(EmailNote(number, address, replacement) for address, replacement in found)
         return hidden
 
-    paragraphs = build_paragraphs([(number, hide(number, text))
-                                   for number, text in separated.kept])
+    paragraphs = build_paragraphs([(number, hide(number, text)) for number, text in separated.kept])
     bio = find_bio(paragraphs)
     if bio:
         paragraphs = paragraphs[:-1]
@@ -218,52 +218,77 @@ def assemble_post(segment: Segment, separated: SeparatedLines, *, source_name: s
         title = " ".join(hide(title_number, title_text).split())
     else:
         title = fallback_title(paragraphs)
-        problem = "no date line and no title" if segment.date_line is None \
-            else "no title after the date line"
-        warnings.append(Message(source_name, segment.first_line,
-                                f"{problem}: title made from the first sentence: {title!r}"))
+        problem = "no date line and no title" if segment.date_line is None else "no title after the date line"
+        warnings.append(
+            Message(source_name, segment.first_line, f"{problem}: title made from the first sentence: {title!r}")
+        )
     if segment.date_line:
         number, text, parsed = segment.date_line
         date, date_line = parsed.date, SourceLine(number, text, "date")
     else:
         date, date_line = fallback_date, None
-        warnings.append(Message(source_name, segment.first_line,
-                                f"undated: imported as Status: draft with the file's "
-                                f"modification date {fallback_date.isoformat()}"))
+        warnings.append(
+            Message(
+                source_name,
+                segment.first_line,
+                f"undated: imported as Status: draft with the file's modification date {fallback_date.isoformat()}",
+            )
+        )
+
     def holds_an_address(text: str, number: int, use: str) -> bool:
         """A name or label with an e-mail address in it is never published; the report says so."""
-        found = _EMAIL.findall(text)
+        found = EMAIL.findall(text)
         emails.extend(EmailNote(number, address, f"not used as {use}") for address in found)
         return bool(found)
 
-    author, author_source, disagreements = _choose_author(
-        [(name, source, number) for name, source, number in _author_candidates(segment, separated, bio, paragraphs)
-         if not holds_an_address(name, number, "the author")])
+    author, author_source, disagreements = choose_author(
+        [
+            (name, source, number)
+            for name, source, number in _author_candidates(segment, separated, bio, paragraphs)
+            if not holds_an_address(name, number, "the author")
+        ]
+    )
     warnings += [Message(source_name, None, text) for text in disagreements]
     body_text = " ".join(paragraph.text for paragraph in paragraphs)
     if not body_text:
         warnings.append(Message(source_name, segment.first_line, "post has no body text"))
     label_lines = [line for line in separated.removed if line.reason == "labels"]
-    labels = [label for label in separated.labels
-              if not holds_an_address(label, next(line.number for line in label_lines if label in line.text), "a tag")]
+    labels = [
+        label
+        for label in separated.labels
+        if not holds_an_address(label, next(line.number for line in label_lines if label in line.text), "a tag")
+    ]
     tags = labels or suggest_tags(f"{title} {body_text}", settings.tag_vocabulary)
     return Post(
-        source_name=source_name, title=title, date=date, draft=date_line is None,
-        body=render_markdown(paragraphs), summary=summarize(paragraphs),
+        source_name=source_name,
+        title=title,
+        date=date,
+        draft=date_line is None,
+        body=render_markdown(paragraphs),
+        summary=summarize(paragraphs),
         slug=make_slug(title, settings.slug_substitutions),
-        first_line=segment.first_line, last_line=segment.last_line,
-        date_line=date_line, title_line=segment.title_line[0] if segment.title_line else None,
-        author=author, author_source=author_source,
+        first_line=segment.first_line,
+        last_line=segment.last_line,
+        date_line=date_line,
+        title_line=segment.title_line[0] if segment.title_line else None,
+        author=author,
+        author_source=author_source,
         bio=" ".join(bio[0].text.split()) if bio else None,
         bio_lines=bio[0].numbers if bio else (),
-        tags=tags, tags_suggested=bool(tags) and not labels,
-        removed=separated.removed, emails=sorted(emails, key=lambda note: note.line),
-        warnings=warnings)
+        tags=tags,
+        tags_suggested=bool(tags) and not labels,
+        removed=separated.removed,
+        emails=sorted(emails, key=lambda note: note.line),
+        warnings=warnings,
+    )
 
 
-def _author_candidates(segment: Segment, separated: SeparatedLines,
-                       bio: tuple[Paragraph, str | None] | None, paragraphs: Sequence[Paragraph]
-                       ) -> list[tuple[str, str, int]]:
+def _author_candidates(
+    segment: Segment,
+    separated: SeparatedLines,
+    bio: tuple[Paragraph, str | None] | None,
+    paragraphs: Sequence[Paragraph],
+) -> list[tuple[str, str, int]]:
     """(name, where it came from, line) of each author the post names, most trusted first:
     the byline on the date line, a "Posted by" footer, the bio, the sign-off."""
     candidates = []
@@ -280,17 +305,6 @@ def _author_candidates(segment: Segment, separated: SeparatedLines,
     return candidates
 
 
-def _choose_author(candidates: Sequence[tuple[str, str, int]]) -> tuple[str | None, str | None, list[str]]:
-    """(author, where it came from, disagreements): the first candidate, and the others that name someone else."""
-    if not candidates:
-        return None, None, []
-    author, source, _ = candidates[0]
-    disagreements = [f"author {author!r} ({source}) kept; {other_source} says {other!r}"
-                     for other, other_source, _ in candidates[1:]
-                     if other.casefold() != author.casefold()]
-    return author, source, disagreements
-
-
 def hide_email_addresses(text: str, policy: str) -> tuple[str, list[tuple[str, str]]]:
     """`text` with each e-mail address cloaked (`name [at] example [dot] com`) or dropped,
     and the (address, replacement) pairs for the report."""
@@ -298,68 +312,15 @@ def hide_email_addresses(text: str, policy: str) -> tuple[str, list[tuple[str, s
 
     def replace(match: re.Match) -> str:
         address = match.group()
-        replacement = DROPPED_EMAIL if policy == "drop" else \
-            address.replace("@", " [at] ").replace(".", " [dot] ")
+        replacement = DROPPED_EMAIL if policy == "drop" else address.replace("@", " [at] ").replace(".", " [dot] ")
         found.append((address, replacement))
         return replacement
 
-    return _EMAIL.sub(replace, text), found
-
-
-def looks_like_name(text: str, max_words: int = 3) -> bool:
-    """"Liz", "Kimm Viebrock", "J. O’Neil": capitalised words of letters only."""
-    words = text.split()
-    return (0 < len(words) <= max_words and words[0] not in _NOT_NAMES
-            and all(_NAME_WORD.fullmatch(word) and word[0].isupper()
-                    and (not word.endswith(".") or len(word) <= 2) for word in words))
-
-
-def find_bio(paragraphs: Sequence[Paragraph]) -> tuple[Paragraph, str | None] | None:
-    """The closing paragraph when it is an author bio, with the author's name when it says.
-
-    Deliberately strict, since a false positive moves prose out of the body: third person
-    must open with "NAME is a/an/the" and name two professional roles; first person must name
-    two career facts and a way to get in touch."""
-    if not paragraphs or paragraphs[-1].kind != "text":
-        return None
-    last = paragraphs[-1]
-    text = last.text
-    third_person = _THIRD_PERSON_BIO.match(text)
-    if (third_person and looks_like_name(third_person["name"], max_words=4)
-            and len(_distinct(_PROFESSION_CUES.findall(text))) >= 2):
-        return last, third_person["name"]
-    if (_FIRST_PERSON.search(text) and len(text.split()) >= _FIRST_PERSON_BIO_MIN_WORDS
-            and len(_distinct(_CAREER_CUES.findall(text))) >= 2 and _CONTACT_CUES.search(text)):
-        return last, None
-    return None
-
-
-def _distinct(words: list[str]) -> set[str]:
-    return {word.casefold() for word in words}
-
-
-def find_sign_off(paragraphs: Sequence[Paragraph]) -> tuple[str, int] | None:
-    """(name, line) when the post ends with a signature: "Until next time, Liz", a name line
-    after a valediction ("Until next time..." / "Liz"), or "- Liz"."""
-    if not paragraphs or paragraphs[-1].kind != "text" or len(paragraphs[-1].lines) != 1:
-        return None
-    number, text = paragraphs[-1].lines[0]
-    with_name = _VALEDICTION_WITH_NAME.fullmatch(text)
-    if with_name and looks_like_name(with_name["name"]):
-        return with_name["name"], number
-    dashed = _SIGNATURE_DASH.fullmatch(text)
-    if dashed and looks_like_name(dashed["name"]):
-        return dashed["name"], number
-    before = paragraphs[-2] if len(paragraphs) > 1 else None
-    if (before and len(before.lines) == 1 and _VALEDICTION_LINE.fullmatch(before.text)
-            and looks_like_name(text)):
-        return text, number
-    return None
+    return EMAIL.sub(replace, text), found
 
 
 def fallback_title(paragraphs: Sequence[Paragraph]) -> str:
-    prose = next((p.text for p in paragraphs if p.kind == "text"),
-                 paragraphs[0].text if paragraphs else "")
+    prose = next((p.text for p in paragraphs if p.kind == "text"), paragraphs[0].text if paragraphs else "")
     found = sentences(prose)
     return shorten(found[0], _FALLBACK_TITLE_LIMIT) if found else "Untitled"
 
@@ -369,9 +330,14 @@ def suggest_tags(text: str, vocabulary: Mapping[str, Sequence[str]]) -> list[str
     Keywords with capitals ("HR") match case-sensitively, others in any case."""
     scores = {}
     for tag, keywords in vocabulary.items():
-        hits = sum(len(re.findall(rf"(?<!\w){re.escape(keyword)}(?!\w)", text,
-                                  0 if keyword != keyword.lower() else re.IGNORECASE))
-                   for keyword in keywords)
+        hits = sum(
+            len(
+                re.findall(
+                    rf"(?<!\w){re.escape(keyword)}(?!\w)", text, 0 if keyword != keyword.lower() else re.IGNORECASE
+                )
+            )
+            for keyword in keywords
+        )
         if hits >= _MIN_KEYWORD_HITS:
             scores[tag] = hits
     return sorted(scores, key=lambda tag: (-scores[tag], tag))[:_MAX_SUGGESTED_TAGS]

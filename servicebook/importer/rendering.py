@@ -4,6 +4,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from servicebook.headers import format_header, header_value
+
 from .report import Post
 
 _LIST_ITEM = re.compile(r"(?P<marker>[-*+•‣◦]|\d{1,3}\.)\s+(?P<content>\S.*)")
@@ -54,8 +56,11 @@ def build_paragraphs(lines: Sequence[tuple[int, str]]) -> list[Paragraph]:
             following = block[index + 1][1] if index + 1 < len(block) else None
             if _is_list_item(text):
                 end = index + 1
-                while (end < len(block) and _is_list_item(block[end][1])
-                       and _is_numbered(block[end][1]) == _is_numbered(text)):
+                while (
+                    end < len(block)
+                    and _is_list_item(block[end][1])
+                    and _is_numbered(block[end][1]) == _is_numbered(text)
+                ):
                     end += 1
                 paragraphs.append(Paragraph("list", tuple(block[index:end])))
             elif _is_heading(text, following):
@@ -92,22 +97,23 @@ def _is_numbered(list_item: str) -> bool:
 
 
 def _continues(previous: str, text: str) -> bool:
-    return (not previous.endswith(_TERMINAL_PUNCTUATION) and text[:1].islower()
-            and not _is_list_item(text))
+    return not previous.endswith(_TERMINAL_PUNCTUATION) and text[:1].islower() and not _is_list_item(text)
 
 
 def _is_heading(text: str, following: str | None) -> bool:
     words = text.split()
-    return (following is not None
-            and len(following) > len(text)
-            and not _continues(text, following)
-            and not _is_list_item(following)
-            and len(text) <= _HEADING_MAX_CHARACTERS
-            and len(words) <= _HEADING_MAX_WORDS
-            and text[:1].isupper()
-            and not text.endswith(_TERMINAL_PUNCTUATION)
-            and not _MARKUP_CHARACTERS.search(text)
-            and all(word[:1].isupper() or word[:1].isdigit() for word in words if len(word) >= 4))
+    return (
+        following is not None
+        and len(following) > len(text)
+        and not _continues(text, following)
+        and not _is_list_item(following)
+        and len(text) <= _HEADING_MAX_CHARACTERS
+        and len(words) <= _HEADING_MAX_WORDS
+        and text[:1].isupper()
+        and not text.endswith(_TERMINAL_PUNCTUATION)
+        and not _MARKUP_CHARACTERS.search(text)
+        and all(word[:1].isupper() or word[:1].isdigit() for word in words if len(word) >= 4)
+    )
 
 
 def escape_inline(text: str) -> str:
@@ -129,7 +135,7 @@ def escape_line(text: str) -> str:
 
 def render_markdown(paragraphs: Sequence[Paragraph]) -> str:
     blocks = []
-    for previous, paragraph in zip([None, *paragraphs], paragraphs):
+    for previous, paragraph in zip([None, *paragraphs], paragraphs, strict=False):
         if paragraph.kind == "heading":
             blocks.append("## " + escape_inline(paragraph.text))
         elif paragraph.kind == "list":
@@ -156,9 +162,9 @@ def shorten(text: str, limit: int) -> str:
     text = " ".join(text.split())
     if len(text) <= limit:
         return text
-    cut = text[:limit - 1]
+    cut = text[: limit - 1]
     if " " in cut:
-        cut = cut[:cut.rindex(" ")]
+        cut = cut[: cut.rindex(" ")]
     return cut.rstrip(" ,;:-–—") + "…"
 
 
@@ -173,19 +179,19 @@ def summarize(paragraphs: Sequence[Paragraph], limit: int = 200) -> str:
     return shorten(found[0], limit)
 
 
-def header_value(value: str) -> str:
-    """A Pelican metadata value: one line, not starting with whitespace."""
-    return " ".join(str(value).split())
-
-
 def render_post_file(post: Post, category: str) -> str:
     """The Pelican Markdown file: `Key: value` header, blank line, body."""
-    header = [("Title", post.title), ("Date", post.date.isoformat()), ("Category", category),
-              ("Tags", ", ".join(post.tags)), ("Author", post.author), ("Bio", post.bio),
-              # Pelican reads a Summary as markdown: escaped like the body, it shows as written.
-              ("Summary", escape_line(header_value(post.summary)) if post.summary else None),
-              ("Slug", post.slug),
-              ("Status", "draft" if post.draft else None),
-              (IMPORTED_FROM, post.source_name)]
-    lines = [f"{key}: {header_value(value)}" for key, value in header if value]
-    return "\n".join(lines) + "\n\n" + post.body
+    header = [
+        ("Title", post.title),
+        ("Date", post.date.isoformat()),
+        ("Category", category),
+        ("Tags", ", ".join(post.tags)),
+        ("Author", post.author),
+        ("Bio", post.bio),
+        # Pelican reads a Summary as markdown: escaped like the body, it shows as written.
+        ("Summary", escape_line(header_value(post.summary)) if post.summary else None),
+        ("Slug", post.slug),
+        ("Status", "draft" if post.draft else None),
+        (IMPORTED_FROM, post.source_name),
+    ]
+    return format_header(header) + post.body

@@ -4,8 +4,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 WRITTEN, OVERWRITTEN, WOULD_WRITE, WOULD_OVERWRITE, SKIPPED, FAILED, PENDING = (
-    "written", "overwritten", "would write", "would overwrite", "skipped (file exists)",
-    "failed", "not written yet")
+    "written",
+    "overwritten",
+    "would write",
+    "would overwrite",
+    "skipped (file exists)",
+    "failed",
+    "not written yet",
+)
 
 
 @dataclass(frozen=True)
@@ -66,17 +72,26 @@ class Post:
 
     def as_dict(self) -> dict:
         return {
-            "title": self.title, "date": self.date.isoformat(), "draft": self.draft,
-            "slug": self.slug, "file": self.file_name, "action": self.action,
+            "title": self.title,
+            "date": self.date.isoformat(),
+            "draft": self.draft,
+            "slug": self.slug,
+            "file": self.file_name,
+            "action": self.action,
             "lines": [self.first_line, self.last_line],
             "date_line": _line_dict(self.date_line) if self.date_line else None,
             "title_line": self.title_line,
-            "author": self.author, "author_source": self.author_source,
-            "bio": self.bio, "bio_lines": list(self.bio_lines),
-            "tags": self.tags, "tags_suggested": self.tags_suggested, "summary": self.summary,
+            "author": self.author,
+            "author_source": self.author_source,
+            "bio": self.bio,
+            "bio_lines": list(self.bio_lines),
+            "tags": self.tags,
+            "tags_suggested": self.tags_suggested,
+            "summary": self.summary,
             "removed": [_line_dict(line) for line in self.removed],
-            "emails": [{"line": note.line, "address": note.address,
-                        "replacement": note.replacement} for note in self.emails],
+            "emails": [
+                {"line": note.line, "address": note.address, "replacement": note.replacement} for note in self.emails
+            ],
             "warnings": [warning.as_dict() for warning in self.warnings],
         }
 
@@ -92,7 +107,8 @@ class FileReport:
 
     def as_dict(self) -> dict:
         return {
-            "source": self.source_name, "encoding": self.encoding,
+            "source": self.source_name,
+            "encoding": self.encoding,
             "posts": [post.as_dict() for post in self.posts],
             "removed": [_line_dict(line) for line in self.removed],
             "warnings": [warning.as_dict() for warning in self.warnings],
@@ -118,9 +134,11 @@ class ImportReport:
 
     @property
     def all_warnings(self) -> list[Message]:
-        return [warning for report in self.files
-                for warning in report.warnings + [warning for post in report.posts
-                                                  for warning in post.warnings]]
+        return [
+            warning
+            for report in self.files
+            for warning in report.warnings + [warning for post in report.posts for warning in post.warnings]
+        ]
 
     @property
     def ok(self) -> bool:
@@ -129,17 +147,22 @@ class ImportReport:
     def totals(self) -> dict:
         actions = [post.action for post in self.posts]
         return {
-            "files": len(self.files), "posts": len(self.posts),
+            "files": len(self.files),
+            "posts": len(self.posts),
             "drafts": sum(post.draft for post in self.posts),
             "written": actions.count(WRITTEN) + actions.count(OVERWRITTEN),
             "would_write": actions.count(WOULD_WRITE) + actions.count(WOULD_OVERWRITE),
             "skipped": actions.count(SKIPPED),
-            "warnings": len(self.all_warnings), "errors": len(self.all_errors),
+            "warnings": len(self.all_warnings),
+            "errors": len(self.all_errors),
         }
 
     def as_dict(self) -> dict:
         return {
-            "ok": self.ok, "source": self.source, "dest": self.dest, "dry_run": self.dry_run,
+            "ok": self.ok,
+            "source": self.source,
+            "dest": self.dest,
+            "dry_run": self.dry_run,
             "totals": self.totals(),
             "errors": [error.as_dict() for error in self.errors],
             "files": [report.as_dict() for report in self.files],
@@ -152,11 +175,16 @@ class ImportReport:
         for report in self.files:
             lines += [""] + _file_text(report)
         totals = self.totals()
-        lines += ["", (f"Totals: {totals['files']} file(s), {totals['posts']} post(s) "
-                       f"({totals['drafts']} draft(s)); {totals['written']} written, "
-                       f"{totals['would_write']} would be written, {totals['skipped']} skipped; "
-                       f"{totals['warnings']} warning(s), {totals['errors']} error(s)"),
-                  "OK" if self.ok else "FAILED: see errors above"]
+        lines += [
+            "",
+            (
+                f"Totals: {totals['files']} file(s), {totals['posts']} post(s) "
+                f"({totals['drafts']} draft(s)); {totals['written']} written, "
+                f"{totals['would_write']} would be written, {totals['skipped']} skipped; "
+                f"{totals['warnings']} warning(s), {totals['errors']} error(s)"
+            ),
+            "OK" if self.ok else "FAILED: see errors above",
+        ]
         return "\n".join(lines) + "\n"
 
 
@@ -176,8 +204,11 @@ def _file_text(report: FileReport) -> list[str]:
 
 
 def _post_text(index: int, post: Post) -> list[str]:
-    date_origin = (f"line {post.date_line.number}: {post.date_line.text.strip()}"
-                   if post.date_line else "no date line; file date used")
+    date_origin = (
+        f"line {post.date_line.number}: {post.date_line.text.strip()}"
+        if post.date_line
+        else "no date line; file date used"
+    )
     title_origin = f"line {post.title_line}" if post.title_line else "from the first sentence"
     lines = [
         f"  Post {index} (lines {post.first_line}-{post.last_line})",
@@ -185,11 +216,15 @@ def _post_text(index: int, post: Post) -> list[str]:
         f"    date:    {post.date.isoformat()}  [{date_origin}]",
         f"    status:  {'draft' if post.draft else 'published'}",
         f"    file:    {post.file_name}  [{post.action}]",
-        f"    author:  {post.author or '(unknown)'}"
-        + (f"  [{post.author_source}]" if post.author_source else ""),
+        f"    author:  {post.author or '(unknown)'}" + (f"  [{post.author_source}]" if post.author_source else ""),
         f"    tags:    {', '.join(post.tags) or '(none)'}"
-        + ("  [suggested from the text, please review]" if post.tags_suggested
-           else "  [from the post's labels]" if post.tags else ""),
+        + (
+            "  [suggested from the text, please review]"
+            if post.tags_suggested
+            else "  [from the post's labels]"
+            if post.tags
+            else ""
+        ),
         f"    summary: {post.summary}",
     ]
     if post.bio:
@@ -198,15 +233,17 @@ def _post_text(index: int, post: Post) -> list[str]:
     lines += _removed_text(post.removed, "    ")
     if post.emails:
         lines.append("    e-mail addresses hidden:")
-        lines += [f"      line {note.line}: {note.address} -> {note.replacement}"
-                  for note in post.emails]
+        lines += [f"      line {note.line}: {note.address} -> {note.replacement}" for note in post.emails]
     lines += [f"    warning: {warning}" for warning in post.warnings]
     return lines
 
 
 def _removed_text(removed: list[SourceLine], indent: str) -> list[str]:
-    headings = {"boilerplate": "removed as boilerplate", "comment": "removed comments",
-                "labels": "labels (moved to Tags)"}
+    headings = {
+        "boilerplate": "removed as boilerplate",
+        "comment": "removed comments",
+        "labels": "labels (moved to Tags)",
+    }
     lines = []
     for reason, heading in headings.items():
         chosen = [line for line in removed if line.reason == reason]

@@ -7,18 +7,31 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
+from servicebook.headers import header_value
+
 from .posts import parse_dump
-from .rendering import IMPORTED_FROM, header_value, render_post_file
-from .report import (FAILED, OVERWRITTEN, SKIPPED, WOULD_OVERWRITE, WOULD_WRITE, WRITTEN,
-                     FileReport, ImportReport, Message, Post)
+from .rendering import IMPORTED_FROM, render_post_file
+from .report import (
+    FAILED,
+    OVERWRITTEN,
+    SKIPPED,
+    WOULD_OVERWRITE,
+    WOULD_WRITE,
+    WRITTEN,
+    FileReport,
+    ImportReport,
+    Message,
+    Post,
+)
 from .settings import ImportSettings
 
 DUMP_SUFFIXES = (".txt", ".md", ".html")
 _HTML_TAG = re.compile(rb"<(?:/?[a-zA-Z][\w-]*|!--)[^>]*>")
 
 
-def import_posts(source: Path, dest: Path, *, dry_run: bool = False, force: bool = False,
-                 settings: Mapping | None = None) -> ImportReport:
+def import_posts(
+    source: Path, dest: Path, *, dry_run: bool = False, force: bool = False, settings: Mapping | None = None
+) -> ImportReport:
     """Import a dump file, or every *.txt/*.md/*.html under a folder, into `dest`.
 
     Problems with one file are reported and the others still import; `report.ok` is False
@@ -40,8 +53,7 @@ def import_posts(source: Path, dest: Path, *, dry_run: bool = False, force: bool
         file_report = read_dump_file(path, name, options)
         for post in file_report.posts:
             post.slug = unique_slug(post.slug, taken_slugs)
-            write_post(post, dest, file_report, category=options.category, dry_run=dry_run,
-                       force=force)
+            write_post(post, dest, file_report, category=options.category, dry_run=dry_run, force=force)
         report.files.append(file_report)
     return report
 
@@ -52,9 +64,11 @@ def find_dump_files(source: Path, exclude: Path) -> list[Path]:
     if source.is_file():
         return [source]
     excluded = exclude.resolve()
-    return sorted(path for path in source.rglob("*")
-                  if path.is_file() and path.suffix.lower() in DUMP_SUFFIXES
-                  and excluded not in path.resolve().parents)
+    return sorted(
+        path
+        for path in source.rglob("*")
+        if path.is_file() and path.suffix.lower() in DUMP_SUFFIXES and excluded not in path.resolve().parents
+    )
 
 
 def read_dump_file(path: Path, name: str, settings: ImportSettings) -> FileReport:
@@ -65,8 +79,9 @@ def read_dump_file(path: Path, name: str, settings: ImportSettings) -> FileRepor
         return FileReport(name, errors=[Message(name, None, f"cannot read: {error.strerror}")])
     report = parse_dump(data, source_name=name, fallback_date=modified, settings=settings)
     if path.suffix.lower() == ".html" and _HTML_TAG.search(data) and report.posts:
-        report.warnings.append(Message(name, None, "an .html file is imported as copied text: "
-                                                   "any tags in it are shown literally"))
+        report.warnings.append(
+            Message(name, None, "an .html file is imported as copied text: any tags in it are shown literally")
+        )
     return report
 
 
@@ -80,8 +95,7 @@ def unique_slug(slug: str, taken: set[str]) -> str:
     return candidate
 
 
-def write_post(post: Post, dest: Path, file_report: FileReport, *, category: str,
-               dry_run: bool, force: bool) -> None:
+def write_post(post: Post, dest: Path, file_report: FileReport, *, category: str, dry_run: bool, force: bool) -> None:
     """Write `post` into `dest` (or only decide what would happen) and record it on the post."""
     # A dated post's file name is fixed by its date; only an undated one needs looking up.
     if post.date_line is None and (earlier := earlier_import(post, dest)):
@@ -90,8 +104,9 @@ def write_post(post: Post, dest: Path, file_report: FileReport, *, category: str
     exists = target.exists()
     if exists and not force:
         post.action = SKIPPED
-        post.warnings.append(Message(post.source_name, post.first_line,
-                                     f"{target} already exists: not overwritten (use --force)"))
+        post.warnings.append(
+            Message(post.source_name, post.first_line, f"{target} already exists: not overwritten (use --force)")
+        )
     elif dry_run:
         post.action = WOULD_OVERWRITE if exists else WOULD_WRITE
     else:
@@ -99,8 +114,7 @@ def write_post(post: Post, dest: Path, file_report: FileReport, *, category: str
             write_atomically(target, render_post_file(post, category))
         except OSError as error:
             post.action = FAILED
-            file_report.errors.append(Message(post.source_name, post.first_line,
-                                              f"cannot write {target}: {error}"))
+            file_report.errors.append(Message(post.source_name, post.first_line, f"cannot write {target}: {error}"))
         else:
             post.action = OVERWRITTEN if exists else WRITTEN
 
@@ -122,8 +136,9 @@ def earlier_import(post: Post, dest: Path) -> Path | None:
 def write_atomically(target: Path, text: str) -> None:
     """Readers (and a crash) see the old file or the new one, never half of one."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", newline="\n", dir=target.parent,
-                                         prefix=f".{target.name}.", suffix=".tmp", delete=False)
+    handle = tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", newline="\n", dir=target.parent, prefix=f".{target.name}.", suffix=".tmp", delete=False
+    )
     try:
         with handle:
             handle.write(text)

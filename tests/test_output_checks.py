@@ -6,16 +6,22 @@ import re
 
 import pytest
 
-from servicebook import check
+from servicebook import output_checks
 from servicebook.accessibility import axe_violations, csp_violations
 
-pytest_plugins = ["browser"]
+pytest_plugins = ["browser_fixtures"]
 
-CSP = "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; object-src 'none'\">"
+CSP = (
+    "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'self'; script-src 'self' "
+    "'wasm-unsafe-eval'; object-src 'none'\">"
+)
 
 
 def page(body, head=CSP, lang="en"):
-    return f"<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">{head}<title>t</title></head><body>{body}</body></html>"
+    return (
+        f'<!DOCTYPE html><html lang="{lang}"><head><meta '
+        f'charset="utf-8">{head}<title>t</title></head><body>{body}</body></html>'
+    )
 
 
 def write(folder, files):
@@ -27,19 +33,24 @@ def write(folder, files):
 
 
 def test_the_sample_site_passes_every_static_check(built_site):
-    report = check.check_output(built_site.output_path)
+    report = output_checks.check_output(built_site.output_path)
     assert report.ok, report.summary()
     assert report.counts["links"] > 1000 and report.counts["feeds"] > 50 and report.counts["html pages"] > 50
 
 
 def test_links_and_fragments_must_resolve(tmp_path):
-    write(tmp_path, {
-        "index.html": page('<h1>x</h1><a href="/a/">a</a> <a href="/a/#here">ok</a> <a href="/a/#gone">bad</a>'
-                           ' <a href="/missing/">m</a> <a href="https://example.org/">ext</a> <a href="#top">t</a>'
-                           ' <img alt="" src="a/index.html" srcset="a/index.html 1x, /big.png 2x"><video poster="p.jpg">'),
-        "a/index.html": page('<h1 id="here">a</h1>'),
-    })
-    count, problems, external = check.check_links(tmp_path)
+    write(
+        tmp_path,
+        {
+            "index.html": page(
+                '<h1>x</h1><a href="/a/">a</a> <a href="/a/#here">ok</a> <a href="/a/#gone">bad</a>'
+                ' <a href="/missing/">m</a> <a href="https://example.org/">ext</a> <a href="#top">t</a>'
+                ' <img alt="" src="a/index.html" srcset="a/index.html 1x, /big.png 2x"><video poster="p.jpg">'
+            ),
+            "a/index.html": page('<h1 id="here">a</h1>'),
+        },
+    )
+    count, problems, external = output_checks.check_links(tmp_path)
     assert count == 9
     assert problems == [
         "index.html: '/a/#gone': no element with id 'gone' on that page",
@@ -52,11 +63,14 @@ def test_links_and_fragments_must_resolve(tmp_path):
 
 
 def test_html_structure_problems_are_found(tmp_path):
-    write(tmp_path, {
-        "one.html": page("<h1>a</h1><h1>b</h1><img src='x.png'>", lang=""),
-        "two.html": page("<p>no heading</p></div>"),
-    })
-    count, problems = check.check_html(tmp_path)
+    write(
+        tmp_path,
+        {
+            "one.html": page("<h1>a</h1><h1>b</h1><img src='x.png'>", lang=""),
+            "two.html": page("<p>no heading</p></div>"),
+        },
+    )
+    count, problems = output_checks.check_html(tmp_path)
     assert count == 2
     assert "one.html: 2 <h1> elements, want exactly one" in problems
     assert "one.html: <html> has no lang" in problems
@@ -65,12 +79,15 @@ def test_html_structure_problems_are_found(tmp_path):
 
 
 def test_feed_problems_are_found(tmp_path):
-    write(tmp_path, {
-        "feeds/bad.atom.xml": "<feed xmlns='http://www.w3.org/2005/Atom'><title>x &</title></feed>",
-        "feeds/page.rss.xml": "<html><body>not a feed</body></html>",
-        "feeds/bad.json": '{"version": "https://jsonfeed.org/version/1", "title": "t", "items": [{"id": "1"}]}',
-    })
-    count, problems = check.check_feeds(tmp_path)
+    write(
+        tmp_path,
+        {
+            "feeds/bad.atom.xml": "<feed xmlns='http://www.w3.org/2005/Atom'><title>x &</title></feed>",
+            "feeds/page.rss.xml": "<html><body>not a feed</body></html>",
+            "feeds/bad.json": '{"version": "https://jsonfeed.org/version/1", "title": "t", "items": [{"id": "1"}]}',
+        },
+    )
+    count, problems = output_checks.check_feeds(tmp_path)
     assert count == 3
     assert any(p.startswith("feeds/bad.atom.xml: not well-formed XML") for p in problems)
     assert any(p.startswith("feeds/bad.atom.xml: feedparser: ") for p in problems)
@@ -79,17 +96,22 @@ def test_feed_problems_are_found(tmp_path):
 
 
 def test_page_safety_problems_are_found(tmp_path):
-    write(tmp_path, {
-        "a.html": page('<h1>a</h1><script src="https://cdn.example/x.js"></script><script>alert(1)</script>'
-                       '<p style="color:red" onclick="x()">write to someone@example.com</p>'
-                       '<audio src="https://media.example/a.mp3"></audio><video poster="//media.example/p.jpg"></video>'
-                       '<embed src="https://media.example/e.swf"><img alt="" src="/ok.png" '
-                       'srcset="/ok.png 1x, https://img.example/big.png 2x"><a href="https://elsewhere.example/">'
-                       'a link is fine</a><link rel="alternate" href="https://elsewhere.example/feed">'),
-        "b.html": page("<h1>b</h1>", head=""),
-        "c.html": page("<h1>c</h1>", head=CSP.replace(" 'wasm-unsafe-eval'", "")),
-    })
-    _, problems = check.check_page_safety(tmp_path)
+    write(
+        tmp_path,
+        {
+            "a.html": page(
+                '<h1>a</h1><script src="https://cdn.example/x.js"></script><script>alert(1)</script>'
+                '<p style="color:red" onclick="x()">write to someone@example.com</p>'
+                '<audio src="https://media.example/a.mp3"></audio><video poster="//media.example/p.jpg"></video>'
+                '<embed src="https://media.example/e.swf"><img alt="" src="/ok.png" '
+                'srcset="/ok.png 1x, https://img.example/big.png 2x"><a href="https://elsewhere.example/">'
+                'a link is fine</a><link rel="alternate" href="https://elsewhere.example/feed">'
+            ),
+            "b.html": page("<h1>b</h1>", head=""),
+            "c.html": page("<h1>c</h1>", head=CSP.replace(" 'wasm-unsafe-eval'", "")),
+        },
+    )
+    _, problems = output_checks.check_page_safety(tmp_path)
     assert problems == [
         "a.html: loads 'https://cdn.example/x.js' from another host",
         "a.html: loads 'https://media.example/a.mp3' from another host",
@@ -106,7 +128,7 @@ def test_page_safety_problems_are_found(tmp_path):
 
 
 def test_key_pages_are_real_pages(built_site):
-    pages = check.key_pages(built_site.output_path)
+    pages = output_checks.key_pages(built_site.output_path)
     assert len(pages) == 6
     for path in pages:
         target = built_site.output_path / path.split("?")[0].lstrip("/") / "index.html"
@@ -115,17 +137,21 @@ def test_key_pages_are_real_pages(built_site):
 
 @pytest.mark.usefixtures("axe")
 def test_axe_and_csp_are_clean_on_the_key_pages(built_site, browser):
-    report = check.check_in_browser(built_site.output_path, check.CheckReport(), browser=browser)
+    report = output_checks.check_in_browser(built_site.output_path, output_checks.CheckReport(), browser=browser)
     assert report.ok, report.summary()
     assert report.counts["accessibility (axe-core)"] == report.counts["accessibility, dark mode (axe-core)"] == 6
 
 
 @pytest.mark.usefixtures("axe")
 def test_axe_and_csp_checks_can_fail(tmp_path, browser, serve_folder):
-    write(tmp_path, {
-        "bad.html": page('<h1>bad</h1><img src="x.png"><script>window.ran = 1</script>'
-                         '<input type="text"><a href="/"></a>'),
-    })
+    write(
+        tmp_path,
+        {
+            "bad.html": page(
+                '<h1>bad</h1><img src="x.png"><script>window.ran = 1</script><input type="text"><a href="/"></a>'
+            ),
+        },
+    )
     server = serve_folder(tmp_path)
     violations = axe_violations(browser, server.url("/bad.html"))
     assert any(v.startswith("image-alt (critical)") for v in violations), violations
@@ -139,15 +165,22 @@ def tasks_build_in_tmp(tmp_path, monkeypatch):
     from servicebook import site
 
     real_build = site.build
-    monkeypatch.setattr(site, "build", lambda *args, **overrides: real_build(
-        *args, **{"OUTPUT_PATH": tmp_path / "output", "CACHE_PATH": tmp_path / "cache", **overrides}))
+    monkeypatch.setattr(
+        site,
+        "build",
+        lambda *args, **overrides: real_build(
+            *args, **{"OUTPUT_PATH": tmp_path / "output", "CACHE_PATH": tmp_path / "cache", **overrides}
+        ),
+    )
     return tmp_path / "output"
 
 
 @pytest.fixture
 def checks_use_the_tests_browser(monkeypatch, browser, axe):
     """One Playwright per thread: the task's browser checks use the tests' browser."""
-    monkeypatch.setattr(check, "check_in_browser", functools.partial(check.check_in_browser, browser=browser))
+    monkeypatch.setattr(
+        output_checks, "check_in_browser", functools.partial(output_checks.check_in_browser, browser=browser)
+    )
 
 
 def test_invoke_build_leaves_the_search_index(tasks_build_in_tmp, capsys):
@@ -169,8 +202,14 @@ def test_invoke_check_passes_on_the_sample_site_and_prints_counts(tasks_build_in
 
     tasks.check(Context())  # raises Exit on any problem
     printed = capsys.readouterr().out
-    for name in ("links", "html pages", "feeds", "page safety", "accessibility (axe-core)",
-                 "accessibility, dark mode (axe-core)"):
+    for name in (
+        "links",
+        "html pages",
+        "feeds",
+        "page safety",
+        "accessibility (axe-core)",
+        "accessibility, dark mode (axe-core)",
+    ):
         assert re.search(rf"^{re.escape(name)}: [1-9]\d* checked, 0 problem\(s\)$", printed, re.M), name
     assert "external links (listed, not fetched): " in printed
 
@@ -189,8 +228,9 @@ def test_invoke_check_fails_on_a_problem(tasks_build_in_tmp, monkeypatch, capsys
         assert strict
         result = real_build(strict=True)
         index = result.output_path / "index.html"
-        index.write_text(index.read_text(encoding="utf-8").replace("</main>", '<a href="/gone/">x</a></main>'),
-                         encoding="utf-8")
+        index.write_text(
+            index.read_text(encoding="utf-8").replace("</main>", '<a href="/gone/">x</a></main>'), encoding="utf-8"
+        )
         return result
 
     monkeypatch.setattr(tasks, "_build", build_with_a_broken_link)

@@ -1,4 +1,4 @@
-"""The case-story schema: reading and validating the metadata header of a case file.
+"""A case story's facts: its metadata header validated against the schema (CASEBOOK_FACETS).
 
 Pure functions over text, so every error message is unit-testable. Validation reads the
 header itself (not Pelican's parsed metadata) because Pelican skips a file whose date it
@@ -8,11 +8,10 @@ cannot parse, and because only the raw header knows line numbers.
 import difflib
 import re
 from dataclasses import dataclass, field
-from statistics import median
 
 from pelican.utils import slugify
 
-from content_checks.source import PELICAN_KEYS, date_problems, read_header, typo_problems  # noqa: F401
+from servicebook.headers import PELICAN_KEYS, date_problems, typo_problems
 from servicebook.problems import Problem
 
 CASE_KEYS = {"organisation", "lesson", "days-to-resolve"}
@@ -78,7 +77,13 @@ def validate_case(header, facets, source):
         canonical = {_normalise(a): a for a in facet["values"]}
         for value in values:
             if _normalise(value) not in canonical:
-                problem(key, f"{value!r} is not allowed{_suggest(value, facet['values'])}; allowed: {', '.join(facet['values'])}")
+                problem(
+                    key,
+                    (
+                        f"{value!r} is not allowed{_suggest(value, facet['values'])}; allowed: "
+                        f"{', '.join(facet['values'])}"
+                    ),
+                )
         chosen[key] = [canonical[_normalise(v)] for v in values if _normalise(v) in canonical]
 
     if problems:
@@ -88,39 +93,3 @@ def validate_case(header, facets, source):
 
 def _allowed_hint(facet):
     return f" (one{' or more' if facet.get('multiple') else ''} of: {', '.join(facet['values'])})" if facet else ""
-
-
-# Aggregations for the casebook pages and charts.
-
-def facet_counts(cases, key, facets):
-    """[(value, count)] for every allowed value of facet `key` that is in use, most used first."""
-    counts = {value: 0 for value in facets[key]["values"]}
-    for case in cases:
-        for value in case.facets.get(key, []):
-            counts[value] += 1
-    return sorted(((v, n) for v, n in counts.items() if n), key=lambda item: (-item[1], item[0]))
-
-
-def outcome_by_escalation(cases, facets):
-    """{escalation: {outcome: count}} in vocabulary order, escalations in use only."""
-    table = {}
-    for escalation in facets["escalation"]["values"]:
-        row = {outcome: 0 for outcome in facets["outcome"]["values"]}
-        for case in cases:
-            if escalation in case.facets.get("escalation", []):
-                for outcome in case.facets.get("outcome", []):
-                    row[outcome] += 1
-        if any(row.values()):
-            table[escalation] = row
-    return table
-
-
-def median_days_by_sector(cases):
-    """[(sector, median days, number of cases with a day count)], slowest first."""
-    days = {}
-    for case in cases:
-        if case.days_to_resolve is not None:
-            for sector in case.facets.get("sector", []):
-                days.setdefault(sector, []).append(case.days_to_resolve)
-    rows = [(sector, median(values), len(values)) for sector, values in days.items()]
-    return sorted(rows, key=lambda row: (-row[1], row[0]))

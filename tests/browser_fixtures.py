@@ -1,6 +1,6 @@
 """Browser fixtures shared by the tests that drive headless Chromium (search, later axe-core).
 
-Use them with `pytest_plugins = ["browser"]` at the top of a test module. They give:
+Use them with `pytest_plugins = ["browser_fixtures"]` at the top of a test module. They give:
 
 - `browser`: one headless Chromium for the session, driven by Playwright. We use Debian's
   /usr/bin/chromium (Playwright's own browser downloads are not possible here).

@@ -18,7 +18,8 @@ import html5lib
 from bs4 import BeautifulSoup
 from lxml import etree
 
-EMAIL = re.compile(r"[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+from servicebook.emails import EMAIL
+
 # <link> relations that make the browser fetch the target with the page (others, such as
 # alternate or canonical, are links a reader or a feed reader may follow).
 LOADED_LINK_RELS = {"stylesheet", "icon", "apple-touch-icon", "preload", "modulepreload", "prefetch", "manifest"}
@@ -65,7 +66,7 @@ def _ids(path):
 def internal_path(url, site_url=""):
     """(path, fragment) of `url` if it points into the site, else None (other host, mailto:, data:)."""
     if site_url and url.startswith(site_url.rstrip("/") + "/"):
-        url = url[len(site_url.rstrip("/")):]
+        url = url[len(site_url.rstrip("/")) :]
     parts = urlsplit(url)
     if parts.scheme or parts.netloc:
         return None
@@ -85,12 +86,18 @@ def page_urls(soup):
     for element in soup.find_all(True):
         for attribute in ("href", "src", "poster", "data", "srcset"):
             value = element.get(attribute)
-            if value is None or (attribute == "href" and element.name not in ("a", "area", "link")) \
-                    or (attribute == "data" and element.name != "object"):
+            if (
+                value is None
+                or (attribute == "href" and element.name not in ("a", "area", "link"))
+                or (attribute == "data" and element.name != "object")
+            ):
                 continue
             # srcset: "a.png 1x, b.png 2x" (a data: URL has commas of its own; it loads nothing)
-            urls = [candidate.split()[0] for candidate in value.split(",") if candidate.strip()] \
-                if attribute == "srcset" and not value.lstrip().startswith("data:") else [value]
+            urls = (
+                [candidate.split()[0] for candidate in value.split(",") if candidate.strip()]
+                if attribute == "srcset" and not value.lstrip().startswith("data:")
+                else [value]
+            )
             for url in urls:
                 yield element, attribute, url
 
@@ -264,8 +271,18 @@ def check_in_browser(output, report, pages=None, browser=None):
         server = stack.enter_context(serve_directory(output))
         browser = browser or stack.enter_context(chromium())
         for scheme, name in (("light", "accessibility (axe-core)"), ("dark", "accessibility, dark mode (axe-core)")):
-            report.add(name, len(pages), [f"{page} ({scheme}): {v}" for page in pages
-                                          for v in axe_violations(browser, server.url(page), color_scheme=scheme)])
-        report.add("content security policy (browser)", len(pages),
-                   [f"{page}: {v}" for page in pages for v in csp_violations(browser, server.url(page))])
+            report.add(
+                name,
+                len(pages),
+                [
+                    f"{page} ({scheme}): {v}"
+                    for page in pages
+                    for v in axe_violations(browser, server.url(page), color_scheme=scheme)
+                ],
+            )
+        report.add(
+            "content security policy (browser)",
+            len(pages),
+            [f"{page}: {v}" for page in pages for v in csp_violations(browser, server.url(page))],
+        )
     return report

@@ -1,7 +1,7 @@
 """Reading the files Pagefind writes: gzip, a `pagefind_dcd` header, then CBOR or JSON.
 
-Used by the indexer (to tell that a file is written whole), the tests (to check what was
-indexed) and the benchmark (to size one query).
+Used by servicebook.pagefind (to tell that a file is written whole), the tests (to check
+what was indexed) and the benchmark (to size one query).
 """
 
 import gzip
@@ -16,7 +16,7 @@ def read_pagefind_file(path):
     data = gzip.decompress(Path(path).read_bytes())
     if not data.startswith(HEADER):
         raise ValueError(f"{path}: not a Pagefind data file (no {HEADER!r} header)")
-    return data[len(HEADER):]
+    return data[len(HEADER) :]
 
 
 def cbor_decode(data):
@@ -31,7 +31,7 @@ def cbor_decode(data):
             value = info
         elif info <= 27:
             size = 1 << (info - 24)
-            value = int.from_bytes(data[at:at + size], "big")
+            value = int.from_bytes(data[at : at + size], "big")
             at += size
         else:
             raise ValueError(f"unsupported CBOR item {initial:#x} at {at - 1}")
@@ -40,7 +40,7 @@ def cbor_decode(data):
         if major == 1:
             return -1 - value, at
         if major in (2, 3):
-            raw = bytes(data[at:at + value])
+            raw = bytes(data[at : at + value])
             return (raw if major == 2 else raw.decode("utf-8")), at + value
         if major == 4:
             items = []

@@ -1,0 +1,263 @@
+"""Comment-free Atom, RSS 2.0 and JSON Feed 1.1 feeds that stay well-formed under any input.
+
+The feeds plugin writes the site's, each tag's and each category's feeds with this, and the
+casebook its facet feeds. We write feeds ourselves rather than with Pelican's feed writer
+(its FEED_* settings are off) because subscribers need what it does not do: an XSLT view for
+browsers, a JSON Feed, absolute links inside the content, and text scrubbed of characters
+XML 1.0 forbids. Atom and RSS are still rendered by feedgenerator, the library Pelican uses.
+
+Settings (DEFAULTS): TAXONOMY_FEED_MAX_ITEMS, FEED_FULL_CONTENT, FEED_ID_AUTHORITY; and
+Pelican's FEED_MAX_ITEMS (items in the site-wide feeds), FEED_DOMAIN, TIMEZONE,
+DEFAULT_LANG, AUTHOR.
+"""
+
+import json
+import re
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from urllib.parse import urlparse
+
+import lxml.html
+from feedgenerator import Atom1Feed, Rss201rev2Feed
+from feedgenerator.django.utils.feedgenerator import Stylesheet
+from feedgenerator.django.utils.xmlutils import SimplerXMLGenerator
+from markupsafe import Markup
+from pelican.utils import set_date_tzinfo
+
+from servicebook.writing import write_generated
+
+DEFAULTS = {
+    "TAXONOMY_FEED_MAX_ITEMS": 20,  # per tag, category and case facet
+    "FEED_FULL_CONTENT": True,  # False: items carry the summary only
+    # Entry ids are tag: URIs under this name; never change it once the site is public.
+    "FEED_ID_AUTHORITY": "servicebook.example",
+}
+MIME_TYPES = {
+    "atom": "application/atom+xml",
+    "rss": "application/rss+xml",
+    "json": "application/feed+json",
+}
+# Everything XML 1.0 allows (https://www.w3.org/TR/xml/#charsets); the rest is dropped.
+_NOT_XML_CHAR = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_safe(text):
+    """`text` without control characters, lone surrogates and U+FFFE/U+FFFF."""
+    return _NOT_XML_CHAR.sub("", text) if text else text
+
+
+def absolute_html(html, base_url):
+    """`html` re-serialised as well-formed markup, every link and image made absolute.
+
+    Readers show feed items out of the site's context, so `../img.png` or `/tags/` must
+    carry the site's origin. Parsing also closes tags a broken post left open.
+    """
+    html = xml_safe(html or "")
+    if not html.strip():
+        return ""
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    root.make_links_absolute(base_url, resolve_base_href=False, handle_failures="discard")
+    inner = (root.text or "") + "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
+    return xml_safe(inner)
+
+
+def plain_text(html):
+    """Titles (HTML, after typogrify) as text: tags stripped, entities decoded, XML-safe. Typogrify's
+    no-break spaces (widow control) are a page-layout device, not text, so they go too."""
+    return xml_safe(Markup(html or "").striptags().replace("\u00a0", " "))
+
+
+def name_text(name):
+    """Author, tag and category names are plain text already (the templates escape them):
+    only made XML-safe, so `R&D <ops>` reaches a reader as the author typed it."""
+    return xml_safe(str(name or "").replace("\u00a0", " "))
+
+
+def entry_id(authority, published, url):
+    """A tag: URI (RFC 4151) that survives edits and rebuilds: it depends only on the
+    configured authority, the publication date and the article's path."""
+    return f"tag:{authority},{published:%Y-%m-%d}:/{url.lstrip('/')}"
+
+
+@dataclass
+class FeedItem:
+    id: str
+    url: str
+    title: str
+    content_html: str
+    summary_html: str
+    published: datetime
+    updated: datetime
+    author: str
+    tags: list = field(default_factory=list)
+
+
+@dataclass
+class FeedInfo:
+    title: str
+    home_url: str
+    feed_url: str
+    description: str
+    language: str
+    author: str
+    stylesheet: str = ""
+
+
+def feed_item(article, settings):
+    """A FeedItem from a Pelican article, with everything made safe for XML and readers.
+
+    Made once per article and build (kept on the article): an article appears in the site
+    feed, a feed per tag and category, and the casebook's facet feeds."""
+    if "_feed_item" not in article.__dict__:
+        article._feed_item = _make_feed_item(article, settings)
+    return article._feed_item
+
+
+def _make_feed_item(article, settings):
+    domain = settings["FEED_DOMAIN"].rstrip("/")
+    url = f"{domain}/{article.url}"
+    timezone = settings["TIMEZONE"]
+    published = set_date_tzinfo(article.date, timezone)
+    updated = set_date_tzinfo(getattr(article, "modified", None) or article.date, timezone)
+    summary = absolute_html(article.get_summary(domain), url)
+    content = absolute_html(article.get_content(domain), url) if settings["FEED_FULL_CONTENT"] else summary
+    names = [name_text(tag.name) for tag in getattr(article, "tags", [])]
+    return FeedItem(
+        id=entry_id(settings["FEED_ID_AUTHORITY"], published, article.url),
+        url=url,
+        title=plain_text(article.title),
+        content_html=content,
+        summary_html=summary,
+        published=published,
+        updated=updated,
+        author=name_text(", ".join(author.name for author in getattr(article, "authors", [])) or settings["AUTHOR"]),
+        tags=[name_text(article.category.name)] + names if getattr(article, "category", None) else names,
+    )
+
+
+class StyledAtom1Feed(Atom1Feed):
+    """Atom with the xml-stylesheet instruction, which feedgenerator writes only for RSS."""
+
+    def write(self, outfile, encoding):
+        handler = SimplerXMLGenerator(outfile, encoding, short_empty_elements=True)
+        handler.startDocument()
+        for stylesheet in self.feed["stylesheets"] or []:
+            handler.processingInstruction("xml-stylesheet", stylesheet)
+        handler.startElement("feed", self.root_attributes())
+        self.add_root_elements(handler)
+        self.write_items(handler)
+        handler.endElement("feed")
+
+
+def _syndication_feed(feed_class, info, items):
+    feed = feed_class(
+        title=info.title,
+        link=info.home_url,
+        description=info.description,
+        language=info.language,
+        author_name=info.author,
+        feed_url=info.feed_url,
+        feed_guid=info.feed_url,
+        stylesheets=[Stylesheet(info.stylesheet, mimetype="text/xsl")] if info.stylesheet else None,
+    )
+    for item in items:
+        feed.add_item(
+            title=item.title,
+            link=item.url,
+            unique_id=item.id,
+            unique_id_is_permalink=False,
+            description=item.summary_html if feed_class is StyledAtom1Feed else item.content_html,
+            content=item.content_html if feed_class is StyledAtom1Feed else None,
+            author_name=item.author,
+            pubdate=item.published,
+            updateddate=item.updated,
+            categories=item.tags,
+        )
+    return feed.writeString("utf-8")
+
+
+def render_atom(info, items):
+    return _syndication_feed(StyledAtom1Feed, info, items)
+
+
+def render_rss(info, items):
+    return _syndication_feed(Rss201rev2Feed, info, items)
+
+
+def render_json(info, items):
+    """JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/); small enough to write by hand."""
+    feed = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": info.title,
+        "home_page_url": info.home_url,
+        "feed_url": info.feed_url,
+        "description": info.description,
+        "language": info.language,
+        "authors": [{"name": info.author}],
+        "items": [
+            {
+                "id": item.id,
+                "url": item.url,
+                "title": item.title,
+                "content_html": item.content_html,
+                "summary": plain_text(item.summary_html),
+                "date_published": item.published.isoformat(),
+                "date_modified": item.updated.isoformat(),
+                "authors": [{"name": item.author}],
+                "tags": item.tags,
+            }
+            for item in items
+        ],
+    }
+    return json.dumps(feed, ensure_ascii=False, indent=1)
+
+
+RENDERERS = {"atom": render_atom, "rss": render_rss, "json": render_json}
+
+
+def stylesheet_url(settings):
+    """The XSLT view, root-relative: browsers apply XSLT only from the feed's own origin."""
+    return urlparse(settings["SITEURL"] or "").path.rstrip("/") + f"/{settings['THEME_STATIC_DIR']}/feed.xsl"
+
+
+def write_feed_set(generator, paths, info, articles, slug="", limit=None, writer=None):
+    """Write a feed of the newest `limit` (default FEED_MAX_ITEMS) of `articles` once per
+    format in `paths` ({format: path pattern}); return the files.
+
+    With a writer that can reuse output (the render_cache plugin's), a feed whose articles,
+    settings and theme did not change since the last build is left as it is."""
+    settings = generator.settings
+    domain = settings["FEED_DOMAIN"].rstrip("/")
+    limit = limit or settings["FEED_MAX_ITEMS"] or None
+    newest = sorted(articles, key=lambda article: article.date, reverse=True)[:limit]
+    written = []
+    for kind, pattern in paths.items():
+        relative = pattern.format(slug=slug)
+        feed_info = replace(
+            info,
+            feed_url=f"{domain}/{relative}",
+            stylesheet=stylesheet_url(settings) if kind != "json" else "",
+        )
+
+        def render(kind=kind, feed_info=feed_info):
+            return RENDERERS[kind](feed_info, [feed_item(article, settings) for article in newest])
+
+        written.append(
+            write_generated(
+                writer, generator.output_path, relative, [kind, feed_info, *newest], render, generator.context
+            )
+        )
+    return written
+
+
+def feed_info(settings, title, url, description):
+    """FeedInfo for a feed whose home page is `url` (relative to the feed domain). Its
+    title and description are made of settings and names: plain text."""
+    return FeedInfo(
+        title=name_text(title),
+        home_url=f"{settings['FEED_DOMAIN'].rstrip('/')}/{url}",
+        feed_url="",
+        description=name_text(description),
+        language=settings["DEFAULT_LANG"],
+        author=name_text(settings["AUTHOR"] or ""),
+    )

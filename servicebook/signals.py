@@ -1,0 +1,17 @@
+"""What our plugins hand each other, declared here as signals (blinker, as Pelican's own).
+
+fixed_outputs(generator) -> {save_as: description}
+    Pages a plugin writes itself (the casebook's), asked for by content_checks once every
+    generator has its content and before anything is written: a post or page that would be
+    written over one of them stops the build with a message naming both.
+
+headers_checked_elsewhere(settings) -> folder
+    A folder of the content (relative to PATH) whose files' dates and field names another
+    plugin checks itself (the casebook, against its schema): content_checks leaves those
+    two checks to it, so an author gets one message per mistake.
+"""
+
+from blinker import signal
+
+fixed_outputs = signal("servicebook.fixed_outputs")
+headers_checked_elsewhere = signal("servicebook.headers_checked_elsewhere")
