@@ -7,7 +7,7 @@ one go instead of one per build. A draft's problems are warnings: it is still be
 """
 
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pelican import signals
@@ -93,14 +93,55 @@ def attach_facts(generator):
             article.category = category
 
 
+@dataclass(frozen=True)
+class FacetValue:
+    """One value of a facet in use, with its page (`/cases/{key}/{slug}/`)."""
+
+    key: str  # the facet's key ("channel")
+    label: str  # the facet's label ("Channel")
+    value: str
+    slug: str
+    cases: list
+
+    @property
+    def path(self):
+        return f"{self.key}/{self.slug}"
+
+
+@dataclass(frozen=True)
+class Facet:
+    """A facet of the casebook page: its label and the values in use, most cases first."""
+
+    key: str
+    label: str
+    values: list  # FacetValue
+
+
+def facets_in_use(cases, settings):
+    """[Facet] for every facet of CASEBOOK_FACETS, with the values `cases` use."""
+    facets = settings["CASEBOOK_FACETS"]
+    return [
+        Facet(
+            key,
+            facet["label"],
+            [
+                FacetValue(
+                    key,
+                    facet["label"],
+                    value,
+                    value_slug(value),
+                    [c for c in cases if value in c.case.facets.get(key, [])],
+                )
+                for value, _ in facet_counts([c.case for c in cases], key, facets)
+            ],
+        )
+        for key, facet in facets.items()
+    ]
+
+
 def facet_pages(cases, settings):
-    """[(facet key, label, value, slug, [cases])] for every facet value in use."""
-    pages = []
-    for key, facet in settings["CASEBOOK_FACETS"].items():
-        for value, _ in facet_counts([c.case for c in cases], key, settings["CASEBOOK_FACETS"]):
-            tagged = [c for c in cases if value in c.case.facets.get(key, [])]
-            pages.append((key, facet["label"], value, value_slug(value), tagged))
-    return pages
+    """[FacetValue] for every facet value in use: each has a page of its own."""
+    return [value for facet in facets_in_use(cases, settings) for value in facet.values]
 
 
 def write_casebook(generator, writer):
@@ -108,16 +149,7 @@ def write_casebook(generator, writer):
     settings = generator.settings
     base = settings["CASEBOOK_URL"]
     cases = sorted((a for a in generator.articles if getattr(a, "case", None)), key=lambda a: a.date, reverse=True)
-    facets = settings["CASEBOOK_FACETS"]
-    pages = facet_pages(cases, settings)
-    summary = [
-        (
-            key,
-            facet["label"],
-            [(value, value_slug(value), count) for value, count in facet_counts([c.case for c in cases], key, facets)],
-        )
-        for key, facet in facets.items()
-    ]
+    facets = facets_in_use(cases, settings)
 
     def write(url, template, **extra):
         # Handed as template arguments, not context: the render cache keys a page by them.
@@ -128,36 +160,28 @@ def write_casebook(generator, writer):
             relative_urls=settings["RELATIVE_URLS"],
             url=url,
             casebook_url=base,
-            facet_summary=summary,
+            facets=facets,
             **extra,
         )
 
     write(base, "casebook", cases=cases)
-    write(f"{base}stats/", "case_stats", cases=cases, charts=stats_charts(cases, facets))
+    write(f"{base}stats/", "case_stats", cases=cases, charts=stats_charts(cases, settings["CASEBOOK_FACETS"]))
     sitename = settings["SITENAME"]
-    for key, label, value, slug, tagged in pages:
-        url = f"{base}{key}/{slug}/"
-        write(
-            url,
-            "case_facet",
-            cases=tagged,
-            facet_key=key,
-            facet_label=label,
-            facet_value=value,
-            feed_slug=f"{key}/{slug}",
-        )
+    for page in facet_pages(cases, settings):
+        url = f"{base}{page.path}/"
+        write(url, "case_facet", cases=page.cases, facet=page)
         info = feed_info(
             settings,
-            f"{sitename}: cases, {label.lower()} {value}",
+            f"{sitename}: cases, {page.label.lower()} {page.value}",
             url,
-            f"Case stories on {sitename} where {label.lower()} is {value}",
+            f"Case stories on {sitename} where {page.label.lower()} is {page.value}",
         )
         write_feed_set(
             generator,
             settings["CASEBOOK_FEED_PATHS"],
             info,
-            tagged,
-            f"{key}/{slug}",
+            page.cases,
+            page.path,
             settings["TAXONOMY_FEED_MAX_ITEMS"],
             writer,
         )
@@ -175,8 +199,8 @@ def casebook_outputs(generator):
         f"{base}index.html": "the casebook",
         f"{base}stats/index.html": "the casebook's stats page",
         **{
-            f"{base}{key}/{slug}/index.html": f"the casebook's page of {label.lower()} {value!r}"
-            for key, label, value, slug, _ in facet_pages(cases, settings)
+            f"{base}{page.path}/index.html": f"the casebook's page of {page.label.lower()} {page.value!r}"
+            for page in facet_pages(cases, settings)
         },
     }
 
