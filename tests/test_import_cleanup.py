@@ -301,7 +301,7 @@ def test_byline_wins_over_sign_off_and_the_difference_is_reported():
     text = POST.format(date="Posted on June 1, 2010 by Dana Whitfield") + "\nCheers,\n\nLiz\n"
     post = only_post(text)
     assert post.author == "Dana Whitfield"
-    assert any("Liz" in warning.text for warning in post.warnings)
+    assert any("Liz" in warning.message for warning in post.warnings)
 
 
 # --- e-mail addresses ---------------------------------------------------------------------------

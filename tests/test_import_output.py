@@ -188,7 +188,7 @@ def test_crlf_and_whitespace_only_lines(tmp_path):
         "The hold music looped every forty seconds.\n\nAfter the twelfth loop I hung up and wrote a letter instead.\n"
     )
     assert [removed.text for removed in post.removed] == ["No comments:"]
-    assert [warning.text for warning in report.all_warnings] == [
+    assert [warning.message for warning in report.all_warnings] == [
         "no author found: the site will show its default AUTHOR; add `Author: NAME` to the written file if you know it"
     ]
 
@@ -197,7 +197,7 @@ def test_cp1252_is_detected_with_a_warning(tmp_path):
     report = import_posts(FIXTURES / "cp1252_post.txt", tmp_path)
     [file_report] = report.files
     assert file_report.encoding == "windows-1252"
-    assert any("Windows-1252" in warning.text for warning in file_report.warnings)
+    assert any("Windows-1252" in warning.message for warning in file_report.warnings)
     [post] = report.posts
     assert post.title == "The Café Counter"
     body = body_of(tmp_path / post.file_name)
@@ -227,18 +227,18 @@ def test_quotes_are_kept_as_written():
 @pytest.mark.parametrize(
     "data, message, line",
     [
-        (b"", "empty file", None),
-        (b"  \r\n\t\n", "empty file", None),
+        (b"", "empty file", 0),
+        (b"  \r\n\t\n", "empty file", 0),
         (b"Title\nsome text\x00\x01\x02", "binary file", 2),
         (b"June 1, 2010\n\nTitle\n\nbad \x81 byte\n", "undecodable", 5),
         (b"ok\n\x1b[31mred\x1b[0m\n", "binary file", 2),
-        (b"No comments:\n\nPost a Comment\n<< Home\n", "no recognisable post", None),
+        (b"No comments:\n\nPost a Comment\n<< Home\n", "no recognisable post", 0),
     ],
 )
 def test_bad_files_are_errors_naming_the_file_and_line(data, message, line):
     report = parse(data)
     [error] = report.errors
-    assert message in error.text and error.line == line
+    assert message in error.message and error.line == line
     assert str(error).startswith("dump.txt")
     assert report.posts == []
 
@@ -255,7 +255,7 @@ def test_one_bad_file_does_not_stop_the_others(tmp_path):
     assert [post.title for post in report.posts] == ["A Title"]
     assert (tmp_path / "out" / "2010-06-01-a-title.md").exists()
     assert not report.ok
-    assert {error.file for error in report.all_errors} == {"binary.html", "empty.txt"}
+    assert {error.source for error in report.all_errors} == {"binary.html", "empty.txt"}
     text = report.as_text()
     assert "ERROR binary.html:1: binary file" in text and "ERROR empty.txt: empty file" in text
     assert json.loads(json.dumps(report.as_dict()))["ok"] is False
@@ -265,7 +265,7 @@ def test_html_dump_with_markup_gets_a_warning(tmp_path):
     (tmp_path / "copied.html").write_text(POST.format(date="June 1, 2010") + "\n<< Home\n")
     (tmp_path / "tagged.html").write_text(POST.format(date="June 2, 2010") + "\n<p>Hi</p>\n")
     report = import_posts(tmp_path, tmp_path / "out", dry_run=True)
-    warned = {warning.file for warning in report.all_warnings if "shown literally" in warning.text}
+    warned = {warning.source for warning in report.all_warnings if "shown literally" in warning.message}
     assert warned == {"tagged.html"}
     assert "&lt;p>Hi&lt;/p>" in report.posts[1].body
 
@@ -279,4 +279,4 @@ def test_nonexistent_source(tmp_path):
 def test_folder_without_dump_files(tmp_path):
     (tmp_path / "notes.pdf").write_bytes(b"%PDF")
     report = import_posts(tmp_path, tmp_path / "out")
-    assert not report.ok and "no *.txt" in report.errors[0].text
+    assert not report.ok and "no *.txt" in report.errors[0].message

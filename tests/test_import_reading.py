@@ -68,7 +68,7 @@ def test_weekday_that_disagrees_is_reported_not_fatal():
 
     report = parse(POST.format(date="Monday, April 30, 2013"))
     assert [post.date for post in report.posts] == [dt.date(2013, 4, 30)]
-    assert any("Tuesday" in warning.text and warning.line == 1 for warning in report.warnings)
+    assert any("Tuesday" in warning.message and warning.line == 1 for warning in report.warnings)
     assert report.errors == []
 
 
@@ -138,14 +138,14 @@ def test_date_line_without_title_after_it_stays_text():
     report = parse(text)
     assert len(report.posts) == 1
     assert "June 19, 2010" in report.posts[0].body
-    assert any(warning.line == 7 and "no title" in warning.text for warning in report.warnings)
+    assert any(warning.line == 7 and "no title" in warning.message for warning in report.warnings)
 
 
 def test_date_opening_the_file_without_a_title_still_dates_the_post():
     first = "x" * 160 + ". A long opening paragraph."
     post = only_post(f"June 1, 2010\n\n{first}\n")
     assert (post.date, post.draft, post.title_line) == (dt.date(2010, 6, 1), False, None)
-    assert any("no title after the date line" in warning.text for warning in post.warnings)
+    assert any("no title after the date line" in warning.message for warning in post.warnings)
 
 
 def test_two_date_lines_in_a_row_do_not_crash():
@@ -160,7 +160,7 @@ def test_a_timeline_inside_a_post_does_not_split_it():
     report = parse(text)
     assert len(report.posts) == 1
     assert "I called the bank and waited an hour." in report.posts[0].body
-    assert any(warning.line == 7 and "no title" in warning.text for warning in report.warnings)
+    assert any(warning.line == 7 and "no title" in warning.message for warning in report.warnings)
 
 
 def test_sentence_with_a_date_does_not_split():

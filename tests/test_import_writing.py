@@ -92,7 +92,7 @@ def test_write_is_atomic(tmp_path, monkeypatch):
     report = import_posts(source, tmp_path, force=True)
     assert target.read_text(encoding="utf-8") == "the previous version"  # old file intact
     assert [path.name for path in tmp_path.iterdir()] == [target.name]  # no temp file left
-    assert not report.ok and "disk full" in report.all_errors[0].text
+    assert not report.ok and "disk full" in report.all_errors[0].message
     assert report.posts[0].action == "failed"
 
 
@@ -157,7 +157,7 @@ def test_report_names_the_bio_and_every_warning(tmp_path):
     import_posts(source, tmp_path / "out")
     report = import_posts(source, tmp_path / "out")
     warnings = report.all_warnings
-    assert [w.text.split()[0] for w in warnings] == ["weekday", str(tmp_path / "out" / "2015-03-03-a-title.md")]
+    assert [w.message.split()[0] for w in warnings] == ["weekday", str(tmp_path / "out" / "2015-03-03-a-title.md")]
     text = report.as_text()
     assert f"kept as author bio (line 7, moved to Bio:):\n      {THIRD_PERSON_BIO}" in text
     for warning in warnings:
@@ -167,7 +167,7 @@ def test_report_names_the_bio_and_every_warning(tmp_path):
     [post] = file_data["posts"]
     assert post["bio"] == THIRD_PERSON_BIO and post["bio_lines"] == [7]
     messages = [w["message"] for w in file_data["warnings"] + post["warnings"]]
-    assert sorted(messages) == sorted(w.text for w in warnings)
+    assert sorted(messages) == sorted(w.message for w in warnings)
 
 
 # --- nothing lost -------------------------------------------------------------------------------

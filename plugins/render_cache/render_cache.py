@@ -33,7 +33,6 @@ CACHE_PATH/render-cache.json.
 """
 
 import functools
-import hashlib
 import importlib.metadata
 import logging
 import re
@@ -175,12 +174,13 @@ def inputs_key(inputs):
 
 def files_key(folders, pattern="*"):
     """A digest of every file (path and bytes) under `folders`."""
-    digest = hashlib.blake2b(digest_size=16)
-    for folder in folders:
-        for path in sorted(Path(folder).rglob(pattern)):
-            if path.is_file() and "__pycache__" not in path.parts:
-                digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
+    files = [
+        path
+        for folder in folders
+        for path in sorted(Path(folder).rglob(pattern))
+        if path.is_file() and "__pycache__" not in path.parts
+    ]
+    return _digest(*(part for path in files for part in (str(path), path.read_bytes())))
 
 
 def code_key(settings):

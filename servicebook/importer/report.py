@@ -3,6 +3,8 @@
 import datetime as dt
 from dataclasses import dataclass, field
 
+from servicebook.problems import Problem
+
 WRITTEN, OVERWRITTEN, WOULD_WRITE, WOULD_OVERWRITE, SKIPPED, FAILED, PENDING = (
     "written",
     "overwritten",
@@ -21,18 +23,15 @@ class SourceLine:
     reason: str = ""  # "boilerplate", "comment", "labels" (removed) or "date" (to Date:)
 
 
-@dataclass(frozen=True)
-class Message:
-    file: str
-    line: int | None
-    text: str
+class Message(Problem):
+    """A warning or error of the import: `file:line: text`, the build's Problem without a
+    field; as JSON {"file", "line", "message"}."""
 
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.text}"
+    def __init__(self, file: str, line: int | None, text: str):
+        super().__init__(file, line or 0, "", text)
 
     def as_dict(self) -> dict:
-        return {"file": self.file, "line": self.line, "message": self.text}
+        return {"file": self.source, "line": self.line or None, "message": self.message}
 
 
 @dataclass(frozen=True)
