@@ -3,13 +3,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 
 # Thin wrappers over the invoke tasks in tasks.py. The venv is (re)made when requirements change.
-.PHONY: serve build publish test clean check import bench lint
+.PHONY: serve build publish deploy test clean check import bench lint
 serve: $(VENV)/.installed
 	$(BIN)/invoke serve
 build: $(VENV)/.installed
 	$(BIN)/invoke build
 publish: $(VENV)/.installed
 	$(BIN)/invoke publish
+# make deploy [TO=target] [ARGS="--dry-run --force"]; without TO, DEPLOY_TO in publishconf.py.
+deploy: $(VENV)/.installed
+	$(BIN)/invoke deploy $(if $(TO),--to "$(TO)") $(ARGS)
 test: $(VENV)/.installed node_modules/.installed
 	$(BIN)/invoke test
 check: $(VENV)/.installed node_modules/.installed

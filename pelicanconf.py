@@ -34,6 +34,7 @@ PLUGINS = [
     "feeds",
     "casebook",
     "reading_time",
+    "aliases",
     "pelican.plugins.neighbors",
     "pelican.plugins.related_posts",
     "pelican.plugins.sitemap",
@@ -114,6 +115,9 @@ STATIC_PATHS = ["images"]
 
 # Feeds are written by plugins/feeds (FEED_PATHS and the rest: see servicebook/feeds.py);
 # Pelican's own feed writer is off (FEED_* = None).
+# Full URLs on these hosts in a post's `Aliases:` are the site's own (the public SITEURL's).
+ALIASES_HOSTS = ["servicebook.example"]
+
 FEED_MAX_ITEMS = 50  # in the site-wide feeds (Pelican's default is 100)
 # Entry ids are tag: URIs under this name; never change it once the site is public.
 FEED_ID_AUTHORITY = "servicebook.example"

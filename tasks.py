@@ -31,8 +31,44 @@ def serve(c, port=8000):
 
 @task
 def publish(c):
-    """Build the public site with publishconf.py (absolute URLs, no drafts)."""
-    print(_build(site.PUBLISHCONF, strict=True).report())
+    """Build the public site into public/ (publishconf.py), whole or not at all."""
+    from servicebook.problems import format_report
+    from servicebook.publish import PublishFailed
+    from servicebook.publish import publish as publish_site
+
+    try:
+        published = publish_site()
+    except PublishFailed as error:
+        raise Exit(str(error), code=1) from None
+    if published.problems:
+        print(format_report(published.problems))
+    print(f"Published {published.path} in {published.seconds:.2f} s: {published.files} files.")
+
+
+@task(
+    help={
+        "to": "gh-pages:<git remote>[#branch], <rclone remote>:<bucket/path>, or a folder (default: DEPLOY_TO)",
+        "dry-run": "show what would be uploaded and deleted; change nothing",
+        "force": "delete more than DEPLOY_MAX_DELETE_SHARE of the remote, or force-push the branch",
+    }
+)
+def deploy(c, to=None, dry_run=False, force=False):
+    """Ship public/ (made by `make publish`) to readers."""
+    from servicebook.deploy import DeployError
+    from servicebook.deploy.run import deploy as deploy_site
+    from servicebook.deploy.run import summary
+    from servicebook.publish import publish_settings
+
+    settings = publish_settings()
+    try:
+        result, warnings = deploy_site(
+            to or settings["DEPLOY_TO"], settings["OUTPUT_PATH"], settings, dry_run=dry_run, force=force
+        )
+    except DeployError as error:
+        raise Exit(f"Deploy failed: {error}", code=1) from None
+    print(summary(result))
+    for warning in warnings:
+        print(f"warning: {warning}")
 
 
 @task

@@ -6,7 +6,11 @@ casebook its facet feeds. We write feeds ourselves rather than with Pelican's fe
 browsers, a JSON Feed, absolute links inside the content, and text scrubbed of characters
 XML 1.0 forbids. Atom and RSS are still rendered by feedgenerator, the library Pelican uses.
 
-Settings (DEFAULTS): TAXONOMY_FEED_MAX_ITEMS, FEED_FULL_CONTENT, FEED_ID_AUTHORITY; and
+With WEBSUB_HUB set, every feed names that WebSub hub and its own address, so readers that
+speak WebSub subscribe to the hub and get new stories pushed instead of polling; the deploy
+tells the hub which feeds changed (servicebook.deploy.websub).
+
+Settings (DEFAULTS): TAXONOMY_FEED_MAX_ITEMS, FEED_FULL_CONTENT, FEED_ID_AUTHORITY, WEBSUB_HUB; and
 Pelican's FEED_MAX_ITEMS (items in the site-wide feeds), FEED_DOMAIN, TIMEZONE,
 DEFAULT_LANG, AUTHOR.
 """
@@ -19,6 +23,7 @@ from urllib.parse import urlparse
 
 import lxml.html
 from feedgenerator import Atom1Feed, Rss201rev2Feed
+from feedgenerator.django.utils.encoding import iri_to_uri
 from feedgenerator.django.utils.feedgenerator import Stylesheet
 from feedgenerator.django.utils.xmlutils import SimplerXMLGenerator
 from markupsafe import Markup
@@ -31,6 +36,8 @@ DEFAULTS = {
     "FEED_FULL_CONTENT": True,  # False: items carry the summary only
     # Entry ids are tag: URIs under this name; never change it once the site is public.
     "FEED_ID_AUTHORITY": "servicebook.example",
+    # A WebSub hub's URL (e.g. "https://pubsubhubbub.appspot.com/"); "": feeds name no hub.
+    "WEBSUB_HUB": "",
 }
 MIME_TYPES = {
     "atom": "application/atom+xml",
@@ -101,6 +108,7 @@ class FeedInfo:
     language: str
     author: str
     stylesheet: str = ""
+    hub: str = ""  # the WebSub hub the feed names; "": none
 
 
 def feed_item(article, settings):
@@ -136,7 +144,17 @@ def _make_feed_item(article, settings):
 
 
 class StyledAtom1Feed(Atom1Feed):
-    """Atom with the xml-stylesheet instruction, which feedgenerator writes only for RSS."""
+    """Atom with the xml-stylesheet instruction, which feedgenerator writes only for RSS, and
+    the WebSub hub link (the self link is feedgenerator's)."""
+
+    def __init__(self, *args, hub="", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.hub = iri_to_uri(hub)
+
+    def add_root_elements(self, handler):
+        super().add_root_elements(handler)
+        if self.hub:
+            handler.addQuickElement("link", "", {"rel": "hub", "href": self.hub})
 
     def write(self, outfile, encoding):
         handler = SimplerXMLGenerator(outfile, encoding, short_empty_elements=True)
@@ -149,6 +167,24 @@ class StyledAtom1Feed(Atom1Feed):
         handler.endElement("feed")
 
 
+class HubRss201rev2Feed(Rss201rev2Feed):
+    """RSS 2.0 that, given a hub, names it and itself in atom:link elements (feedgenerator
+    declares the atom namespace). feedgenerator's own self link has no type, which the RSS
+    Best Practices Profile asks for: with a hub we write a typed one in its place. Without a
+    hub the feed is feedgenerator's, unchanged."""
+
+    def __init__(self, *args, feed_url=None, hub="", **kwargs):
+        super().__init__(*args, feed_url=None if hub else feed_url, **kwargs)
+        self.hub, self.self_url = iri_to_uri(hub), iri_to_uri(feed_url)
+
+    def add_root_elements(self, handler):
+        super().add_root_elements(handler)
+        if self.hub:
+            typed_self = {"rel": "self", "href": self.self_url, "type": MIME_TYPES["rss"]}
+            handler.addQuickElement("atom:link", None, typed_self)
+            handler.addQuickElement("atom:link", None, {"rel": "hub", "href": self.hub})
+
+
 def _syndication_feed(feed_class, info, items):
     feed = feed_class(
         title=info.title,
@@ -159,6 +195,7 @@ def _syndication_feed(feed_class, info, items):
         feed_url=info.feed_url,
         feed_guid=info.feed_url,
         stylesheets=[Stylesheet(info.stylesheet, mimetype="text/xsl")] if info.stylesheet else None,
+        hub=info.hub,
     )
     for item in items:
         feed.add_item(
@@ -181,7 +218,7 @@ def render_atom(info, items):
 
 
 def render_rss(info, items):
-    return _syndication_feed(Rss201rev2Feed, info, items)
+    return _syndication_feed(HubRss201rev2Feed, info, items)
 
 
 def render_json(info, items):
@@ -194,6 +231,7 @@ def render_json(info, items):
         "description": info.description,
         "language": info.language,
         "authors": [{"name": info.author}],
+        **({"hubs": [{"type": "WebSub", "url": info.hub}]} if info.hub else {}),
         "items": [
             {
                 "id": item.id,
@@ -213,6 +251,24 @@ def render_json(info, items):
 
 
 RENDERERS = {"atom": render_atom, "rss": render_rss, "json": render_json}
+
+
+class FeedPaths:
+    """Which files of a build are feeds, and of which kind: the site's FEED_PATHS and the
+    casebook's CASEBOOK_FEED_PATHS patterns, `{slug}` matching anything ("/" included:
+    facet slugs are "sector/telecom")."""
+
+    def __init__(self, settings):
+        sets = [*settings["FEED_PATHS"].values(), settings.get("CASEBOOK_FEED_PATHS", {})]
+        self.patterns = [
+            (re.compile(".+".join(re.escape(part) for part in pattern.split("{slug}"))), kind)
+            for paths in sets
+            for kind, pattern in paths.items()
+        ]
+
+    def kind(self, path):
+        """ "atom", "rss", "json", or None for a file that is not a feed."""
+        return next((kind for regex, kind in self.patterns if regex.fullmatch(path)), None)
 
 
 def stylesheet_url(settings):
@@ -237,6 +293,7 @@ def write_feed_set(generator, paths, info, articles, slug="", limit=None, writer
             info,
             feed_url=f"{domain}/{relative}",
             stylesheet=stylesheet_url(settings) if kind != "json" else "",
+            hub=settings["WEBSUB_HUB"],
         )
 
         def render(kind=kind, feed_info=feed_info):

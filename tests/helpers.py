@@ -1,10 +1,15 @@
-"""Helpers shared by the tests: reading content headers and parsing built pages."""
+"""Helpers shared by the tests: building small sites, reading content headers and built
+pages, running `make` in a copy of the project, reading objects back from rclone."""
 
+import json
+import os
+import subprocess
 from pathlib import Path
 
 from bs4 import BeautifulSoup
 
 from servicebook import headers, site
+from servicebook.deploy.sync import find_rclone
 from servicebook.output_checks import html_pages, target_file  # noqa: F401 - shared with the tests
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,3 +92,29 @@ def output_files(root):
         for path in root.rglob("*")
         if path.is_file() and path.relative_to(root).parts[0] not in NOT_COMPARED
     }
+
+
+def remote_objects(target):
+    """{path: metadata} of the objects at an rclone target, read back through rclone."""
+    listing = subprocess.run(
+        [find_rclone(), "lsjson", "-R", "--files-only", "--metadata", "--hash", target.location],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return {entry["Path"]: {**entry["Metadata"], **entry["Hashes"]} for entry in json.loads(listing.stdout)}
+
+
+def make(target, folder, *variables):
+    """`make target [VARIABLE=value ...]` in `folder`, with the venv of this checkout: never
+    (re)installing into it, and importing the copy's own servicebook package before the one
+    installed there."""
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": str(folder)}
+    return subprocess.run(
+        ["make", "--no-print-directory", "--old-file", ".venv/.installed", target, *variables],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )

@@ -7,16 +7,16 @@ the reading of Pelican's messages are tested as pure functions.
 
 import json
 import logging
-import os
 import shutil
-import subprocess
 
 import pytest
 
-from helpers import ROOT, build_small_site, html_pages, parse_html, post, problem_lines, write_content
+from helpers import ROOT, build_small_site, html_pages, make, parse_html, post, problem_lines, write_content
 from servicebook import site
 from servicebook.build_log import ProblemCollector
 from servicebook.problems import Problem, format_report, panel_data
+
+pytest_plugins = ["deploy_fixtures"]
 
 BROKEN = {
     "posts/broken-date.md": post("Broken date", "A post with an impossible date.", date="2021-02-31", slug="broken"),
@@ -33,34 +33,14 @@ FATE_LINE = (
 
 
 @pytest.fixture(scope="module")
-def project_copy(tmp_path_factory):
-    """The project as a clone has it (its .venv shared), with a broken post in content/."""
-    copy = tmp_path_factory.mktemp("project") / "servicebook"
-    ignored = shutil.ignore_patterns(
-        ".git", ".venv", "node_modules", "output", "public", ".cache", "tests", "__pycache__"
-    )
-    shutil.copytree(ROOT, copy, ignore=ignored)  # copy2 keeps the dates: make sees the venv is current
-    (copy / ".venv").symlink_to(ROOT / ".venv")
-    write_content(copy / "content", BROKEN)
-    return copy
+def broken_project(project_copy):
+    """The project as a clone has it, with a broken post in content/."""
+    write_content(project_copy / "content", BROKEN)
+    return project_copy
 
 
-def make(target, folder):
-    """`make target` in `folder`, with the venv of this checkout: never (re)installing into it,
-    and importing the copy's own servicebook package before the one installed there."""
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": str(folder)}
-    return subprocess.run(
-        ["make", "--no-print-directory", "--old-file", ".venv/.installed", target],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env=env,
-    )
-
-
-def test_make_build_prints_the_problem_with_file_line_and_the_posts_fate(project_copy):
-    done = make("build", project_copy)
+def test_make_build_prints_the_problem_with_file_line_and_the_posts_fate(broken_project):
+    done = make("build", broken_project)
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.splitlines()
     assert DATE_LINE in lines and FATE_LINE in lines
@@ -68,13 +48,13 @@ def test_make_build_prints_the_problem_with_file_line_and_the_posts_fate(project
     assert "2 warnings in 1 file. Not published: content/posts/broken-date.md." in lines
     assert any(line.startswith("Built ") for line in lines)
     # The wrapped line of prose is on the page, and nothing was said about it.
-    page = parse_html(project_copy / "output/2024/wrapped/index.html").select_one(".post-body").get_text(" ")
+    page = parse_html(broken_project / "output/2024/wrapped/index.html").select_one(".post-body").get_text(" ")
     assert "you will see output like this:" in " ".join(page.split())
     assert "wrapped.md" not in done.stdout
 
 
-def test_make_publish_fails_on_the_problem_and_says_it(project_copy):
-    done = make("publish", project_copy)
+def test_make_publish_fails_on_the_problem_and_says_it(broken_project):
+    done = make("publish", broken_project)
     assert done.returncode != 0
     assert DATE_LINE in done.stderr and FATE_LINE in done.stderr
     assert "The build found problems (a strict build fails on any)." in done.stderr

@@ -91,3 +91,11 @@ def test_without_chromium_browser_tests_skip_loudly_and_ci_makes_that_a_failure(
     required = run(SERVICEBOOK_REQUIRE_BROWSER="1")
     assert required.returncode != 0 and "1 error" in required.stdout, required.stdout
     assert "Browser tests cannot run: no Chromium at" in required.stdout
+
+
+def test_the_github_workflow_tests_publishes_and_deploys_with_the_pages_actions():
+    workflow = (ROOT / ".github/workflows/publish.yml").read_text(encoding="utf-8")
+    steps = re.findall(r"run: (make [\w ]+)|uses: (actions/[\w-]+)", workflow)
+    ran = [run or uses for run, uses in steps]
+    assert ran.index("make lint test") < ran.index("make publish") < ran.index("actions/upload-pages-artifact")
+    assert "actions/deploy-pages" in ran and "branches: [main]" in workflow and "path: public" in workflow

@@ -112,14 +112,16 @@ def test_publishconf_is_pelicanconf_with_its_own_changes():
 
     local, public = site.load_settings(), site.load_settings(site.PUBLISHCONF)
     changed = {key for key in set(local) | set(public) if local.get(key) != public.get(key)}
+    # RELATIVE_URLS is False in both (publishconf says so again, for clarity).
     assert changed == {
         "SITEURL",
         "FEED_DOMAIN",
+        "OUTPUT_PATH",
         "DELETE_OUTPUT_DIRECTORY",
         "PROBLEMS_PANEL",
         "DRAFT_SAVE_AS",
         "DRAFT_URL",
         "CACHE_CONTENT",
         "LOAD_CONTENT_CACHE",
-        "RELATIVE_URLS",
-    } - {key for key in ("RELATIVE_URLS",) if local.get(key) == public.get(key)}
+        "DEPLOY_TO",
+    }

@@ -1,0 +1,1 @@
+from .aliases import DEFAULTS, register  # noqa: F401
