@@ -70,7 +70,7 @@ def publish(settings_file=site.PUBLISHCONF, **overrides):
     shutil.rmtree(staging, ignore_errors=True)
     try:
         result = site.build(settings_file, strict=True, **{**overrides, "OUTPUT_PATH": staging})
-        finish_public_build(staging, settings)
+        finish_public_build(staging, settings, previous=public if public.is_dir() else None)
         files = sum(1 for path in staging.rglob("*") if path.is_file())
         swap_in(staging, public)
     except BaseException as error:  # an interrupt too: public/ must stay whole
@@ -80,8 +80,8 @@ def publish(settings_file=site.PUBLISHCONF, **overrides):
     return Published(public, time.perf_counter() - started, files, result.problems)
 
 
-def finish_public_build(output, settings):
-    """Steps 2 to 5 on a built folder."""
+def finish_public_build(output, settings, previous=None):
+    """Steps 2 to 5 on a built folder; `previous`: the last public build, if any."""
     fingerprint(output, settings["THEME_STATIC_DIR"])
     rules = cdn.HeaderRules(settings)
     files = [path.relative_to(output).as_posix() for path in output.rglob("*") if path.is_file()]
@@ -92,7 +92,7 @@ def finish_public_build(output, settings):
         key=lambda path: (path not in site_feeds, path),
     )
     (output / "_headers").write_text(cdn.headers_file(settings, feeds), encoding="utf-8")
-    precompress(output, settings["PRECOMPRESS_MIN_SIZE"])
+    precompress(output, settings["PRECOMPRESS_MIN_SIZE"], previous)
     write_manifest(output, settings)
 
 

@@ -122,6 +122,9 @@ def test_targets_are_read_from_their_form():
         "gh-pages", "git@github.com:me/site.git", "main"
     )
     assert parse_target("r2:servicebook/www") == Target("rclone", "r2:servicebook/www")
+    assert parse_target("m:site") == Target("rclone", "m:site")
+    assert parse_target(":s3,provider=Other:bucket").kind == parse_target("r2,region=auto:x").kind == "rclone"
+    assert parse_target("C:\\www\\site").kind == "local"
     assert parse_target("/var/www/site") == Target("local", "/var/www/site")
     assert parse_target("./site").kind == "local"
     for bad in ("", "gh-pages:", "   "):
@@ -223,3 +226,18 @@ def test_the_public_build_is_safe_and_valid(public):
     assert output_checks.check_page_safety(public, "https://servicebook.example")[1] == []
     assert output_checks.check_html(public)[1] == []
     assert output_checks.check_feeds(public)[1] == []
+
+
+def test_a_publish_compresses_only_what_changed_since_the_last(tmp_path):
+    from servicebook.precompress import precompress
+
+    texts = {f"page{i}/index.html": "<p>" + f"page {i} " * 100 + "</p>" for i in range(5)}
+    write_content(tmp_path / "old", texts)
+    assert precompress(tmp_path / "old", 256) == 5
+    write_content(tmp_path / "new", {**texts, "page2/index.html": "<p>" + "edited " * 100 + "</p>"})
+    assert precompress(tmp_path / "new", 256, previous=tmp_path / "old") == 1
+    for name in texts:
+        for suffix in (".br", ".gz"):
+            copy = tmp_path / "new" / f"{name}{suffix}"
+            data = (tmp_path / "new" / name).read_bytes()
+            assert (brotli.decompress if suffix == ".br" else gzip.decompress)(copy.read_bytes()) == data

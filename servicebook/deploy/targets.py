@@ -9,6 +9,7 @@ from servicebook.publish import MANIFEST
 # "C:\\site" or "/var/www": a local path; "s3:bucket/site", "r2:site", "r2,region=x:site",
 # ":s3,provider=Other:bucket": an rclone remote (named, with options, or made on the fly).
 _REMOTE = re.compile(r"^(?P<remote>:?[A-Za-z0-9_][\w.-]*(?:,[^:/]*)?):(?P<path>.*)$")
+_WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
 
 
 class DeployError(RuntimeError):
@@ -32,8 +33,7 @@ def parse_target(to):
         if not location:
             raise DeployError(f"{to!r}: say where to push, e.g. gh-pages:git@github.com:you/site.git#gh-pages")
         return Target("gh-pages", location, branch or "gh-pages")
-    match = _REMOTE.match(to)
-    if match and not Path(to).is_absolute() and len(match["remote"]) > 1:
+    if _REMOTE.match(to) and not Path(to).is_absolute() and not _WINDOWS_DRIVE.match(to):
         return Target("rclone", to)
     return Target("local", str(Path(to).expanduser()))
 
