@@ -4,6 +4,8 @@ Each plugin declares its own settings with their defaults (DEFAULTS in plugins/<
 this file names what the site chooses. `servicebook.site.load_settings` gives all of them.
 """
 
+from pathlib import Path
+
 AUTHOR = "The Servicebook editors"
 SITENAME = "Servicebook"
 SITE_DESCRIPTION = "Case stories and essays about service failures, and what fixed them."
@@ -35,6 +37,7 @@ PLUGINS = [
     "casebook",
     "reading_time",
     "aliases",
+    "images",
     "pelican.plugins.neighbors",
     "pelican.plugins.related_posts",
     "pelican.plugins.sitemap",
@@ -112,6 +115,9 @@ SUBSCRIBE_SAVE_AS = "subscribe/index.html"
 TEMPLATE_PAGES = {"404.html": "404.html", "robots.txt": "robots.txt"}
 
 STATIC_PATHS = ["images"]
+# Responsive copies of the images (plugins/images), kept across builds and code changes: a
+# copy's name says what it is made of. Outside CACHE_PATH, which changes with our code.
+IMAGES_CACHE_PATH = str(Path(__file__).resolve().parent / ".cache" / "images")
 
 # Feeds are written by plugins/feeds (FEED_PATHS and the rest: see servicebook/feeds.py);
 # Pelican's own feed writer is off (FEED_* = None).

@@ -55,7 +55,9 @@ class ProblemCollector(logging.Handler):
             return _PELICAN_MESSAGES[message](self, exception, *args)
         echo = next((subject for template, subject in _ECHOES.items() if str(message).startswith(template)), None)
         if echo is not None:
-            self._echoes.append((echo(*args), args, record.getMessage()))
+            # A file among the arguments is shown as the author knows it, not by its full path.
+            shown = tuple(self.shown(arg) if isinstance(arg, str) and os.path.isabs(arg) else arg for arg in args)
+            self._echoes.append((echo(*args), args, str(message) % shown if shown else str(message)))
             return None
         return Problem("", 0, "", record.getMessage(), "error" if record.levelno >= logging.ERROR else "warning")
 
@@ -135,15 +137,6 @@ def _unknown_status(collector, exception, status, content, allowed):
     )
 
 
-def _empty_alt(collector, exception, image, path):
-    return Problem(
-        collector.shown(path),
-        find_line(path, image),
-        "Image",
-        f"{image} has no alt text; say what the image shows between the brackets: ![what it shows](...)",
-    )
-
-
 def _filename_for_static(collector, exception, target, path):
     return Problem(
         collector.shown(path),
@@ -162,6 +155,8 @@ _ECHOES = {
     "There are %s original (not translated) items %s": lambda count, with_slug, *paths: with_slug.split('"')[1],
     'There are %s items "%s" with lang %s': lambda count, with_slug, lang, *paths: with_slug.split('"')[1],
     "Duplicate definition of `%s` for %s. Using first one.": lambda name, path: name,
+    # The images plugin names every image without alt text, at its line, in every build.
+    "Empty alt attribute for image %s in %s": lambda image, path: image,
 }
 # Pelican's messages about one source, by their format string, as Problems naming the file
 # (each function is given the collector, the exception being handled, and the message's arguments).
@@ -170,6 +165,5 @@ _PELICAN_MESSAGES = {
     "Skipping %s: could not find information about '%s'": _missing_property,
     "Skipping %s: file %r would be written outside output path": _outside_output,
     "Unknown status '%s' for file %s, skipping it. (Not in %s)": _unknown_status,
-    "Empty alt attribute for image %s in %s": _empty_alt,
     "{filename} used for linking to static content %s in %s. Use {static} instead": _filename_for_static,
 }

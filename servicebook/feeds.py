@@ -19,10 +19,10 @@ import json
 import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from urllib.parse import urlparse
+from urllib.parse import urljoin, urlparse
 
 import lxml.html
-from feedgenerator import Atom1Feed, Rss201rev2Feed
+from feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from feedgenerator.django.utils.encoding import iri_to_uri
 from feedgenerator.django.utils.feedgenerator import Stylesheet
 from feedgenerator.django.utils.xmlutils import SimplerXMLGenerator
@@ -57,15 +57,36 @@ def absolute_html(html, base_url):
     """`html` re-serialised as well-formed markup, every link and image made absolute.
 
     Readers show feed items out of the site's context, so `../img.png` or `/tags/` must
-    carry the site's origin. Parsing also closes tags a broken post left open.
+    carry the site's origin. Parsing also closes tags a broken post left open. A <picture>
+    gives way to its <img> (whose srcset still offers every width): readers' sanitisers
+    often drop <source>, and some drop the <picture> with all it holds.
     """
     html = xml_safe(html or "")
     if not html.strip():
         return ""
     root = lxml.html.fragment_fromstring(html, create_parent="div")
+    for picture in list(root.iter("picture")):
+        image = next(picture.iter("img"), None)
+        if image is None:
+            picture.drop_tree()
+        else:
+            image.tail = picture.tail
+            picture.getparent().replace(picture, image)
     root.make_links_absolute(base_url, resolve_base_href=False, handle_failures="discard")
+    for element in root.xpath("//img[@srcset] | //source[@srcset]"):
+        element.set("srcset", absolute_srcset(element.get("srcset"), base_url))
     inner = (root.text or "") + "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
     return xml_safe(inner)
+
+
+def absolute_srcset(value, base_url):
+    """A srcset (`a.jpg 480w, b.jpg 960w`) with each address made absolute."""
+    candidates = []
+    for candidate in value.split(","):
+        parts = candidate.split()
+        if parts:
+            candidates.append(" ".join([urljoin(base_url, parts[0]), *parts[1:]]))
+    return ", ".join(candidates)
 
 
 def plain_text(html):
@@ -97,6 +118,7 @@ class FeedItem:
     updated: datetime
     author: str
     tags: list = field(default_factory=list)
+    image: Enclosure = None  # the post's preview image (servicebook.media), its address absolute
 
 
 @dataclass
@@ -130,6 +152,7 @@ def _make_feed_item(article, settings):
     summary = absolute_html(article.get_summary(domain), url)
     content = absolute_html(article.get_content(domain), url) if settings["FEED_FULL_CONTENT"] else summary
     names = [name_text(tag.name) for tag in getattr(article, "tags", [])]
+    preview = getattr(article, "preview_image", None)
     return FeedItem(
         id=entry_id(settings["FEED_ID_AUTHORITY"], published, article.url),
         url=url,
@@ -140,6 +163,9 @@ def _make_feed_item(article, settings):
         updated=updated,
         author=name_text(", ".join(author.name for author in getattr(article, "authors", [])) or settings["AUTHOR"]),
         tags=[name_text(article.category.name)] + names if getattr(article, "category", None) else names,
+        image=Enclosure(iri_to_uri(f"{domain}/{preview.url}"), str(preview.length), preview.mime_type)
+        if preview
+        else None,
     )
 
 
@@ -209,6 +235,7 @@ def _syndication_feed(feed_class, info, items):
             pubdate=item.published,
             updateddate=item.updated,
             categories=item.tags,
+            enclosures=[item.image] if item.image else None,
         )
     return feed.writeString("utf-8")
 
@@ -243,6 +270,7 @@ def render_json(info, items):
                 "date_modified": item.updated.isoformat(),
                 "authors": [{"name": item.author}],
                 "tags": item.tags,
+                **({"image": item.image.url} if item.image else {}),
             }
             for item in items
         ],

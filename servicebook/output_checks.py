@@ -260,11 +260,23 @@ def key_pages(output):
     return ["/", newest, newest_case, "/tags/", "/search/?q=billing", "/cases/stats/"]
 
 
-def check_in_browser(output, report, pages=None, browser=None):
-    """axe-core (serious and critical violations, in light and dark mode) and the pages' own
-    CSP, in headless Chromium (`browser`, or one started here)."""
+def pages_with_images(output):
+    """The site paths of the posts and pages that show images in their text."""
+    output = Path(output)
+    return [
+        "/" + path.relative_to(output).as_posix().removesuffix("index.html")
+        for path in html_pages(output)
+        if _soup(path).select_one(".post-body img")
+    ]
+
+
+def check_in_browser(output, report, pages=None, browser=None, weighed=None):
+    """axe-core (serious and critical violations, in light and dark mode), the pages' own
+    CSP, and the page-weight budget of every page with images (`weighed`, by default all of
+    them), in headless Chromium (`browser`, or one started here)."""
     from .accessibility import axe_violations, csp_violations
     from .browser import chromium, serve_directory
+    from .page_weight import BUDGET, kb, over_budget, transfers
 
     pages = pages or key_pages(output)
     with ExitStack() as stack:
@@ -284,5 +296,10 @@ def check_in_browser(output, report, pages=None, browser=None):
             "content security policy (browser)",
             len(pages),
             [f"{page}: {v}" for page in pages for v in csp_violations(browser, server.url(page))],
+        )
+        weighed = pages_with_images(output) if weighed is None else weighed
+        verdicts = [(page, over_budget(transfers(browser, server.url(page)))) for page in weighed]
+        report.add(
+            f"page weight, read to the end ({kb(BUDGET)} budget)", len(weighed), [f"{p}: {v}" for p, v in verdicts if v]
         )
     return report

@@ -15,7 +15,6 @@ would not be smaller is not written.
 """
 
 import gzip
-import os
 import shutil
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -23,6 +22,7 @@ from pathlib import Path
 import brotli
 
 from servicebook.fingerprint import TEXT_SUFFIXES
+from servicebook.workers import usable_cpus
 
 COMPRESSED_SUFFIXES = (".br", ".gz")
 
@@ -58,6 +58,6 @@ def precompress(output, min_size, previous=None):
         if path.suffix in TEXT_SUFFIXES and path.is_file() and path.stat().st_size >= min_size
     ]
     before = [Path(previous) / path.relative_to(output) if previous else None for path in paths]
-    workers = min(len(os.sched_getaffinity(0)), len(paths)) or 1
+    workers = min(usable_cpus(), len(paths)) or 1
     with ProcessPoolExecutor(max_workers=workers) as pool:
         return sum(pool.map(compress_file, paths, before, chunksize=16))

@@ -63,6 +63,7 @@ def build_small_site(tmp_path, files, settings_file=None, strict=False, **overri
         PATH=tmp_path / "content",
         OUTPUT_PATH=tmp_path / "output",
         CACHE_PATH=tmp_path / "cache",
+        IMAGES_CACHE_PATH=tmp_path / "cache" / "images",
         **overrides,
     )
 
@@ -82,6 +83,25 @@ def post(title, body, date="2024-01-02 10:00", tags="", slug=None, **extra):
 # Pagefind's bundle is rebuilt every time; the sitemap dates pages by build time; the
 # problem panel's file records how long the build took.
 NOT_COMPARED = ("pagefind", "sitemap.xml", ".servicebook")
+
+
+def case(body="Body."):
+    """The text of a case story the casebook accepts, with `body` as its text (from line 14)."""
+    return f"""Title: A case
+Date: 2024-02-03
+Tags: billing
+Summary: Short.
+Organisation: a carrier
+Sector: Telecom
+Channel: phone
+Failure: billing error
+Outcome: resolved
+Escalation: public/social media
+Days-To-Resolve: 12
+Lesson: Ask once, in public.
+
+{body}
+"""
 
 
 def output_files(root):

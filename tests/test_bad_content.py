@@ -5,8 +5,9 @@ import re
 
 import pytest
 
+import image_files
 from content_checks.content_checks import check_source
-from helpers import ROOT, build_small_site, post, problem_lines
+from helpers import ROOT, build_small_site, case, post, problem_lines
 from servicebook import site
 from servicebook.headers import body_of, decode, read_header
 from servicebook.problems import Problem
@@ -161,10 +162,39 @@ BAD_CONTENT = {
             "into one of them)"
         ),
     ),
-    "image without alt text": (
-        {"posts/bad.md": post("T", "Body.\n\n![](/images/chart.png)", slug="t"), "images/chart.png": b"png"},
-        "content/posts/bad.md:7: Image: chart.png has no alt text; say what the image shows between the brackets: "
-        "![what it shows](...)",
+    "image without alt text in a case story": (
+        {
+            "cases/bad.md": case("Body.\n\n![](/images/chart.png)"),
+            "images/chart.png": image_files.screenshot(),
+        },
+        "content/cases/bad.md:16: Image: /images/chart.png has no alt text; say what it shows for readers who cannot "
+        'see it, ![what it shows](...) or alt="..." (a purely decorative image: <img alt="" ...> in HTML)',
+    ),
+    "image on another host": (
+        {"posts/bad.md": post("T", "Body.\n\n![A bill](https://cdn.example.net/bill.png)", slug="t")},
+        "content/posts/bad.md:7: Image: https://cdn.example.net/bill.png is on another host, and pages load nothing "
+        "from other hosts (img-src 'self'); save the image under content/images/ and link it from there",
+    ),
+    "missing image by a relative path": (
+        {"posts/bad.md": post("T", "Body.\n\n![A bill](bill.png)", slug="t")},
+        "content/posts/bad.md:7: Image: bill.png points at a missing image (content/posts/bill.png); fix the path or "
+        "add the file",
+    ),
+    "truncated image": (
+        {
+            "posts/bad.md": post("T", "Body.\n\n![A bill]({static}/images/bill.jpg)", slug="t"),
+            "images/bill.jpg": image_files.truncated(image_files.photo(800, 600)),
+        },
+        "content/posts/bad.md:7: Image: content/images/bill.jpg cannot be read (image file is truncated); the file is "
+        "damaged or cut short: export or download it again",
+    ),
+    "image too large": (
+        {
+            "posts/bad.md": post("T", "Body.\n\n![A map](/images/map.png)", slug="t"),
+            "images/map.png": image_files.huge_png(),
+        },
+        "content/posts/bad.md:7: Image: content/images/map.png is 8000 × 6000 pixels (48.0 megapixels), over the "
+        "limit of 40 (IMAGES_MAX_PIXELS); scale it down before adding it",
     ),
     "pasted comment footer": (
         {"posts/bad.md": post("T", "Body.\n\nNo comments:\n\nPost a Comment", slug="t")},
@@ -190,7 +220,8 @@ def test_strict_build_fails_naming_file_line_and_fix(tmp_path, case):
 
 
 # A post with no web address cannot be written anywhere: that one stops even `make serve`.
-STOPS_EVERY_BUILD = {"title that gives no web address"}
+# So does an image file that cannot be published: it names every post that uses it.
+STOPS_EVERY_BUILD = {"title that gives no web address", "truncated image", "image too large"}
 
 
 @pytest.mark.parametrize("case", [case for case in BAD_CONTENT if case not in STOPS_EVERY_BUILD])

@@ -140,6 +140,9 @@ def test_axe_and_csp_are_clean_on_the_key_pages(built_site, browser):
     report = output_checks.check_in_browser(built_site.output_path, output_checks.CheckReport(), browser=browser)
     assert report.ok, report.summary()
     assert report.counts["accessibility (axe-core)"] == report.counts["accessibility, dark mode (axe-core)"] == 6
+    # The sample's pages with images (a case story with a photo and a screenshot, a post with
+    # a diagram) fit the page-weight budget.
+    assert report.counts["page weight, read to the end (300 KB budget)"] == 2
 
 
 @pytest.mark.usefixtures("axe")

@@ -121,8 +121,8 @@ def test_pelicans_messages_become_problems_naming_the_file(tmp_path):
     except ValueError:
         collector.emit(pelican_record("Could not process %s", "posts/s.md"))
     assert [str(p) for p in collector.finish()] == [
-        "content/posts/s.md:4: Image: a.png has no alt text; say what the image shows between the brackets: "
-        "![what it shows](...)",
+        # Shown when the images plugin (which names every image without alt text) is not on.
+        "content/posts/s.md:4: Empty alt attribute for image a.png in content/posts/s.md",
         "content/posts/s.md: skipped: not published (Pelican could not read it: day is out of range for month)",
         "content/posts/s.md:2: skipped: not published (Status: 'publised' is not one of published, draft)",
         "Unable to find 'gone.md', skipping url replacement.",

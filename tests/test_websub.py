@@ -11,32 +11,17 @@ import feedparser
 import pytest
 from lxml import etree
 
-from helpers import SETTINGS, build_small_site, post
+from helpers import SETTINGS, build_small_site, case, post
 from servicebook.deploy.websub import changed_feed_urls, ping
 from servicebook.output_checks import check_feeds, feed_files
 
 HUB = "https://hub.example/"
 DOMAIN = "https://site.example"
 NS = {"atom": "http://www.w3.org/2005/Atom"}
-CASE = """Title: A case
-Date: 2024-02-03
-Tags: billing
-Summary: Short.
-Organisation: a carrier
-Sector: Telecom
-Channel: phone
-Failure: billing error
-Outcome: resolved
-Escalation: public/social media
-Days-To-Resolve: 12
-Lesson: Ask once, in public.
-
-Body.
-"""
 FILES = {
     "posts/a.md": post("A", "Text of A.", tags="billing, customer service", slug="a"),
     "posts/b.md": post("B", "Text of B.", date="2023-05-05 09:00", tags="refunds", slug="b"),
-    "cases/c.md": CASE,
+    "cases/c.md": case(),
 }
 
 

@@ -12,7 +12,7 @@ import logging
 import os
 import re
 from dataclasses import replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from pelican import signals
 from pelican.generators import ArticlesGenerator
@@ -29,6 +29,7 @@ from servicebook.headers import (
     read_header,
     typo_problems,
 )
+from servicebook.media import IMAGE_SUFFIXES
 from servicebook.problems import SKIPPED, Problem, ProblemsError, report, shown_path
 from servicebook.records import JsonRecord
 from servicebook.signals import fixed_outputs, headers_checked_elsewhere
@@ -338,7 +339,8 @@ def unread_files(all_files, read, content_folders, readable_suffixes):
     for relative in sorted(set(all_files) - set(read)):
         inside = any(relative.startswith(f"{folder}/") for folder in content_folders)
         readable = relative.rsplit(".", 1)[-1] in readable_suffixes
-        if _NOT_CONTENT.search(relative):
+        # An image beside a post is what its relative addresses are read from (plugins/images).
+        if _NOT_CONTENT.search(relative) or PurePosixPath(relative).suffix.lower() in IMAGE_SUFFIXES:
             continue
         if readable and not inside:
             problems.append(

@@ -26,6 +26,7 @@ from pelican import signals
 from pelican.utils import file_suffix
 
 from servicebook.plugin_settings import declare
+from servicebook.workers import usable_cpus
 
 logger = logging.getLogger(__name__)
 
@@ -36,14 +37,6 @@ DEFAULTS = {
 }
 # The generator's readers, for the forked workers (set just before the pool starts).
 _worker_readers = None
-
-
-def usable_cpus():
-    """The CPUs this process may run on (a container or `taskset` can allow fewer than the machine has)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 class _RecordCollector(logging.Handler):

@@ -45,6 +45,7 @@ from pelican.contents import Content
 from pelican.urlwrappers import URLWrapper
 
 import servicebook
+from servicebook.contents import contents_in
 from servicebook.hashing import digest as _digest
 from servicebook.plugin_settings import declare
 from servicebook.records import JsonRecord
@@ -199,17 +200,6 @@ def _code_key(plugin_paths):
         except importlib.metadata.PackageNotFoundError:
             versions.append(f"{name} absent")
     return _digest(files_key([*plugin_paths, Path(servicebook.__file__).parent], "*.py"), *versions)
-
-
-def contents_in(context):
-    """Every article and page of the build (published, hidden and drafts), in a stable order."""
-    found = {}
-    for value in context.values():
-        if isinstance(value, (list, tuple)):
-            for item in value:
-                if isinstance(item, Content):
-                    found[(item.source_path or "", item.save_as or "")] = item
-    return [found[key] for key in sorted(found)]
 
 
 def site_key(settings, context):

@@ -1,0 +1,1 @@
+from .images import DEFAULTS, register  # noqa: F401

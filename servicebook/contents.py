@@ -1,0 +1,16 @@
+"""The articles and pages of a build, as plugins find them in Pelican's context."""
+
+from pelican.contents import Content
+
+
+def contents_in(context):
+    """Every article and page of the build (published, hidden and drafts, and their
+    translations), each once, in a stable order."""
+    found = {}
+    for value in context.values():
+        if isinstance(value, (list, tuple)):
+            for item in value:
+                if isinstance(item, Content):
+                    for content in (item, *getattr(item, "translations", [])):
+                        found[(content.source_path or "", content.save_as or "")] = content
+    return [found[key] for key in sorted(found)]
