@@ -27,6 +27,7 @@ DEFAULT_DATE_FORMAT = "%-d %B %Y"
 
 PLUGIN_PATHS = ["plugins"]
 PLUGINS = [
+    "whole_files",
     "content_checks",
     "safe_titles",
     "typography",

@@ -9,9 +9,17 @@ headers_checked_elsewhere(settings) -> folder
     A folder of the content (relative to PATH) whose files' dates and field names another
     plugin checks itself (the casebook, against its schema): content_checks leaves those
     two checks to it, so an author gets one message per mistake.
+
+content_refreshed(content, context=context)
+    A post, page or case story was re-read alone, outside a whole build (`make serve`'s
+    quick page, servicebook.quick_page): `content` is a copy of the last build's object with
+    the new body. A plugin that gives contents something derived from their body (reading
+    time, image copies and the preview image) gives it to this one content too, removing what
+    no longer applies; it raises when it cannot, and the page waits for the whole rebuild.
 """
 
 from blinker import signal
 
 fixed_outputs = signal("servicebook.fixed_outputs")
 headers_checked_elsewhere = signal("servicebook.headers_checked_elsewhere")
+content_refreshed = signal("servicebook.content_refreshed")

@@ -142,64 +142,55 @@ def clean(output_path=OUTPUT, cache_path=ROOT / ".cache"):
         shutil.rmtree(path, ignore_errors=True)
 
 
-def serve(host="127.0.0.1", port=8000, **overrides):
-    """Build, serve the output and rebuild + reload the browser when content or theme change.
+def serve(host="127.0.0.1", port=8000, settings_file=PELICANCONF, **overrides):
+    """Build, serve the output and rebuild (then reload the open pages) when the content, the
+    theme or the settings change; a change to our code restarts the server (servicebook.devserver).
 
-    Each rebuild prints its problems; the pages show them too (the problem panel). A path
-    with no page gets the site's 404 page, whose panel names the posts that were not built.
-    `overrides` are Pelican settings, as for `build` (the tests serve a small site from a
-    temporary folder this way)."""
-    import livereload.server
-    from livereload import Server
-    from livereload.handlers import LiveReloadHandler
+    A save that changes only the body of a post or page writes that page first, from the last
+    build (servicebook.quick_page), and reloads it; the whole rebuild follows. Each rebuild
+    prints its problems; the pages show them too (the problem panel). A path with no page
+    gets the site's 404 page, whose panel names the posts that were not built. `overrides`
+    are Pelican settings, as for `build` (the tests serve a small site from a temporary
+    folder this way)."""
+    from pelican import signals
 
-    # livereload writes an inline <script> into every HTML page it serves, which our CSP
-    # blocks (an error in the console of every page); base.html loads livereload.js as a file
-    # instead. Its injector class is looked up when the server starts: make it pass pages through.
-    livereload.server.LiveScriptInjector = livereload.server.web.OutputTransform
-    # livereload skips a reload that comes within 3 s of the last one, leaving the page (and
-    # its problem panel) out of date after a quick fix; each rebuild is whole, so reload after each.
-    LiveReloadHandler.DEFAULT_RELOAD_TIME = 0
-    settings = load_settings(**overrides)
+    from servicebook import devserver, quick_page
 
-    def rebuild():
+    settings = load_settings(settings_file, **overrides)
+    last = {"build": None, "generators": None}
+
+    def keep_generators(generators):
+        last["generators"] = generators
+
+    # Held by this frame for as long as the server runs (blinker keeps a weak reference).
+    signals.all_generators_finalized.connect(keep_generators)
+
+    def rebuild(paths, announce):
+        started = time.perf_counter()
+        pages = quick_page.render_quick_pages(last["build"], paths)
+        if pages:
+            announce()
+            print(f"Wrote {', '.join(map(str, pages))} in {time.perf_counter() - started:.2f} s; building the rest.")
+        # One site in memory at a time: the last one goes before the next is made.
+        last["build"] = last["generators"] = None
+        build_started = time.time()
         try:
             # Pages first: the search index follows a few seconds later.
-            result = build(LIVERELOAD_PORT=port, SEARCH_INDEX_IN_BACKGROUND=True, **overrides)
+            result = build(settings_file, SEARCH_INDEX_IN_BACKGROUND=True, **overrides)
         except BuildFailed as error:
             # Keep serving the last good build; the author fixes the file and saves again.
             print(f"{error}\nStill serving the last build on http://{host}:{port}/", flush=True)
         except Exception:  # noqa: BLE001 - whatever broke, the server stays up
             print(traceback.format_exc(), flush=True)
         else:
+            if last["generators"]:
+                last["build"] = quick_page.LastBuild(last["generators"], build_started)
             print(f"{result.report()} Serving http://{host}:{port}/", flush=True)
 
-    rebuild()
-    server = Server()
-    server.SFH = _not_found_page_handler()
-    watched = [
-        Path(settings["PATH"]) / "**" / "*",
-        Path(settings["THEME"]) / "**" / "*",
-        ROOT / "plugins" / "**" / "*.py",
-        PELICANCONF,
-    ]
-    for pattern in watched:
-        server.watch(str(pattern), rebuild)
-    server.serve(host=host, port=port, root=settings["OUTPUT_PATH"], open_url_delay=None)
-
-
-def _not_found_page_handler():
-    """livereload's file handler, answering a missing file with the site's 404.html (status
-    404), as the public host will: in the dev build, that page's panel says which posts
-    could not be built, so a post that failed is never a blank 404."""
-    from livereload.handlers import StaticFileHandler
-
-    class NotFoundPageHandler(StaticFileHandler):
-        def write_error(self, status_code, **kwargs):
-            page = Path(self.root) / "404.html"
-            if status_code != 404 or not page.is_file():
-                return super().write_error(status_code, **kwargs)
-            self.set_header("Content-Type", "text/html; charset=utf-8")
-            self.finish(page.read_bytes())
-
-    return NotFoundPageHandler
+    sources = devserver.Sources(
+        folders=[Path(settings["PATH"]), Path(settings["THEME"]), *map(Path, settings["THEME_TEMPLATES_OVERRIDES"])],
+        files=[Path(settings_file).resolve()],
+        code=[*map(Path, settings["PLUGIN_PATHS"]), Path(__file__).parent],
+        ignored=[Path(settings["OUTPUT_PATH"]), Path(settings["CACHE_PATH"])],
+    )
+    devserver.run(settings["OUTPUT_PATH"], rebuild, sources, host=host, port=port)

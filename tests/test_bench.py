@@ -220,6 +220,27 @@ def test_table_fails_what_misses_its_target():
     assert "rough estimate)" in row(table, "Bytes fetched") and "**FAIL**" in row(table, "Bytes fetched")
 
 
+def test_serve_rows_hold_the_authors_waits_against_their_targets():
+    from servicebook.bench.serve_latency import ServeTimes
+
+    serve = ServeTimes(
+        first_build=70.0, page=[0.2, 0.4, 0.36, 0.9, 0.25], reload=[1.0] * 5, home=[1.5, 2.5, 1.9], rss_mb=700
+    )
+    table = report.render_table(results(posts=5000, serve=serve))
+    page = row(table, "make serve: save → edited page served")
+    assert "| 0.36 s (worst 0.90 s) |" in page and "≤ 0.5 s median, ≤ 1 s worst" in page and "**pass**" in page
+    assert "| 1.90 s |" in row(table, "make serve: newest post retitled") and "**pass**" in row(
+        table, "make serve: newest"
+    )
+    assert "**pass**" in row(table, "make serve: peak memory")
+    # At 1,000 posts the median must be 0.3 s; a worst wait over 1 s fails at any size.
+    assert "**FAIL**" in row(report.render_table(results(posts=1000, serve=serve)), "make serve: save")
+    slow = ServeTimes(page=[0.2, 0.2, 1.2], reload=[1.0], home=[2.1], rss_mb=1100)
+    table = report.render_table(results(posts=5000, serve=slow))
+    for start in ("make serve: save → edited", "make serve: newest", "make serve: peak memory"):
+        assert "**FAIL**" in row(table, start)
+
+
 MACHINE = {"cpus": 8, "python": "3.11.7", "pelican": "4.12.0", "date": "2026-01-02", "platform": "Linux x86_64"}
 
 

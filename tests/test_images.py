@@ -15,8 +15,8 @@ from PIL import Image, features
 
 import image_files
 from helpers import build_small_site, case, parse_html, post, problem_lines, resolve_link
-from images import images as images_plugin
 from images import process
+from images.files import prune_cache
 from images.markup import find_images, lacks_alt, picture_html, resolve, sized
 from images.process import Copy, ImageError, Recipe, copy_widths, inspect, make_copies, plan_copies
 from servicebook import site
@@ -482,7 +482,7 @@ def test_the_cache_forgets_copies_no_build_used_for_a_month(tmp_path):
     month_ago = time.time() - 31 * 86400
     for name in ("old.webp", "kept.webp"):
         os.utime(tmp_path / name, (month_ago, month_ago))
-    images_plugin.prune_cache(tmp_path, {"kept.webp"})
+    prune_cache(tmp_path, {"kept.webp"})
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.webp", "recent.webp"]
     assert time.time() - (tmp_path / "kept.webp").stat().st_mtime < 60
 

@@ -174,3 +174,98 @@ def test_problems_show_in_the_terminal_and_in_a_panel_that_clears_itself(dev_ser
     assert page.locator("#build-problems").count() == 0
     assert "Counted on the" in wait_for(base + "/2021/herons-counted/", server)
     assert page.log.csp_refusals() == [] and page.log.errors == []
+
+
+def builds_printed(server):
+    return sum(1 for line in list(server.lines) if line.startswith("Built ") or "\nBuilt " in line)
+
+
+def wait_for_builds(server, count, seconds=STARTUP_SECONDS):
+    deadline = time.monotonic() + seconds
+    while builds_printed(server) < count:
+        if time.monotonic() > deadline:
+            pytest.fail(f"fewer than {count} builds within {seconds} s:\n{server.printed()}")
+        time.sleep(0.05)
+
+
+LONG_BODY = "\n\n".join(f"Paragraph {n}: " + "the heron waits by the weir " * 40 for n in range(300))
+
+
+def test_a_reader_during_rebuilds_gets_whole_pages(dev_server):
+    """Pages fetched in a loop while the site rebuilds are always complete (old or new)."""
+    base, folder, server = dev_server
+    write_content(folder / "content", {"posts/long.md": post("Long", LONG_BODY, slug="long", tags="a")})
+    wait_for(base + "/2024/long/", server)
+    builds = builds_printed(server)
+    fetched, broken, stop = [], [], threading.Event()
+
+    def read_in_a_loop():
+        while not stop.is_set():
+            for path in ("/2024/long/", "/", "/tag/a/"):
+                try:
+                    with urllib.request.urlopen(base + path, timeout=10) as response:
+                        body = response.read().decode("utf-8")
+                except OSError as error:
+                    broken.append(f"{path}: {error}")
+                    continue
+                fetched.append(path)
+                if not body.rstrip().endswith("</html>") or "</main>" not in body:
+                    broken.append(f"{path}: {len(body)} characters, ending {body[-80:]!r}")
+
+    reader = threading.Thread(target=read_in_a_loop, daemon=True)
+    reader.start()
+    try:
+        for edit in range(4):
+            body = LONG_BODY.replace("heron", f"heron{edit}")
+            write_content(folder / "content", {"posts/long.md": post(f"Long-{edit}", body, slug="long", tags="a")})
+            wait_for_builds(server, builds + 1 + edit)
+    finally:
+        stop.set()
+        reader.join(timeout=30)
+    assert len(fetched) > 20
+    assert broken == []
+    assert "Long-3" in wait_for(base + "/2024/long/", server)
+
+
+def test_saves_by_rename_and_bursts_of_saves_arrive(dev_server):
+    base, folder, server = dev_server
+    wait_for(base + "/2024/one/", server)
+    wait_for_builds(server, 1)
+    posts = folder / "content" / "posts"
+    # An editor's save: a new file written beside, then renamed over the post.
+    beside = posts / ".one.md.swp-new"
+    beside.write_text(post("Renamed", "Some words.", slug="one", tags="a"), encoding="utf-8")
+    os.replace(beside, posts / "one.md")
+    wait_for_output(server, "Serving")
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while "Renamed" not in wait_for(base + "/2024/one/", server):
+        assert time.monotonic() < deadline, server.printed()
+        time.sleep(0.1)
+    # A burst of saves: a few builds at most, and the last save wins.
+    before = builds_printed(server)
+    for n in range(20):
+        write_content(folder / "content", {"posts/one.md": post(f"Save-{n}", "Some words.", slug="one", tags="a")})
+        time.sleep(0.01)
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while "Save-19" not in wait_for(base + "/2024/one/", server):
+        assert time.monotonic() < deadline, server.printed()
+        time.sleep(0.1)
+    time.sleep(1)
+    assert builds_printed(server) - before <= 3
+
+
+def test_a_body_edit_is_served_from_a_quick_page_before_the_whole_rebuild(dev_server):
+    base, folder, server = dev_server
+    wait_for(base + "/2024/one/", server)
+    wait_for_builds(server, 1)
+    write_content(folder / "content", {"posts/one.md": post("Herons", "Edited words.", slug="one", tags="a")})
+    wait_for_output(server, "building the rest.")
+    quick = [line for line in server.lines if "building the rest." in line]
+    assert len(quick) == 1 and "/2024/one/index.html" in quick[0]
+    assert "Edited" in wait_for(base + "/2024/one/", server)
+    # A header edit goes through the whole build only.
+    wait_for_builds(server, 2)
+    retitle_the_post(folder)
+    wait_for_builds(server, 3)
+    assert len([line for line in server.lines if "building the rest." in line]) == 1
+    assert "Kingfishers" in wait_for(base + "/2024/one/", server)

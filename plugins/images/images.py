@@ -30,8 +30,6 @@ match the theme's column), IMAGES_MAX_PIXELS, IMAGES_ALT_REQUIRED_PATHS, IMAGES_
 
 import logging
 import os
-import shutil
-import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -47,8 +45,10 @@ from servicebook.media import IMAGE_SUFFIXES, VECTOR_SUFFIXES, PreviewImage
 from servicebook.plugin_settings import declare
 from servicebook.problems import Problem, ProblemsError, report, shown_path
 from servicebook.records import JsonRecord
+from servicebook.signals import content_refreshed
 from servicebook.workers import usable_cpus
 
+from .files import place, prune_cache
 from .markup import (
     find_images,
     lacks_alt,
@@ -85,8 +85,6 @@ DEFAULTS = {
     "IMAGES_CACHE_PATH": "",  # "": CACHE_PATH/images
 }
 FIELD = "Image"
-# Cached copies no build has used for this long are deleted.
-CACHE_DAYS = 30
 # What each build leaves for `finalized` to copy, by output folder: [(from, to relative to the output)].
 _pending = {}
 
@@ -376,34 +374,6 @@ def forget_rendered(contents):
             del memo[key]
 
 
-def place(source, destination):
-    """Copy `source` to `destination` unless it is there already (same size and time); a
-    new file replaces the old one (never written through: it may be a link to the content)."""
-    try:
-        there, here = destination.stat(), source.stat()
-        if there.st_size == here.st_size and there.st_mtime_ns == here.st_mtime_ns:
-            return False
-    except FileNotFoundError:
-        pass
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    partial = destination.with_name(f".{destination.name}.partial")
-    shutil.copy2(source, partial)
-    os.replace(partial, destination)
-    return True
-
-
-def prune_cache(folder, used, days=CACHE_DAYS):
-    """Mark this build's copies as used (at most daily) and delete those unused for `days`."""
-    now = time.time()
-    for path in Path(folder).glob("*"):
-        age = now - path.stat().st_mtime
-        if path.name in used:
-            if age > 86400:
-                os.utime(path)
-        elif age > days * 86400:
-            path.unlink(missing_ok=True)
-
-
 def prepare(generators):
     """all_generators_finalized: find, make and write in the images, before any page is written."""
     settings, context = generators[0].settings, generators[0].context
@@ -420,6 +390,26 @@ def prepare(generators):
         raise ImageProblemsError(errors)
     images.rewrite()
     _pending[os.path.abspath(settings["OUTPUT_PATH"])] = (images.cache, images.outputs())
+
+
+def refresh(content, context=None):
+    """content_refreshed: one post re-read alone (make serve's quick page) gets its images
+    made, placed in the output and written in, and its preview image, as `prepare` and
+    `publish` do for a whole build. An image error stops it (the whole build reports it)."""
+    settings = content.settings
+    if not enabled(settings):
+        return
+    content.__dict__.pop("preview_image", None)
+    images = SiteImages(settings, context)
+    images.find([content])
+    images.make()
+    errors = [problem for problem in images.problems if problem.severity == "error"]
+    if errors:
+        raise ImageProblemsError(errors)
+    images.rewrite()
+    output = Path(settings["OUTPUT_PATH"])
+    for source, relative in images.outputs():
+        place(source, output / relative)
 
 
 def publish(pelican):
@@ -440,3 +430,4 @@ def register():
     signals.initialized.connect(declare_settings)
     signals.all_generators_finalized.connect(prepare)
     signals.finalized.connect(publish)
+    content_refreshed.connect(refresh)

@@ -10,6 +10,7 @@ import re
 from pelican import signals
 
 from servicebook.plugin_settings import declare
+from servicebook.signals import content_refreshed
 
 DEFAULTS = {"READING_WORDS_PER_MINUTE": 220}
 
@@ -34,6 +35,12 @@ def add_reading_time(generator):
         article.reading_minutes = reading_minutes(article._content or "", words_per_minute)
 
 
+def refresh_reading_time(content, context=None):
+    """content_refreshed: a post re-read alone (make serve's quick page) gets its new time."""
+    if hasattr(content, "reading_minutes"):
+        content.reading_minutes = reading_minutes(content._content or "", content.settings["READING_WORDS_PER_MINUTE"])
+
+
 def declare_settings(pelican):
     declare(pelican.settings, DEFAULTS)
 
@@ -41,3 +48,4 @@ def declare_settings(pelican):
 def register():
     signals.initialized.connect(declare_settings)
     signals.article_generator_finalized.connect(add_reading_time)
+    content_refreshed.connect(refresh_reading_time)

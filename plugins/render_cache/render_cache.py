@@ -49,7 +49,8 @@ from servicebook.contents import contents_in
 from servicebook.hashing import digest as _digest
 from servicebook.plugin_settings import declare
 from servicebook.records import JsonRecord
-from servicebook.writing import ReusingWriter
+from servicebook.signals import content_refreshed
+from servicebook.writing import ReusingWriter, write_text
 
 logger = logging.getLogger(__name__)
 
@@ -327,8 +328,7 @@ class CachingWriter(ReusingWriter):
             if self.record.reuse(self.output_path, output_file, key) is not None:
                 return path
         text = render()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        write_text(path, text)
         if key is not None:
             self.record.remember(output_file, key, text)
         return path
@@ -355,6 +355,12 @@ def save_records(pelican):
         logger.info("Render cache: %d pages rendered, %d reused", record.rendered, record.reused)
 
 
+def forget_keys(content, context=None):
+    """content_refreshed: a content re-read alone has a new text; its kept keys are the old one's."""
+    content.__dict__.pop("_summary_key", None)
+    content.__dict__.pop("_text_key", None)
+
+
 def declare_settings(pelican):
     declare(pelican.settings, DEFAULTS)
 
@@ -363,3 +369,4 @@ def register():
     signals.initialized.connect(declare_settings)
     signals.get_writer.connect(provide_writer)
     signals.finalized.connect(save_records)
+    content_refreshed.connect(forget_keys)

@@ -9,15 +9,19 @@ into a temporary folder and measures, each `--repeat` times, reporting the media
   Pagefind) from an empty output folder and an empty content cache;
 - the Servicebook rebuild after editing one post, with the content cache warm;
 - Pagefind on its own (`pages_to_index` + `index_pages`, below), the size
-  of `output/pagefind/`, and an estimate of the bytes a browser fetches for one search.
+  of `output/pagefind/`, and an estimate of the bytes a browser fetches for one search;
+- `make serve` as an author meets it (`serve_latency`): the first build, then per save the
+  wait until the edited page is served and the open tab is told to reload, the wait until a
+  retitled newest post shows on the home page, and the server's memory.
 
 Every measured build runs in its own Python process, which reports its own peak RSS and that
 of its largest child (Pagefind's binary). The results are printed as a table and written to
 BENCHMARKS.md (one section per corpus size).
 
-The package has four parts: `corpus` (generation, pure functions of a seed), `measure`
-(subprocesses), `query_size` (what one search fetches) and `report` (pure functions of the
-numbers); this module is the command that runs them.
+The package has five parts: `corpus` (generation, pure functions of a seed), `measure`
+(subprocesses), `serve_latency` (a real dev server, real saves, pages over HTTP),
+`query_size` (what one search fetches) and `report` (pure functions of the numbers); this
+module is the command that runs them.
 """
 
 import shutil
@@ -29,6 +33,7 @@ from .corpus import DEFAULT_SEED, generate_corpus, write_corpus
 from .measure import (
     BenchError,
     Workspace,
+    build_overrides,
     measure_full,
     measure_incremental,
     measure_pagefind,
@@ -38,6 +43,7 @@ from .measure import (
 )
 from .query_size import bundle_stats
 from .report import Results, machine_info, median, render_section, update_benchmarks
+from .serve_latency import measure_serve
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCHMARKS = ROOT / "BENCHMARKS.md"
@@ -108,6 +114,10 @@ def _measure(ws, posts, repeat, seed, log):
         _say(f"  Pagefind alone {index + 1}/{repeat}: {pagefind[-1].wall:.2f} s")
     bundle_bytes, bundle_files, query, extra = bundle_stats(ws.output / "pagefind")
 
+    # From an empty output and cache, as a new author's first `make serve`.
+    ws.reset(ws.output, ws.cache)
+    serve = measure_serve(ws.content, build_overrides(ws), edits=max(repeat, 5), say=_say)
+
     in_build = [s for run in full for s in run.report.get("search_seconds", [])]
     notes = [
         "Times are wall-clock seconds of the whole process (interpreter start, imports, build), as "
@@ -149,5 +159,6 @@ def _measure(ws, posts, repeat, seed, log):
         bundle_bytes=bundle_bytes,
         bundle_files=bundle_files,
         query=query,
+        serve=serve,
         notes=notes,
     )

@@ -162,13 +162,13 @@ def measure_plain(ws, log=None):
     return run_child({"kind": "plain", "argv": argv}, cwd=ws.root, log=log)
 
 
-def _overrides(ws):
+def build_overrides(ws):
     return {"PATH": str(ws.content), "OUTPUT_PATH": str(ws.output), "CACHE_PATH": str(ws.cache)}
 
 
 def measure_full(ws, log=None):
     ws.reset(ws.output, ws.cache)
-    return run_child({"kind": "servicebook", "overrides": _overrides(ws)}, log=log)
+    return run_child({"kind": "servicebook", "overrides": build_overrides(ws)}, log=log)
 
 
 def posts_to_edit(ws, count):
@@ -182,7 +182,7 @@ def measure_incremental(ws, path, run, log=None):
     with open(path, "a", encoding="utf-8") as handle:
         handle.write("\n" + edit_sentence(run) + "\n")
     return run_child(
-        {"kind": "servicebook", "overrides": {**_overrides(ws), "SEARCH_INDEX_IN_BACKGROUND": True}}, log=log
+        {"kind": "servicebook", "overrides": {**build_overrides(ws), "SEARCH_INDEX_IN_BACKGROUND": True}}, log=log
     )
 
 

@@ -9,7 +9,18 @@ from datetime import date
 
 from .query_size import QUERY_WORD, QueryBytes
 
-TARGETS = {"full_vs_plain": 1.3, "incremental_vs_full": 0.25, "query_bytes": 300 * 1024}
+TARGETS = {
+    "full_vs_plain": 1.3,
+    "incremental_vs_full": 0.25,
+    "query_bytes": 300 * 1024,
+    # make serve: save → page served, median and worst (the median target is 0.3 s up to
+    # 1,000 posts); retitle → home page; the server's own peak memory.
+    "serve_page": 0.5,
+    "serve_page_small_site": 0.3,
+    "serve_page_worst": 1.0,
+    "serve_site": 2.0,
+    "serve_rss_mb": 1024,
+}
 REPRODUCE = "`make bench` or `.venv/bin/invoke bench --posts N [--repeat 3]` (see `servicebook/bench/`)"
 
 
@@ -35,6 +46,7 @@ class Results:
     bundle_bytes: int = 0
     bundle_files: int = 0
     query: QueryBytes = None
+    serve: object = None  # servicebook.bench.serve_latency.ServeTimes
     notes: list = field(default_factory=list)
 
 
@@ -134,12 +146,60 @@ def render_table(r):
                 _verdict(r.query.total <= TARGETS["query_bytes"]),
             )
         )
+    if r.serve is not None:
+        rows += serve_rows(r.serve, r.posts)
     lines = [
         "| measurement | median | runs (s) | vs plain Pelican | peak RSS (MB) | target | result |",
         "|---|---:|---|---:|---:|---|---|",
     ]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def serve_rows(serve, posts):
+    """Table rows for what an author waits for under `make serve` (see serve_latency)."""
+    page, worst = median(serve.page), max(serve.page, default=float("nan"))
+    page_target = TARGETS["serve_page_small_site"] if posts <= 1000 else TARGETS["serve_page"]
+    home = median(serve.home)
+    return [
+        ("make serve: first build, then serving", f"{serve.first_build:.2f} s", "", "", "", "", ""),
+        (
+            "make serve: save → edited page served",
+            f"{page:.2f} s (worst {worst:.2f} s)",
+            _seconds(serve.page),
+            "",
+            _rss(serve.rss_mb, serve.child_rss_mb),
+            f"≤ {page_target} s median, ≤ {TARGETS['serve_page_worst']:.0f} s worst",
+            _verdict(page <= page_target and worst <= TARGETS["serve_page_worst"]),
+        ),
+        (
+            "make serve: save → open tab told to reload",
+            f"{median(serve.reload):.2f} s",
+            _seconds(serve.reload),
+            "",
+            "",
+            "",
+            "",
+        ),
+        (
+            "make serve: newest post retitled → home page shows it",
+            f"{home:.2f} s",
+            _seconds(serve.home),
+            "",
+            "",
+            f"≤ {TARGETS['serve_site']:.0f} s",
+            _verdict(home <= TARGETS["serve_site"]),
+        ),
+        (
+            "make serve: peak memory of the server process",
+            "",
+            "",
+            "",
+            _rss(serve.rss_mb, serve.child_rss_mb),
+            f"< {TARGETS['serve_rss_mb']:,} MB (ours)",
+            _verdict(serve.rss_mb < TARGETS["serve_rss_mb"]),
+        ),
+    ]
 
 
 def render_section(r, machine):

@@ -1,0 +1,1 @@
+from .whole_files import register  # noqa: F401

@@ -1,0 +1,211 @@
+"""What an author waits for under `make serve`: from saving a post to its page being served
+with the edit (what a browser reload gets), to the open tab being told to reload, and from
+retitling the newest post to the home page showing the new title.
+
+The server runs as `make serve` runs it (servicebook.site.serve in its own process) on the
+benchmark's corpus; edits are real file writes and the pages are fetched over HTTP, polled
+every 20 ms. Each edit is made once the previous one is served and its build is over, so the
+figures are one save's wait, not a queue of them.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+
+from servicebook.devserver import EVENTS_PATH
+from servicebook.headers import read_header
+
+from .corpus import edit_sentence
+
+POLL_SECONDS = 0.02
+TIMEOUT_SECONDS = 600
+
+
+@dataclass
+class ServeTimes:
+    """Seconds: the first build (serving from then on), and per edit, save → page served,
+    save → reload announced; retitle → home page. Peak RSS in MB of the server process and
+    of its largest child (Pagefind)."""
+
+    first_build: float = 0.0
+    page: list = field(default_factory=list)
+    reload: list = field(default_factory=list)
+    home: list = field(default_factory=list)
+    rss_mb: float = 0.0
+    child_rss_mb: float = 0.0
+
+
+def _free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _peak_rss_mb(pid):
+    """VmHWM (peak resident set) of a live process, in MB; 0 when unknown."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _descendants(pid):
+    """Every live process under `pid` (Pagefind's binary runs under its Python wrapper)."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as listed:
+            children = [int(child) for child in listed.read().split()]
+    except OSError:
+        return []
+    return children + [grandchild for child in children for grandchild in _descendants(child)]
+
+
+class Server:
+    """`servicebook.site.serve` on a free port in its own process, with its printed lines."""
+
+    def __init__(self, overrides):
+        self.port = _free_port()
+        code = f"from servicebook import site; site.serve(port={self.port}, **{overrides!r})"
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", code],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        self.lines = []
+        self.rss_mb = self.child_rss_mb = 0.0
+        threading.Thread(target=self._read, daemon=True).start()
+        threading.Thread(target=self._watch_memory, daemon=True).start()
+        self.builds = []  # when each announced build reached us (monotonic seconds)
+        threading.Thread(target=self._listen, daemon=True).start()
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.port}/{path.lstrip('/')}"
+
+    def _read(self):
+        for line in iter(self.process.stdout.readline, ""):
+            self.lines.append(line.rstrip("\n"))
+
+    def _watch_memory(self):
+        while self.process.poll() is None:
+            self.rss_mb = max(self.rss_mb, _peak_rss_mb(self.process.pid))
+            for child in _descendants(self.process.pid):
+                self.child_rss_mb = max(self.child_rss_mb, _peak_rss_mb(child))
+            time.sleep(0.5)
+
+    def _listen(self):
+        """Follow the server's build announcements, as the open tab does."""
+        while self.process.poll() is None:
+            try:
+                with urllib.request.urlopen(self.url(EVENTS_PATH), timeout=TIMEOUT_SECONDS) as stream:
+                    for line in stream:
+                        if line.startswith(b"data:"):
+                            self.builds.append(time.monotonic())
+            except OSError:
+                time.sleep(0.2)
+
+    def wait_until_serving(self):
+        deadline = time.monotonic() + TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError("the server stopped:\n" + "\n".join(self.lines[-30:]))
+            try:
+                with urllib.request.urlopen(self.url("/"), timeout=5):
+                    return
+            except urllib.error.HTTPError:
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("the server did not answer:\n" + "\n".join(self.lines[-30:]))
+
+    def wait_for_text(self, path, text, since):
+        """Seconds from `since` until `path` is served holding `text`."""
+        while time.monotonic() - since < TIMEOUT_SECONDS:
+            try:
+                with urllib.request.urlopen(self.url(path), timeout=TIMEOUT_SECONDS) as response:
+                    if text in response.read().decode("utf-8", "replace"):
+                        return time.monotonic() - since
+            except OSError:
+                pass
+            time.sleep(POLL_SECONDS)
+        raise RuntimeError(f"{path} never showed {text!r}:\n" + "\n".join(self.lines[-30:]))
+
+    def wait_for_build_after(self, since):
+        """Seconds from `since` until a finished build was announced after it."""
+        while time.monotonic() - since < TIMEOUT_SECONDS:
+            later = [moment for moment in self.builds if moment > since]
+            if later:
+                return later[0] - since
+            time.sleep(POLL_SECONDS)
+        raise RuntimeError("no build was announced:\n" + "\n".join(self.lines[-30:]))
+
+    def stop(self):
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=60)
+
+
+def article_path(source):
+    """The address of a generated article (ARTICLE_URL is {date:%Y}/{slug}/)."""
+    header = read_header(source.read_text(encoding="utf-8"))
+    return f"/{header['date'].value[:4]}/{header['slug'].value}/"
+
+
+def _settle(server, since):
+    """Wait until the edit's build is over, then a little more (the search index)."""
+    server.wait_for_build_after(since)
+    time.sleep(1.0)
+
+
+def measure_serve(content, overrides, edits=5, say=print):
+    """Start the server on `content`, edit `edits` posts one after another and retitle the
+    newest post `edits` times; returns ServeTimes."""
+    times = ServeTimes()
+    started = time.monotonic()
+    server = Server(overrides)
+    try:
+        server.wait_until_serving()
+        times.first_build = time.monotonic() - started
+        say(f"  make serve: first build and serving after {times.first_build:.1f} s")
+        time.sleep(1.0)
+        posts = sorted((content / "posts").glob("*.md"))
+        for index in range(edits):
+            source = posts[(index * len(posts)) // edits]
+            marker = f"bench-edit-{index}-{os.getpid()}"
+            saved = time.monotonic()
+            with open(source, "a", encoding="utf-8") as handle:
+                handle.write(f"\n{edit_sentence(index)} {marker}\n")
+            times.page.append(server.wait_for_text(article_path(source), marker, saved))
+            times.reload.append(server.wait_for_build_after(saved))
+            say(
+                f"  make serve: edit {index + 1}/{edits}: page served after {times.page[-1]:.2f} s, "
+                f"reload after {times.reload[-1]:.2f} s"
+            )
+            _settle(server, saved)
+        newest = max(posts, key=lambda path: read_header(path.read_text(encoding="utf-8"))["date"].value)
+        for index in range(edits):
+            title = f"Retitled{index}x{os.getpid()}"
+            text = newest.read_text(encoding="utf-8")
+            old = read_header(text)["title"]
+            lines = text.splitlines(keepends=True)
+            lines[old.line - 1] = f"Title: {title}\n"
+            saved = time.monotonic()
+            newest.write_text("".join(lines), encoding="utf-8")
+            times.home.append(server.wait_for_text("/", title, saved))
+            say(f"  make serve: retitle {index + 1}/{edits}: home page {times.home[-1]:.2f} s")
+            _settle(server, saved)
+        times.rss_mb, times.child_rss_mb = server.rss_mb, server.child_rss_mb
+    finally:
+        server.stop()
+    return times

@@ -1,0 +1,284 @@
+"""The development server behind `make serve`: serves the output, rebuilds when a source
+changes, and reloads the open pages when a rebuild has finished.
+
+- Sources are watched with watchfiles (inotify and the like, not polling). Editors that save
+  by writing a new file and renaming it over the old one (vim, VS Code), bursts of saves and
+  files that come and go all arrive as one batch of changes; a batch that comes while a build
+  runs makes one more build when it ends, never a queue of them.
+- Pages are served by a threaded HTTP server, which keeps answering while a build runs (every
+  output file is replaced whole, see servicebook.writing, so a reader gets the old page or
+  the new one). A path with no page gets the site's 404 page with status 404, as the public
+  host answers; in a dev build its problem panel names the posts that were not built.
+- Live reload: the server adds one script tag to the HTML it serves (the files on disk are
+  what `make build` writes) naming the build the page came from; the script listens to an
+  event stream that announces each finished build and reloads the page when it is newer.
+- A change to our own code (plugins, the servicebook package) restarts the server process,
+  so the code that builds is the code on disk.
+"""
+
+import mimetypes
+import os
+import re
+import sys
+import threading
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+EVENTS_PATH = "/__servicebook/events"
+SCRIPT_PATH = "/__servicebook/live-reload.js"
+SCRIPT = (Path(__file__).with_name("live_reload.js")).read_bytes()
+KEEP_ALIVE_SECONDS = 15
+# Types a browser insists on (WebAssembly streaming) or that Python's table may not know.
+TYPES = {
+    ".avif": "image/avif",
+    ".webp": "image/webp",
+    ".wasm": "application/wasm",
+    ".js": "text/javascript",
+    ".json": "application/json",
+    ".svg": "image/svg+xml",
+}
+_HEAD_END = re.compile(rb"</head\s*>", re.IGNORECASE)
+
+
+class Builds:
+    """The number of the last finished build, and a way to wait for the next one."""
+
+    def __init__(self):
+        self._number = 0
+        self._condition = threading.Condition()
+
+    @property
+    def number(self):
+        with self._condition:
+            return self._number
+
+    def finished(self):
+        with self._condition:
+            self._number += 1
+            self._condition.notify_all()
+
+    def wait_for_next(self, seen, timeout):
+        """The number of the last build once it differs from `seen`, or `seen` after `timeout` s."""
+        with self._condition:
+            self._condition.wait_for(lambda: self._number != seen, timeout)
+            return self._number
+
+
+def with_reload_script(html, build):
+    """`html` with the live-reload script in its head (at its end if it has none)."""
+    tag = f'<script src="{SCRIPT_PATH}" data-build="{build}" data-events="{EVENTS_PATH}"></script>'.encode()
+    match = _HEAD_END.search(html)
+    if match is None:
+        return html + tag
+    return html[: match.start()] + tag + html[match.start() :]
+
+
+def content_type(path):
+    return TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+
+
+class SiteHandler(SimpleHTTPRequestHandler):
+    """Serves `server.root`; see the module's docstring."""
+
+    server_version = "Servicebook"
+
+    def log_message(self, format, *args):
+        """Quiet: the terminal is for the build's problems."""
+
+    def do_GET(self):
+        self._answer(with_body=True)
+
+    def do_HEAD(self):
+        self._answer(with_body=False)
+
+    def _answer(self, with_body):
+        path = urlsplit(self.path).path
+        if path == EVENTS_PATH:
+            return self._event_stream()
+        if path == SCRIPT_PATH:
+            return self._send(HTTPStatus.OK, "text/javascript", SCRIPT, with_body)
+        target = Path(self.translate_path(self.path))
+        if target.is_dir():
+            if not path.endswith("/"):
+                self.send_response(HTTPStatus.MOVED_PERMANENTLY)
+                self.send_header("Location", path + "/" + (f"?{urlsplit(self.path).query}" if "?" in self.path else ""))
+                self.send_header("Content-Length", "0")
+                return self.end_headers()
+            target = target / "index.html"
+        status = HTTPStatus.OK
+        try:
+            body = target.read_bytes()
+        except OSError:
+            status, target = HTTPStatus.NOT_FOUND, Path(self.directory) / "404.html"
+            try:
+                body = target.read_bytes()
+            except OSError:
+                return self._send(status, "text/plain; charset=utf-8", b"404: no such page\n", with_body)
+        kind = content_type(target)
+        if kind == "text/html":
+            body = with_reload_script(body, self.server.builds.number)
+            kind += "; charset=utf-8"
+        self._send(status, kind, body, with_body)
+
+    def _send(self, status, kind, body, with_body):
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        # Every request sees the latest build.
+        self.send_header("Cache-Control", "no-cache")
+        self.end_headers()
+        if with_body:
+            self.wfile.write(body)
+
+    def _event_stream(self):
+        """Server-sent events: the number of the last build now, then each new one."""
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-cache")
+        self.end_headers()
+        builds = self.server.builds
+        seen = builds.number
+        try:
+            self._event(seen)
+            while not self.server.stopping.is_set():
+                number = builds.wait_for_next(seen, KEEP_ALIVE_SECONDS)
+                if number == seen:
+                    self.wfile.write(b": still here\n\n")
+                else:
+                    seen = number
+                    self._event(seen)
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the page went away (reloaded or closed)
+
+    def _event(self, number):
+        self.wfile.write(f"event: build\ndata: {number}\n\n".encode())
+        self.wfile.flush()
+
+
+class SiteServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address, root):
+        self.root = Path(root)
+        self.builds = Builds()
+        self.stopping = threading.Event()
+        super().__init__(address, lambda *args: SiteHandler(*args, directory=str(self.root)))
+
+    def server_close(self):
+        self.stopping.set()
+        with self.builds._condition:
+            self.builds._condition.notify_all()
+        super().server_close()
+
+
+@dataclass
+class Sources:
+    """What the server watches: folders whose changes need a rebuild, files likewise (the
+    settings file: watched through its folder, as an editor may replace it), and folders of
+    our code, whose changes need a restart. Paths under `ignored` (output, caches) never count."""
+
+    folders: list
+    files: list = field(default_factory=list)
+    code: list = field(default_factory=list)
+    ignored: list = field(default_factory=list)
+
+    def counts(self, path):
+        path = Path(path)
+        if any(path.is_relative_to(folder) for folder in self.ignored):
+            return False
+        return any(path.is_relative_to(folder) for folder in [*self.folders, *self.code]) or path in self.files
+
+    def is_code(self, path):
+        path = Path(path)
+        return path.suffix == ".py" and any(path.is_relative_to(folder) for folder in self.code)
+
+
+def watch(sources, on_change, stop):
+    """Call `on_change(paths)` with each batch of changed source paths until `stop` is set."""
+    import watchfiles
+
+    def relevant(change, path):
+        return watchfiles.DefaultFilter()(change, path) and sources.counts(path)
+
+    def follow(paths, recursive):
+        for changes in watchfiles.watch(
+            *paths, watch_filter=relevant, recursive=recursive, step=50, stop_event=stop, raise_interrupt=False
+        ):
+            on_change(sorted({path for _, path in changes}))
+
+    recursive = [str(path) for path in [*sources.folders, *sources.code] if Path(path).is_dir()]
+    threads = [threading.Thread(target=follow, args=(recursive, True), daemon=True)]
+    if sources.files:
+        parents = sorted({str(Path(path).parent) for path in sources.files})
+        threads.append(threading.Thread(target=follow, args=(parents, False), daemon=True))
+    for thread in threads:
+        thread.start()
+    return threads
+
+
+class Rebuilder:
+    """Runs `build(paths, announce)` in its own thread whenever asked, with the paths that
+    changed since the last build (empty for the first); asks that come during a build make
+    one more build after it. `announce()` tells the open pages to reload before the build
+    is over (the edited page is ready); the end of each build is announced too."""
+
+    def __init__(self, build, builds):
+        self.build = build
+        self.builds = builds
+        self._wanted = threading.Event()
+        self._lock = threading.Lock()
+        self._paths = set()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def ask(self, paths=()):
+        with self._lock:
+            self._paths.update(paths)
+        self._wanted.set()
+
+    def _run(self):
+        while True:
+            self._wanted.wait()
+            self._wanted.clear()
+            with self._lock:
+                paths, self._paths = sorted(self._paths), set()
+            self.build(paths, self.builds.finished)
+            self.builds.finished()
+
+
+def restart():
+    """Replace this process with a fresh one, started the same way (new code, same port)."""
+    print("Our code changed: restarting the server.", flush=True)
+    os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])
+
+
+def run(root, build, sources, host="127.0.0.1", port=8000):
+    """Build with `build(paths, announce)` (see Rebuilder; it prints its report), then serve
+    `root` on host:port, building again on each change of `sources` and reloading the open
+    pages after it. Runs until interrupted."""
+    server = SiteServer((host, port), root)
+    rebuilder = Rebuilder(build, server.builds)
+    stop = threading.Event()
+
+    def changed(paths):
+        if any(sources.is_code(path) for path in paths):
+            stop.set()
+            server.server_close()
+            restart()
+        rebuilder.ask(paths)
+
+    # Watching starts before the first build, so a save made while it runs is not missed.
+    watch(sources, changed, stop)
+    rebuilder.ask()
+    server.builds.wait_for_next(0, timeout=None)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        server.server_close()

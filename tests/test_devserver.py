@@ -1,0 +1,169 @@
+"""The dev server's parts (servicebook.devserver) and whole-file writing (servicebook.writing,
+plugins/whole_files), without a running server; test_serve drives the real one."""
+
+import shutil
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from pelican.writers import FileOverwriteFailedError
+
+from servicebook import devserver
+from servicebook.writing import AtomicWriter, replaced_whole, write_text
+from whole_files.whole_files import copy_file_whole
+
+
+def test_the_reload_script_goes_at_the_end_of_the_head_and_names_the_build():
+    html = b"<!doctype html><html><head><title>x</title></HEAD><body>words</body></html>"
+    served = devserver.with_reload_script(html, 7)
+    assert served.index(b'data-build="7"') < served.index(b"</HEAD>")
+    assert served.replace(served[served.index(b"<script") : served.index(b"</script>") + 9], b"") == html
+    assert devserver.with_reload_script(b"<p>no head</p>", 1).startswith(b"<p>no head</p><script")
+
+
+def test_types_a_browser_needs():
+    assert devserver.content_type(Path("wasm.en.pagefind")) == "application/octet-stream"
+    assert devserver.content_type(Path("pagefind/wasm.unknown.wasm")) == "application/wasm"
+    assert devserver.content_type(Path("a/b.AVIF")) == "image/avif"
+    assert devserver.content_type(Path("index.html")) == "text/html"
+
+
+def test_sources_count_content_and_settings_but_not_output_and_code_restarts(tmp_path):
+    sources = devserver.Sources(
+        folders=[tmp_path / "content"],
+        files=[tmp_path / "pelicanconf.py"],
+        code=[tmp_path / "plugins"],
+        ignored=[tmp_path / "content" / "output"],
+    )
+    assert sources.counts(tmp_path / "content" / "posts" / "a.md")
+    assert sources.counts(tmp_path / "pelicanconf.py")
+    assert not sources.counts(tmp_path / "publishconf.py")
+    assert not sources.counts(tmp_path / "content" / "output" / "index.html")
+    assert sources.is_code(tmp_path / "plugins" / "x" / "x.py")
+    assert not sources.is_code(tmp_path / "plugins" / "x" / "README.md")
+    assert not sources.is_code(tmp_path / "content" / "x.py")
+
+
+def test_builds_wake_the_waiting_streams():
+    builds = devserver.Builds()
+    assert builds.wait_for_next(0, timeout=0.05) == 0
+    threading.Timer(0.05, builds.finished).start()
+    assert builds.wait_for_next(0, timeout=10) == 1
+
+
+def test_asks_during_a_build_make_one_more_build_with_every_path_not_a_queue():
+    started, release, done = threading.Event(), threading.Event(), []
+
+    def build(paths, announce):
+        done.append(paths)
+        started.set()
+        release.wait(10)
+
+    builds = devserver.Builds()
+    rebuilder = devserver.Rebuilder(build, builds)
+    rebuilder.ask(["content/a.md"])
+    assert started.wait(10)
+    for path in ["content/c.md", "content/b.md", "content/c.md", "theme/base.html"]:
+        rebuilder.ask([path])
+    release.set()
+    assert builds.wait_for_next(0, timeout=10) >= 1
+    assert builds.wait_for_next(1, timeout=10) == 2
+    assert builds.wait_for_next(2, timeout=0.3) == 2
+    assert done == [["content/a.md"], ["content/b.md", "content/c.md", "theme/base.html"]]
+
+
+def test_a_build_can_announce_its_pages_before_it_ends():
+    def build(paths, announce):
+        announce()
+        time.sleep(0.2)
+
+    builds = devserver.Builds()
+    devserver.Rebuilder(build, builds).ask()
+    assert builds.wait_for_next(0, timeout=10) == 1  # the pages, while the build goes on
+    assert builds.wait_for_next(1, timeout=10) == 2  # the end of the build
+
+
+def test_a_file_written_whole_keeps_its_old_text_until_complete(tmp_path):
+    target = tmp_path / "page.html"
+    target.write_text("old", encoding="utf-8")
+    with replaced_whole(target) as handle:
+        handle.write("new, half")
+        assert target.read_text(encoding="utf-8") == "old"
+        handle.write(" and the rest")
+    assert target.read_text(encoding="utf-8") == "new, half and the rest"
+    with pytest.raises(RuntimeError), replaced_whole(target) as handle:
+        handle.write("broken")
+        raise RuntimeError("the render failed")
+    assert target.read_text(encoding="utf-8") == "new, half and the rest"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["page.html"]
+    write_text(tmp_path / "new" / "feed.xml", "<feed/>")
+    assert (tmp_path / "new" / "feed.xml").read_text(encoding="utf-8") == "<feed/>"
+
+
+def test_pelicans_writer_writes_whole_and_keeps_its_overwrite_rules(tmp_path):
+    target = tmp_path / "index.html"
+    target.write_text("old", encoding="utf-8")
+    writer = AtomicWriter(str(tmp_path), settings={"RELATIVE_URLS": False})
+    with writer._open_w(str(target), "utf-8") as handle:
+        handle.write("new")
+        assert target.read_text(encoding="utf-8") == "old"
+    assert target.read_text(encoding="utf-8") == "new"
+    with pytest.raises(FileOverwriteFailedError):
+        writer._open_w(str(target), "utf-8")
+    with writer._open_w(str(target), "utf-8", override=True) as handle:
+        handle.write("overridden")
+    with writer._open_w(str(target), "utf-8") as handle:  # written once overridden: skipped
+        handle.write("ignored")
+    assert target.read_text(encoding="utf-8") == "overridden"
+
+
+def test_static_copies_are_whole(tmp_path, monkeypatch):
+    source, target = tmp_path / "site.css", tmp_path / "out" / "site.css"
+    source.write_text("body { color: red }", encoding="utf-8")
+    target.parent.mkdir()
+    target.write_text("old", encoding="utf-8")
+    seen = []
+    copy = shutil.copyfileobj
+
+    def copy_and_look(original, destination):
+        copy(original, destination)
+        seen.append(target.read_text(encoding="utf-8"))
+
+    monkeypatch.setattr(shutil, "copyfileobj", copy_and_look)
+    copy_file_whole(str(source), str(target))
+    assert seen == ["old"]
+    assert target.read_text(encoding="utf-8") == "body { color: red }"
+
+
+def test_the_server_answers_pages_redirects_404_and_the_event_stream(tmp_path):
+    (tmp_path / "2024" / "one").mkdir(parents=True)
+    (tmp_path / "2024" / "one" / "index.html").write_text("<html><head></head><body>One</body></html>")
+    (tmp_path / "404.html").write_text("<html><head></head><body>Not here</body></html>")
+    (tmp_path / "wasm.wasm").write_bytes(b"\0asm")
+    server = devserver.SiteServer(("127.0.0.1", 0), tmp_path)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        with urllib.request.urlopen(base + "/2024/one") as response:  # redirected to the folder
+            assert response.url == base + "/2024/one/"
+            assert b"One" in response.read() and response.headers["Cache-Control"] == "no-cache"
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            urllib.request.urlopen(base + "/2024/two/")
+        assert missing.value.code == 404
+        not_found_page = missing.value.read()
+        assert b"Not here" in not_found_page and devserver.SCRIPT_PATH.encode() in not_found_page
+        with urllib.request.urlopen(base + "/wasm.wasm") as response:
+            assert response.headers["Content-Type"] == "application/wasm"
+        with urllib.request.urlopen(base + devserver.SCRIPT_PATH) as response:
+            assert b"EventSource" in response.read()
+        with urllib.request.urlopen(base + devserver.EVENTS_PATH, timeout=10) as stream:
+            assert stream.readline() == b"event: build\n" and stream.readline() == b"data: 0\n"
+            stream.readline()
+            server.builds.finished()
+            assert stream.readline() == b"event: build\n" and stream.readline() == b"data: 1\n"
+    finally:
+        server.shutdown()
+        server.server_close()
