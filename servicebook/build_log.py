@@ -4,9 +4,11 @@ found), including the fate of a source Pelican gave up on ("skipped: not publish
 Pelican's repeats of problems our checks already report with file and line are left out.
 """
 
+import contextlib
 import logging
 import os
 import sys
+import threading
 import traceback
 from pathlib import Path
 
@@ -26,6 +28,31 @@ def find_line(path, needle):
     return next((number for number, text in enumerate(_lines(path), start=1) if needle.lower() in text.lower()), 0)
 
 
+class QuietThreads(logging.Filter):
+    """Drops what threads in `quiet()` log: work whose problems a build will report anyway
+    (make serve's quick page, while or before the whole build runs)."""
+
+    def __init__(self):
+        super().__init__()
+        self.threads = set()
+
+    def filter(self, record):
+        return record.thread not in self.threads
+
+    @contextlib.contextmanager
+    def quiet(self):
+        """Within the block, this thread's log records reach no build's report nor the terminal."""
+        logging.lastResort.addFilter(self)
+        self.threads.add(threading.get_ident())
+        try:
+            yield
+        finally:
+            self.threads.discard(threading.get_ident())
+
+
+QUIET_THREADS = QuietThreads()
+
+
 class ProblemCollector(logging.Handler):
     """Every Problem reported, and every warning or error logged, during one build.
 
@@ -34,6 +61,7 @@ class ProblemCollector(logging.Handler):
 
     def __init__(self, content_root):
         super().__init__(level=logging.WARNING)
+        self.addFilter(QUIET_THREADS)
         self.content_root = Path(os.path.abspath(content_root))
         self.problems = []
         self._echoes = []  # Pelican's file-less repeats of what our checks report with a file

@@ -16,11 +16,13 @@ changes, and reloads the open pages when a rebuild has finished.
   so the code that builds is the code on disk.
 """
 
+import errno
 import mimetypes
 import os
 import re
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -221,10 +223,9 @@ def watch(sources, on_change, stop):
 
 
 class Rebuilder:
-    """Runs `build(paths, announce)` in its own thread whenever asked, with the paths that
-    changed since the last build (empty for the first); asks that come during a build make
-    one more build after it. `announce()` tells the open pages to reload before the build
-    is over (the edited page is ready); the end of each build is announced too."""
+    """Runs `build(paths)` in its own thread whenever asked, with the paths that changed
+    since the last build began (none for the first); asks that come during a build make one
+    more build after it, with all their paths."""
 
     def __init__(self, build, builds):
         self.build = build
@@ -246,7 +247,7 @@ class Rebuilder:
             self._wanted.clear()
             with self._lock:
                 paths, self._paths = sorted(self._paths), set()
-            self.build(paths, self.builds.finished)
+            self.build(paths)
             self.builds.finished()
 
 
@@ -256,11 +257,26 @@ def restart():
     os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])
 
 
-def run(root, build, sources, host="127.0.0.1", port=8000):
-    """Build with `build(paths, announce)` (see Rebuilder; it prints its report), then serve
-    `root` on host:port, building again on each change of `sources` and reloading the open
-    pages after it. Runs until interrupted."""
-    server = SiteServer((host, port), root)
+def _bind(host, port, root, seconds=30):
+    """The server on host:port. After a restart the port may still be held for a moment by
+    processes forked from the old one (parallel reading's workers), which are on their way out."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return SiteServer((host, port), root)
+        except OSError as error:
+            if error.errno != errno.EADDRINUSE or time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def run(root, build, sources, host="127.0.0.1", port=8000, quick=None):
+    """Build with `build(paths)` (see Rebuilder; it prints its report), then serve `root` on
+    host:port, building again on each change of `sources` and reloading the open pages after
+    it. `quick(paths)`, when given, is called first, at once, on the watcher's thread: it
+    writes what pages it can for the change and says whether it wrote any (then the open
+    pages reload before the build). Runs until interrupted."""
+    server = _bind(host, port, root)
     rebuilder = Rebuilder(build, server.builds)
     stop = threading.Event()
 
@@ -269,6 +285,9 @@ def run(root, build, sources, host="127.0.0.1", port=8000):
             stop.set()
             server.server_close()
             restart()
+        # The edited pages first, even while a build runs: reload the open pages for them.
+        if quick is not None and quick(paths):
+            server.builds.finished()
         rebuilder.ask(paths)
 
     # Watching starts before the first build, so a save made while it runs is not missed.

@@ -20,13 +20,13 @@ cache sees a page that differs from its record and renders it again in the whole
 """
 
 import copy
-import logging
 import os
 from pathlib import Path
 
 from pelican.contents import Article
 from pelican.utils import get_relative_path, path_to_url, sanitised_join
 
+from servicebook.build_log import QUIET_THREADS
 from servicebook.contents import contents_in
 from servicebook.signals import content_refreshed
 from servicebook.writing import write_text
@@ -57,24 +57,29 @@ class LastBuild:
     """What the last successful build in this process left: its article and page generators
     (their context holds the whole site) and, per source, its object and header."""
 
-    def __init__(self, generators, build_started):
-        """`build_started`: when the build began (time.time()); a source saved since then may
-        be newer than its object, and waits for the next whole build."""
+    def __init__(self, generators, build_started, previous=None):
+        """`build_started`: when the build began (time.time()). The header each object was
+        read with is the file's, unless the file was saved since the build began: then it is
+        the header the `previous` LastBuild knew (a build reads a file saved since the one
+        before it, with the header that save gave it), or, without one, the source waits
+        for the next whole build."""
         self.generators = [generator for generator in generators if hasattr(generator, "readers")]
         context = self.generators[0].context if self.generators else {}
         self.settings = self.generators[0].settings if self.generators else {}
+        known = previous.headers if previous is not None else {}
         self.sources, self.headers = {}, {}
         for content in contents_in(context):
             path = os.path.abspath(content.source_path)
             if not path.endswith(QUICK_SUFFIXES) or not content.save_as:
                 continue
             try:
-                if os.stat(path).st_mtime >= build_started:
-                    continue
+                saved_since = os.stat(path).st_mtime >= build_started
             except OSError:
                 continue
-            self.sources[path] = content
-            self.headers[path] = header_text(_read_text(path) or "")
+            header = known.get(path) if saved_since else header_text(_read_text(path) or "")
+            if header is not None:
+                self.sources[path] = content
+                self.headers[path] = header
 
     def _generator_of(self, content):
         kind = "ArticlesGenerator" if isinstance(content, Article) else "PagesGenerator"
@@ -148,10 +153,8 @@ def render_quick_pages(last_build, paths):
     if not edits:
         return []
     # The whole build that follows reports every problem, with its file and line, once.
-    logging.disable(logging.CRITICAL)
-    try:
-        return [last_build.render(path) for path in edits]
-    except Exception:  # noqa: BLE001 - the whole build comes next and says what is wrong
-        return []
-    finally:
-        logging.disable(logging.NOTSET)
+    with QUIET_THREADS.quiet():
+        try:
+            return [last_build.render(path) for path in edits]
+        except Exception:  # noqa: BLE001 - the whole build comes next and says what is wrong
+            return []

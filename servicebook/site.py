@@ -15,11 +15,14 @@ from jinja2 import TemplateError
 from servicebook import build_log, problems
 from servicebook.hashing import digest
 from servicebook.plugin_settings import declare
+from servicebook.progress import WRITING, Progress, follow_build
+from servicebook.records import JsonRecord
 
 ROOT = Path(__file__).resolve().parent.parent
 PELICANCONF = ROOT / "pelicanconf.py"
 PUBLISHCONF = ROOT / "publishconf.py"
 OUTPUT = ROOT / "output"
+PAGES_RECORD = "pages-written.json"
 
 
 class BuildFailed(RuntimeError):
@@ -86,12 +89,17 @@ def build(settings_file=PELICANCONF, *, strict=False, **overrides):
     LimitFilter._raised_messages.clear()
     LimitFilter._group_count.clear()
     _reset_sitemap()
+    _forget_rendered_contents()
     settings = load_settings(settings_file, **overrides)
     if settings.get("CACHE_CONTENT"):
         settings["CACHE_PATH"] = str(Path(settings["CACHE_PATH"]) / cache_fingerprint(settings))
     collector = build_log.ProblemCollector(settings["PATH"])
     root_logger = logging.getLogger()
     root_logger.addHandler(collector)
+    # How many pages the last build wrote: the total its progress line shows.
+    pages_record = JsonRecord(settings, PAGES_RECORD)
+    progress = Progress()
+    stop_progress = follow_build(progress, pages_record.load({}).get("pages"))
     started = time.perf_counter()
     stopped = None
     try:
@@ -100,6 +108,9 @@ def build(settings_file=PELICANCONF, *, strict=False, **overrides):
         stopped = error
     finally:
         root_logger.removeHandler(collector)
+        stop_progress()
+    if stopped is None:
+        pages_record.save({"pages": progress.counts.get(WRITING, 0)})
     found = collector.finish(stopped)
     result = BuildResult(Path(settings["OUTPUT_PATH"]), time.perf_counter() - started, found)
     failing = stopped is not None or (strict and any(p.fails_strict_builds for p in found))
@@ -128,6 +139,16 @@ def write_panel_data(target, data):
     os.replace(partial, target)
 
 
+def _forget_rendered_contents():
+    """Pelican memoizes each article's rendered text in one dict for the whole process, keyed
+    by the article: in a long-lived process (make serve) every article of every build would
+    stay in memory. A build makes its articles anew, so the old entries only take room."""
+    from pelican.contents import Content
+
+    for memo in (Content.get_content.cache, Content.get_summary.cache):
+        memo.clear()
+
+
 def _reset_sitemap():
     """pelican-sitemap keeps module-level state that only a *successful* build resets; after a
     failed build in the same process (make serve, the tests) it would never write again."""
@@ -146,8 +167,9 @@ def serve(host="127.0.0.1", port=8000, settings_file=PELICANCONF, **overrides):
     """Build, serve the output and rebuild (then reload the open pages) when the content, the
     theme or the settings change; a change to our code restarts the server (servicebook.devserver).
 
-    A save that changes only the body of a post or page writes that page first, from the last
-    build (servicebook.quick_page), and reloads it; the whole rebuild follows. Each rebuild
+    A save that changes only the body of a post or page writes that page at once, from the
+    last build (servicebook.quick_page), even while a rebuild runs, and reloads it; the whole
+    rebuild follows. Each rebuild
     prints its problems; the pages show them too (the problem panel). A path with no page
     gets the site's 404 page, whose panel names the posts that were not built. `overrides`
     are Pelican settings, as for `build` (the tests serve a small site from a temporary
@@ -165,14 +187,15 @@ def serve(host="127.0.0.1", port=8000, settings_file=PELICANCONF, **overrides):
     # Held by this frame for as long as the server runs (blinker keeps a weak reference).
     signals.all_generators_finalized.connect(keep_generators)
 
-    def rebuild(paths, announce):
+    def quick(paths):
         started = time.perf_counter()
         pages = quick_page.render_quick_pages(last["build"], paths)
         if pages:
-            announce()
-            print(f"Wrote {', '.join(map(str, pages))} in {time.perf_counter() - started:.2f} s; building the rest.")
-        # One site in memory at a time: the last one goes before the next is made.
-        last["build"] = last["generators"] = None
+            shown = ", ".join(os.path.relpath(page, settings["OUTPUT_PATH"]) for page in pages)
+            print(f"Wrote {shown} in {time.perf_counter() - started:.2f} s; the rest follows.", flush=True)
+        return bool(pages)
+
+    def rebuild(paths):
         build_started = time.time()
         try:
             # Pages first: the search index follows a few seconds later.
@@ -184,8 +207,9 @@ def serve(host="127.0.0.1", port=8000, settings_file=PELICANCONF, **overrides):
             print(traceback.format_exc(), flush=True)
         else:
             if last["generators"]:
-                last["build"] = quick_page.LastBuild(last["generators"], build_started)
+                last["build"] = quick_page.LastBuild(last["generators"], build_started, last["build"])
             print(f"{result.report()} Serving http://{host}:{port}/", flush=True)
+        last["generators"] = None
 
     sources = devserver.Sources(
         folders=[Path(settings["PATH"]), Path(settings["THEME"]), *map(Path, settings["THEME_TEMPLATES_OVERRIDES"])],
@@ -193,4 +217,4 @@ def serve(host="127.0.0.1", port=8000, settings_file=PELICANCONF, **overrides):
         code=[*map(Path, settings["PLUGIN_PATHS"]), Path(__file__).parent],
         ignored=[Path(settings["OUTPUT_PATH"]), Path(settings["CACHE_PATH"])],
     )
-    devserver.run(settings["OUTPUT_PATH"], rebuild, sources, host=host, port=port)
+    devserver.run(settings["OUTPUT_PATH"], rebuild, sources, host=host, port=port, quick=quick)

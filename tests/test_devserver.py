@@ -3,7 +3,6 @@ plugins/whole_files), without a running server; test_serve drives the real one."
 
 import shutil
 import threading
-import time
 import urllib.request
 from pathlib import Path
 
@@ -56,7 +55,7 @@ def test_builds_wake_the_waiting_streams():
 def test_asks_during_a_build_make_one_more_build_with_every_path_not_a_queue():
     started, release, done = threading.Event(), threading.Event(), []
 
-    def build(paths, announce):
+    def build(paths):
         done.append(paths)
         started.set()
         release.wait(10)
@@ -72,17 +71,6 @@ def test_asks_during_a_build_make_one_more_build_with_every_path_not_a_queue():
     assert builds.wait_for_next(1, timeout=10) == 2
     assert builds.wait_for_next(2, timeout=0.3) == 2
     assert done == [["content/a.md"], ["content/b.md", "content/c.md", "theme/base.html"]]
-
-
-def test_a_build_can_announce_its_pages_before_it_ends():
-    def build(paths, announce):
-        announce()
-        time.sleep(0.2)
-
-    builds = devserver.Builds()
-    devserver.Rebuilder(build, builds).ask()
-    assert builds.wait_for_next(0, timeout=10) == 1  # the pages, while the build goes on
-    assert builds.wait_for_next(1, timeout=10) == 2  # the end of the build
 
 
 def test_a_file_written_whole_keeps_its_old_text_until_complete(tmp_path):

@@ -88,3 +88,20 @@ def test_reading_time():
 def test_titles_are_escaped_once():
     assert escape_title({"title": "Fees & <b>charges</b>"}) == {"title": "Fees &amp; &lt;b&gt;charges&lt;/b&gt;"}
     assert escape_title({}) == {}
+
+
+def test_a_tag_only_a_draft_has_gets_no_page_and_no_feeds(tmp_path):
+    from helpers import build_small_site, post
+
+    build_small_site(
+        tmp_path,
+        {
+            "posts/out.md": post("Out", "Published.", slug="out", tags="billing"),
+            "posts/later.md": post("Later", "Not yet.", slug="later", tags="billing, secret-plans", status="draft"),
+        },
+    )
+    output = tmp_path / "output"
+    assert (output / "tag" / "billing" / "index.html").exists()
+    assert not (output / "tag" / "secret-plans").exists()
+    assert not list((output / "feeds").rglob("secret-plans*"))
+    assert "secret-plans" not in (output / "tags" / "index.html").read_text(encoding="utf-8")

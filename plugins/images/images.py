@@ -370,8 +370,9 @@ def forget_rendered(contents):
     before its images were rewritten."""
     ids = {id(content) for content in contents}
     for memo in (Content.get_content.cache, Content.get_summary.cache):
-        for key in [key for key in memo if key and id(key[0]) in ids]:
-            del memo[key]
+        # list(memo) copies it in one step: make serve's quick page may render meanwhile.
+        for key in [key for key in list(memo) if key and id(key[0]) in ids]:
+            memo.pop(key, None)
 
 
 def prepare(generators):

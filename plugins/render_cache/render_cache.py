@@ -57,7 +57,7 @@ logger = logging.getLogger(__name__)
 DEFAULTS = {"RENDER_CACHE": True}  # works when CACHE_CONTENT is on
 RECORD_NAME = "render-cache.json"
 # Bump when the keys below change meaning, so old records are not trusted.
-KEY_VERSION = "3"
+KEY_VERSION = "4"
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 # What the output of a template can depend on besides content, theme and plugin code.
 _DISTRIBUTIONS = (
@@ -243,12 +243,15 @@ def shown(handed, localcontext):
 
 
 class RenderRecord:
-    """output file -> (page key, digest of the bytes written), kept in CACHE_PATH."""
+    """output file -> [page key, digest of the bytes written, source of its article or page],
+    kept in CACHE_PATH; and what this build wrote, to remove what it no longer writes."""
 
     def __init__(self, settings):
         self.record = JsonRecord(settings, RECORD_NAME)
         self.rendered = self.reused = 0
         self.pages = self.record.load({})
+        self.produced = set()
+        self.built_sources = set()
 
     def reuse(self, output_path, output_file, key):
         """The page's text if its key is unchanged and the output file is what we wrote."""
@@ -262,14 +265,46 @@ class RenderRecord:
         if _digest(data) != recorded[1]:
             return None
         self.reused += 1
+        self.produced.add(output_file)
         return data.decode("utf-8")
 
-    def remember(self, output_file, key, text):
+    def remember(self, output_file, key, text, source=""):
         self.rendered += 1
-        self.pages[output_file] = [key, _digest(text.encode("utf-8", "surrogatepass"))]
+        self.produced.add(output_file)
+        self.pages[output_file] = [key, _digest(text.encode("utf-8", "surrogatepass")), source]
+
+    def remove_stale(self, output_path):
+        """Delete the pages and feeds an earlier build wrote and this one did not (a deleted
+        post, a tag no post has now, a list page fewer): the output then holds what a clean
+        build writes. A file changed since it was written is not ours to delete; the page of
+        a source this build could not read stays (the problem panel says it is left over)."""
+        removed = 0
+        for output_file in sorted(set(self.pages) - self.produced):
+            source = self.pages[output_file][2] if len(self.pages[output_file]) > 2 else ""
+            if source and source not in self.built_sources and Path(source).exists():
+                continue
+            path = Path(output_path) / output_file
+            try:
+                if _digest(path.read_bytes()) == self.pages[output_file][1]:
+                    path.unlink()
+                    removed += 1
+                    _remove_empty_folders(path.parent, Path(output_path))
+            except OSError:
+                pass
+            del self.pages[output_file]
+        return removed
 
     def save(self):
         self.record.save(self.pages)
+
+
+def _remove_empty_folders(folder, root):
+    while folder != root and folder.is_relative_to(root):
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
 
 
 class CachedTemplate:
@@ -288,7 +323,8 @@ class CachedTemplate:
         if text is None:
             logger.debug("Render cache: rendering %s", output_file)
             text = self.template.render(localcontext)
-            writer.record.remember(output_file, key, text)
+            content = self.handed.get("article") or self.handed.get("page")
+            writer.record.remember(output_file, key, text, getattr(content, "source_path", "") or "")
         return text
 
     def __getattr__(self, name):
@@ -309,6 +345,8 @@ class CachingWriter(ReusingWriter):
         if self._site_key is None:
             # The build's whole context; a page's local context may hold a subset.
             self._site_key = site_key(self.settings, context)
+            if self.record is not None:
+                self.record.built_sources = {content.source_path for content in contents_in(context)}
         return self._site_key
 
     def write_file(self, name, template, context, *args, **kwargs):
@@ -348,11 +386,18 @@ def provide_writer(pelican):
 
 
 def save_records(pelican):
-    """finalized: keep what this (successful) build rendered, for the next one."""
+    """finalized: remove what this (successful) build no longer writes; keep what it
+    rendered, for the next one."""
     while _open_records:
         record = _open_records.pop()
+        removed = record.remove_stale(pelican.settings["OUTPUT_PATH"])
         record.save()
-        logger.info("Render cache: %d pages rendered, %d reused", record.rendered, record.reused)
+        logger.info(
+            "Render cache: %d pages rendered, %d reused, %d no longer built removed",
+            record.rendered,
+            record.reused,
+            removed,
+        )
 
 
 def forget_keys(content, context=None):

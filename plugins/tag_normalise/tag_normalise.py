@@ -86,6 +86,18 @@ def normalise_tags(generator):
         content.tags = list(tags.values())
 
 
+def drop_empty_tags(generators):
+    """all_generators_finalized: a tag no published article has gets no page and no feeds.
+    pelican-related-posts looks up the tags of drafts too, in Pelican's defaultdict of tags,
+    which adds each draft-only tag to the site as an empty one (a page saying "0 stories",
+    and the draft's tag made public)."""
+    for generator in generators:
+        tags = getattr(generator, "tags", None)
+        if isinstance(tags, dict):
+            for tag in [tag for tag, articles in tags.items() if not articles]:
+                del tags[tag]
+
+
 def declare_settings(pelican):
     declare(pelican.settings, DEFAULTS)
 
@@ -93,3 +105,4 @@ def declare_settings(pelican):
 def register():
     signals.initialized.connect(declare_settings)
     signals.article_generator_pretaxonomy.connect(normalise_tags)
+    signals.all_generators_finalized.connect(drop_empty_tags)

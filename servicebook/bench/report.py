@@ -158,7 +158,8 @@ def render_table(r):
 
 def serve_rows(serve, posts):
     """Table rows for what an author waits for under `make serve` (see serve_latency)."""
-    page, worst = median(serve.page), max(serve.page, default=float("nan"))
+    nan = float("nan")
+    page, worst = median(serve.page), max(serve.page, default=nan)
     page_target = TARGETS["serve_page_small_site"] if posts <= 1000 else TARGETS["serve_page"]
     home = median(serve.home)
     return [
@@ -171,6 +172,15 @@ def serve_rows(serve, posts):
             _rss(serve.rss_mb, serve.child_rss_mb),
             f"≤ {page_target} s median, ≤ {TARGETS['serve_page_worst']:.0f} s worst",
             _verdict(page <= page_target and worst <= TARGETS["serve_page_worst"]),
+        ),
+        (
+            "make serve: saves 3 s apart (most while a build runs) → edited page served",
+            f"{median(serve.page_while_building):.2f} s (worst {max(serve.page_while_building, default=nan):.2f} s)",
+            _seconds(serve.page_while_building),
+            "",
+            "",
+            "",
+            "",
         ),
         (
             "make serve: save → open tab told to reload",

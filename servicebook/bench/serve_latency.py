@@ -5,7 +5,8 @@ retitling the newest post to the home page showing the new title.
 The server runs as `make serve` runs it (servicebook.site.serve in its own process) on the
 benchmark's corpus; edits are real file writes and the pages are fetched over HTTP, polled
 every 20 ms. Each edit is made once the previous one is served and its build is over, so the
-figures are one save's wait, not a queue of them.
+figures are one save's wait, not a queue of them; then saves 3 s apart, as an author makes
+them, most of which come while a build runs.
 """
 
 import os
@@ -25,18 +26,21 @@ from servicebook.headers import read_header
 from .corpus import edit_sentence
 
 POLL_SECONDS = 0.02
+SAVES_APART_SECONDS = 3
 TIMEOUT_SECONDS = 600
 
 
 @dataclass
 class ServeTimes:
     """Seconds: the first build (serving from then on), and per edit, save → page served,
-    save → reload announced; retitle → home page. Peak RSS in MB of the server process and
+    save → reload announced, save → page served for saves 3 s apart (most come while the
+    last save's build runs); retitle → home page. Peak RSS in MB of the server process and
     of its largest child (Pagefind)."""
 
     first_build: float = 0.0
     page: list = field(default_factory=list)
     reload: list = field(default_factory=list)
+    page_while_building: list = field(default_factory=list)
     home: list = field(default_factory=list)
     rss_mb: float = 0.0
     child_rss_mb: float = 0.0
@@ -61,12 +65,15 @@ def _peak_rss_mb(pid):
 
 
 def _descendants(pid):
-    """Every live process under `pid` (Pagefind's binary runs under its Python wrapper)."""
+    """Every live process under `pid`, started by any of its threads (Pagefind's binary runs
+    under its Python wrapper, from the search index's thread)."""
+    children = []
     try:
-        with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as listed:
-            children = [int(child) for child in listed.read().split()]
+        for thread in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{thread}/children", encoding="ascii") as listed:
+                children += [int(child) for child in listed.read().split()]
     except OSError:
-        return []
+        pass
     return children + [grandchild for child in children for grandchild in _descendants(child)]
 
 
@@ -150,6 +157,10 @@ class Server:
             time.sleep(POLL_SECONDS)
         raise RuntimeError("no build was announced:\n" + "\n".join(self.lines[-30:]))
 
+    def builds_reported(self):
+        """How many builds have printed their report ("... Serving http://...")."""
+        return sum(1 for line in list(self.lines) if "Serving http://" in line)
+
     def stop(self):
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
@@ -162,9 +173,14 @@ def article_path(source):
     return f"/{header['date'].value[:4]}/{header['slug'].value}/"
 
 
-def _settle(server, since):
-    """Wait until the edit's build is over, then a little more (the search index)."""
-    server.wait_for_build_after(since)
+def _settle(server, builds_before):
+    """Wait until the edit's whole build is over (its report says "Serving"), then a little
+    more (the search index): the next edit is then one save's wait, not a queue."""
+    deadline = time.monotonic() + TIMEOUT_SECONDS
+    while server.builds_reported() <= builds_before:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the build never ended:\n" + "\n".join(server.lines[-30:]))
+        time.sleep(POLL_SECONDS)
     time.sleep(1.0)
 
 
@@ -183,6 +199,7 @@ def measure_serve(content, overrides, edits=5, say=print):
         for index in range(edits):
             source = posts[(index * len(posts)) // edits]
             marker = f"bench-edit-{index}-{os.getpid()}"
+            builds = server.builds_reported()
             saved = time.monotonic()
             with open(source, "a", encoding="utf-8") as handle:
                 handle.write(f"\n{edit_sentence(index)} {marker}\n")
@@ -192,7 +209,22 @@ def measure_serve(content, overrides, edits=5, say=print):
                 f"  make serve: edit {index + 1}/{edits}: page served after {times.page[-1]:.2f} s, "
                 f"reload after {times.reload[-1]:.2f} s"
             )
-            _settle(server, saved)
+            _settle(server, builds)
+        # An author at work: saves 3 s apart, whatever the builds are doing.
+        source = posts[len(posts) // 3]
+        builds = server.builds_reported()
+        for index in range(edits):
+            marker = f"bench-quick-{index}-{os.getpid()}"
+            saved = time.monotonic()
+            with open(source, "a", encoding="utf-8") as handle:
+                handle.write(f"\n{edit_sentence(index)} {marker}\n")
+            times.page_while_building.append(server.wait_for_text(article_path(source), marker, saved))
+            say(
+                f"  make serve: save {index + 1}/{edits}, 3 s apart: page served after "
+                f"{times.page_while_building[-1]:.2f} s"
+            )
+            time.sleep(max(0.0, SAVES_APART_SECONDS - (time.monotonic() - saved)))
+        _settle(server, builds)
         newest = max(posts, key=lambda path: read_header(path.read_text(encoding="utf-8"))["date"].value)
         for index in range(edits):
             title = f"Retitled{index}x{os.getpid()}"
@@ -200,11 +232,12 @@ def measure_serve(content, overrides, edits=5, say=print):
             old = read_header(text)["title"]
             lines = text.splitlines(keepends=True)
             lines[old.line - 1] = f"Title: {title}\n"
+            builds = server.builds_reported()
             saved = time.monotonic()
             newest.write_text("".join(lines), encoding="utf-8")
             times.home.append(server.wait_for_text("/", title, saved))
             say(f"  make serve: retitle {index + 1}/{edits}: home page {times.home[-1]:.2f} s")
-            _settle(server, saved)
+            _settle(server, builds)
         times.rss_mb, times.child_rss_mb = server.rss_mb, server.child_rss_mb
     finally:
         server.stop()

@@ -1,0 +1,173 @@
+"""Correct above all: whatever an author does under `make serve`, the site it serves ends
+equal, file for file, to what a clean build of the same sources writes.
+
+Random sequences of edits (create, edit a body, retitle, retag, redate, draft and undraft,
+delete, change a case's facts, edit a template, edit the settings) are applied to a small
+site the way `make serve` applies them: the quick page for the change from the last build,
+then the whole rebuild over the same output and caches. After each step the output is
+compared with a clean build in a fresh folder (the search index and the sitemap's dates
+aside). CI runs three short sequences; SERVICEBOOK_FUZZ_SEEDS=20 SERVICEBOOK_FUZZ_STEPS=100
+run many more, longer ones.
+"""
+
+import os
+import random
+import shutil
+import time
+
+import pytest
+from pelican import signals
+
+from helpers import ROOT, case, output_files, post, write_content
+from servicebook import quick_page, site
+
+STEPS = int(os.environ.get("SERVICEBOOK_FUZZ_STEPS", "6"))
+SEEDS = range(1, 1 + int(os.environ.get("SERVICEBOOK_FUZZ_SEEDS", "3")))
+WORDS = "heron kingfisher weir bill refund queue tariff meter letter".split()
+TAGS = ["billing", "refunds", "rail", "energy"]
+
+
+class Site:
+    """A small site (content, theme and settings file of its own) and its served output."""
+
+    def __init__(self, root, rng):
+        self.root, self.rng = root, rng
+        self.content = root / "content"
+        shutil.copytree(ROOT / "theme", root / "theme")
+        shutil.copy(ROOT / "pelicanconf.py", root / "pelicanconf.py")
+        self.serial = 0
+        for _ in range(4):
+            self.create()
+        write_content(
+            self.content, {"cases/bill.md": case("The bill came twice."), "pages/about.md": "Title: About\n\nUs.\n"}
+        )
+
+    def overrides(self, output, cache):
+        return {
+            "PATH": self.content,
+            "THEME": self.root / "theme",
+            "OUTPUT_PATH": output,
+            "CACHE_PATH": cache,
+            "IMAGES_CACHE_PATH": cache / "images",
+            "PLUGIN_PATHS": [str(ROOT / "plugins")],
+            "SEARCH_INDEX": False,
+        }
+
+    def build(self, output, cache):
+        return site.build(self.root / "pelicanconf.py", **self.overrides(output, cache))
+
+    def posts(self):
+        return sorted((self.content / "posts").glob("*.md"))
+
+    def words(self, count=12):
+        return " ".join(self.rng.choice(WORDS) for _ in range(count)).capitalize() + "."
+
+    # The edits; each returns the paths it changed.
+
+    def create(self):
+        self.serial += 1
+        name = f"p{self.serial}"
+        date = f"2024-{self.rng.randint(1, 12):02d}-{self.rng.randint(1, 28):02d}"
+        tags = ", ".join(self.rng.sample(TAGS, self.rng.randint(1, 2)))
+        text = post(f"Post {name} {self.rng.choice(WORDS)}", self.words(40), date=date, tags=tags, slug=name)
+        write_content(self.content, {f"posts/{name}.md": text})
+        return [self.content / "posts" / f"{name}.md"]
+
+    def _rewrite(self, change):
+        if not self.posts():
+            return self.create()
+        path = self.rng.choice(self.posts())
+        text = path.read_text(encoding="utf-8")
+        header, _, body = text.partition("\n\n")
+        path.write_text(change(header, body), encoding="utf-8")
+        return [path]
+
+    def _header(self, header, key, value):
+        lines = [line for line in header.splitlines() if not line.startswith(f"{key}:")]
+        return "\n".join(lines + ([f"{key}: {value}"] if value else []))
+
+    def edit_body(self):
+        return self._rewrite(lambda header, body: f"{header}\n\n{body}\n{self.words()}\n")
+
+    def retitle(self):
+        return self._rewrite(lambda h, b: f"{self._header(h, 'Title', 'Retitled ' + self.words(2))}\n\n{b}")
+
+    def retag(self):
+        tags = ", ".join(self.rng.sample(TAGS, self.rng.randint(1, 3)))
+        return self._rewrite(lambda h, b: f"{self._header(h, 'Tags', tags)}\n\n{b}")
+
+    def redate(self):
+        date = f"2023-{self.rng.randint(1, 12):02d}-{self.rng.randint(1, 28):02d}"
+        return self._rewrite(lambda h, b: f"{self._header(h, 'Date', date)}\n\n{b}")
+
+    def draft_or_publish(self):
+        status = self.rng.choice(["draft", ""])
+        return self._rewrite(lambda h, b: f"{self._header(h, 'Status', status)}\n\n{b}")
+
+    def delete(self):
+        if len(self.posts()) < 2:
+            return self.create()
+        path = self.rng.choice(self.posts())
+        path.unlink()
+        return [path]
+
+    def edit_case(self):
+        path = self.content / "cases" / "bill.md"
+        outcome = self.rng.choice(["resolved", "unresolved", "partly resolved"])
+        text = path.read_text(encoding="utf-8")
+        start = text.index("Outcome: ")
+        path.write_text(text[:start] + f"Outcome: {outcome}" + text[text.index("\n", start) :], encoding="utf-8")
+        return [path]
+
+    def edit_template(self):
+        path = self.root / "theme" / "templates" / "base.html"
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("</footer>", f"<!-- {self.rng.random()} --></footer>", 1), encoding="utf-8")
+        return [path]
+
+    def edit_settings(self):
+        path = self.root / "pelicanconf.py"
+        with open(path, "a", encoding="utf-8") as settings:
+            settings.write(f'\nSITE_DESCRIPTION = "Stories, {self.rng.choice(WORDS)} edition"\n')
+        return [path]
+
+    EDITS = ("create", "edit_body", "edit_body", "retitle", "retag", "redate", "draft_or_publish", "delete")
+    RARE = ("edit_case", "edit_template", "edit_settings")
+
+
+@pytest.fixture
+def generators_of_each_build():
+    kept = {}
+
+    def keep(generators):
+        kept["generators"] = generators
+
+    signals.all_generators_finalized.connect(keep)
+    yield kept
+    signals.all_generators_finalized.disconnect(keep)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_the_served_site_equals_a_clean_build_after_any_edits(tmp_path, seed, generators_of_each_build):
+    rng = random.Random(seed)
+    served = Site(tmp_path / "site", rng)
+    output, cache = tmp_path / "served", tmp_path / "served-cache"
+    last = None
+    done = []
+    for step in range(STEPS + 1):
+        paths = []
+        if step:
+            edit = rng.choice(Site.EDITS) if rng.random() < 0.85 else rng.choice(Site.RARE)
+            paths = getattr(served, edit)()
+            done.append(f"{edit} {', '.join(p.name for p in paths)}")
+            time.sleep(0.01)  # a save after the build began, as an author's
+        quick_page.render_quick_pages(last, [str(path) for path in paths])
+        started = time.time()
+        served.build(output, cache)
+        last = quick_page.LastBuild(generators_of_each_build["generators"], started, last)
+        clean = tmp_path / f"clean-{step}"
+        served.build(clean / "output", clean / "cache")
+        got, want = output_files(output), output_files(clean / "output")
+        assert sorted(set(got) ^ set(want)) == [], f"after {done}: files differ"
+        assert [name for name in want if got[name] != want[name]] == [], f"after {done}: contents differ"
+        shutil.rmtree(clean)
