@@ -29,7 +29,7 @@ from pelican.utils import get_relative_path, path_to_url, sanitised_join
 from servicebook.build_log import QUIET_THREADS
 from servicebook.contents import contents_in
 from servicebook.signals import content_refreshed
-from servicebook.writing import write_text
+from servicebook.writing import QUICK_WRITES, write_text
 
 QUICK_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
 # More edited files than this in one save: the whole build is as quick.
@@ -130,6 +130,7 @@ class LastBuild:
         html = generator.get_template(content.template).render(local)
         target = sanitised_join(self.settings["OUTPUT_PATH"], content.save_as)
         write_text(target, html)
+        QUICK_WRITES.wrote(target)
         return target
 
 

@@ -17,6 +17,7 @@ from servicebook.hashing import digest
 from servicebook.plugin_settings import declare
 from servicebook.progress import WRITING, Progress, follow_build
 from servicebook.records import JsonRecord
+from servicebook.writing import QUICK_WRITES
 
 ROOT = Path(__file__).resolve().parent.parent
 PELICANCONF = ROOT / "pelicanconf.py"
@@ -90,6 +91,7 @@ def build(settings_file=PELICANCONF, *, strict=False, **overrides):
     LimitFilter._group_count.clear()
     _reset_sitemap()
     _forget_rendered_contents()
+    QUICK_WRITES.build_begins()
     settings = load_settings(settings_file, **overrides)
     if settings.get("CACHE_CONTENT"):
         settings["CACHE_PATH"] = str(Path(settings["CACHE_PATH"]) / cache_fingerprint(settings))

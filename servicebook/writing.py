@@ -14,6 +14,7 @@ every build. Plugins that write files Pelican's templates do not make (feeds) ca
 import contextlib
 import os
 import threading
+import time
 from pathlib import Path
 
 from pelican.writers import FileOverwriteFailedError, Writer
@@ -35,8 +36,32 @@ def replaced_whole(path, mode="w", encoding="utf-8"):
         partial.unlink(missing_ok=True)
 
 
+class QuickWrites:
+    """The pages make serve's quick page wrote (servicebook.quick_page), and when. A build
+    that began before a quick page was written read that page's source before the save that
+    made it: its version is older, so it leaves the page alone (the build that save asked
+    for writes it next)."""
+
+    def __init__(self):
+        self._written = {}
+        self._build_began = 0.0
+
+    def build_begins(self):
+        self._build_began = time.time()
+
+    def wrote(self, path):
+        self._written[os.path.abspath(path)] = time.time()
+
+    def newer_than_the_build(self, path):
+        return self._written.get(os.path.abspath(path), 0.0) >= self._build_began > 0
+
+
+QUICK_WRITES = QuickWrites()
+
+
 class AtomicWriter(Writer):
-    """Pelican's writer, writing each file whole (see `replaced_whole`)."""
+    """Pelican's writer, writing each file whole (see `replaced_whole`), and leaving a page
+    alone that a quick page wrote since the build began (see `QuickWrites`)."""
 
     def _open_w(self, filename, encoding, override=False):
         # Pelican's checks and bookkeeping (pelican.writers.Writer._open_w), then a file that
@@ -53,6 +78,8 @@ class AtomicWriter(Writer):
         if override:
             self._overridden_files.add(filename)
         self._written_files.add(filename)
+        if QUICK_WRITES.newer_than_the_build(filename):
+            return open(os.devnull, "w", encoding=encoding)
         return replaced_whole(filename, encoding=encoding)
 
 

@@ -3,6 +3,7 @@ plugins/whole_files), without a running server; test_serve drives the real one."
 
 import shutil
 import threading
+import time
 import urllib.request
 from pathlib import Path
 
@@ -155,3 +156,37 @@ def test_the_server_answers_pages_redirects_404_and_the_event_stream(tmp_path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_build_leaves_alone_a_page_a_quick_page_wrote_since_it_began(tmp_path):
+    from servicebook.writing import QuickWrites
+
+    quick = QuickWrites()
+    page = tmp_path / "2024" / "one" / "index.html"
+    quick.wrote(page)  # before any build: nothing to protect from
+    assert not quick.newer_than_the_build(page)
+    quick.build_begins()
+    assert not quick.newer_than_the_build(page)
+    time.sleep(0.01)
+    quick.wrote(page)
+    assert quick.newer_than_the_build(page)
+    assert not quick.newer_than_the_build(tmp_path / "other.html")
+    time.sleep(0.01)
+    quick.build_begins()  # the next build has the save: it writes the page
+    assert not quick.newer_than_the_build(page)
+
+
+def test_pelicans_writer_skips_a_page_the_quick_page_wrote_during_the_build(tmp_path, monkeypatch):
+    from servicebook import writing
+
+    quick = writing.QuickWrites()
+    monkeypatch.setattr(writing, "QUICK_WRITES", quick)
+    target = tmp_path / "index.html"
+    quick.build_begins()
+    time.sleep(0.01)
+    write_text(target, "the quick page, from the newest save")
+    quick.wrote(target)
+    writer = AtomicWriter(str(tmp_path), settings={"RELATIVE_URLS": False})
+    with writer._open_w(str(target), "utf-8") as handle:
+        handle.write("the build's page, from an older save")
+    assert target.read_text(encoding="utf-8") == "the quick page, from the newest save"
