@@ -171,11 +171,10 @@ def serve(host="127.0.0.1", port=8000, settings_file=PELICANCONF, **overrides):
 
     A save that changes only the body of a post or page writes that page at once, from the
     last build (servicebook.quick_page), even while a rebuild runs, and reloads it; the whole
-    rebuild follows. Each rebuild
-    prints its problems; the pages show them too (the problem panel). A path with no page
-    gets the site's 404 page, whose panel names the posts that were not built. `overrides`
-    are Pelican settings, as for `build` (the tests serve a small site from a temporary
-    folder this way)."""
+    rebuild follows. Each rebuild says what changed and prints its problems; the pages show
+    them too (the problem panel). A path with no page gets the site's 404 page, whose panel
+    names the posts that were not built. `overrides` are Pelican settings, as for `build`
+    (the tests serve a small site from a temporary folder this way)."""
     from pelican import signals
 
     from servicebook import devserver, quick_page
@@ -198,6 +197,9 @@ def serve(host="127.0.0.1", port=8000, settings_file=PELICANCONF, **overrides):
         return bool(pages)
 
     def rebuild(paths):
+        if paths:
+            more = f" and {len(paths) - 3} more" if len(paths) > 3 else ""
+            print(f"Rebuilding: {', '.join(os.path.relpath(path) for path in paths[:3])}{more} changed.", flush=True)
         build_started = time.time()
         try:
             # Pages first: the search index follows a few seconds later.

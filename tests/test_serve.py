@@ -269,3 +269,13 @@ def test_a_body_edit_is_served_from_a_quick_page_before_the_whole_rebuild(dev_se
     wait_for_builds(server, 3)
     assert len([line for line in server.lines if "the rest follows." in line]) == 1
     assert "Kingfishers" in wait_for(base + "/2024/one/", server)
+
+
+def test_each_rebuild_says_what_changed(dev_server):
+    base, folder, server = dev_server
+    wait_for(base + "/2024/one/", server)
+    wait_for_builds(server, 1)
+    retitle_the_post(folder)
+    wait_for_output(server, "Rebuilding: ")
+    (said,) = [line for line in server.lines if line.startswith("Rebuilding: ")]
+    assert said.rstrip().endswith("/content/posts/one.md changed.")
