@@ -6,8 +6,9 @@ does the work again, it never fails for it.
 """
 
 import json
-import os
 from pathlib import Path
+
+from servicebook.writing import write_text
 
 
 class JsonRecord:
@@ -28,7 +29,4 @@ class JsonRecord:
     def save(self, data):
         """Write `data` whole (a build that stops meanwhile leaves the old record)."""
         if self.path:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            partial = self.path.with_suffix(".partial")
-            partial.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
-            os.replace(partial, self.path)
+            write_text(self.path, json.dumps(data, separators=(",", ":")))

@@ -17,7 +17,7 @@ from servicebook.hashing import digest
 from servicebook.plugin_settings import declare
 from servicebook.progress import WRITING, Progress, follow_build
 from servicebook.records import JsonRecord
-from servicebook.writing import QUICK_WRITES
+from servicebook.writing import QUICK_WRITES, write_text
 
 ROOT = Path(__file__).resolve().parent.parent
 PELICANCONF = ROOT / "pelicanconf.py"
@@ -135,10 +135,7 @@ def build(settings_file=PELICANCONF, *, strict=False, **overrides):
 
 def write_panel_data(target, data):
     """Write the problem panel's file whole (a page loading meanwhile reads the old one)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(".partial")
-    partial.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    os.replace(partial, target)
+    write_text(target, json.dumps(data, ensure_ascii=False))
 
 
 def _forget_rendered_contents():

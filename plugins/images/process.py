@@ -15,9 +15,7 @@ Pure functions over files: the plugin decides which files, and where the copies 
 """
 
 import io
-import os
 import re
-import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -27,6 +25,7 @@ from PIL import Image, ImageOps, features
 
 from servicebook.hashing import digest
 from servicebook.media import VECTOR_SUFFIXES
+from servicebook.writing import replaced_whole
 
 # Pillow's names of the formats a browser shows, as our format keys.
 _FORMAT_KEYS = {"JPEG": "jpeg", "PNG": "png", "WEBP": "webp", "AVIF": "avif", "GIF": "gif"}
@@ -308,7 +307,5 @@ def _saved(image, pillow_format, **options):
 
 def _write(path, data):
     """Whole or not at all: another build may be reading the same cache."""
-    partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.partial")
-    partial.parent.mkdir(parents=True, exist_ok=True)
-    partial.write_bytes(data)
-    os.replace(partial, path)
+    with replaced_whole(path, "wb") as handle:
+        handle.write(data)
