@@ -62,6 +62,11 @@ class Builds:
             self._number += 1
             self._condition.notify_all()
 
+    def wake(self):
+        """Wake every waiting stream (the server is closing: they look and end)."""
+        with self._condition:
+            self._condition.notify_all()
+
     def wait_for_next(self, seen, timeout):
         """The number of the last build once it differs from `seen`, or `seen` after `timeout` s."""
         with self._condition:
@@ -172,8 +177,7 @@ class SiteServer(ThreadingHTTPServer):
 
     def server_close(self):
         self.stopping.set()
-        with self.builds._condition:
-            self.builds._condition.notify_all()
+        self.builds.wake()
         super().server_close()
 
 

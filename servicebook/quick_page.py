@@ -24,6 +24,7 @@ import os
 from pathlib import Path
 
 from pelican.contents import Article
+from pelican.generators import ArticlesGenerator, PagesGenerator
 from pelican.utils import get_relative_path, path_to_url, sanitised_join
 
 from servicebook.build_log import QUIET_THREADS
@@ -82,8 +83,8 @@ class LastBuild:
                 self.headers[path] = header
 
     def _generator_of(self, content):
-        kind = "ArticlesGenerator" if isinstance(content, Article) else "PagesGenerator"
-        return next(generator for generator in self.generators if type(generator).__name__ == kind)
+        kind = ArticlesGenerator if isinstance(content, Article) else PagesGenerator
+        return next(generator for generator in self.generators if isinstance(generator, kind))
 
     def body_edits(self, paths):
         """The sources among `paths` whose body alone changed ({path: new text}); None when any
