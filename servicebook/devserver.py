@@ -20,6 +20,7 @@ import errno
 import mimetypes
 import os
 import re
+import socket
 import sys
 import threading
 import time
@@ -259,6 +260,13 @@ def restart():
     """Replace this process with a fresh one, started the same way (new code, same port)."""
     print("Our code changed: restarting the server.", flush=True)
     os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])
+
+
+def free_port(host="127.0.0.1"):
+    """A port nothing listens on now (for a server the tests or the benchmark start)."""
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
 
 
 def _bind(host, port, root, seconds=30):

@@ -3,7 +3,6 @@
 to run `make` targets in (helpers.make). Use with `pytest_plugins = ["deploy_fixtures"]`."""
 
 import shutil
-import socket
 import subprocess
 import time
 import urllib.error
@@ -14,6 +13,7 @@ import pytest
 from helpers import ROOT
 from servicebook.deploy import Target
 from servicebook.deploy.sync import find_rclone
+from servicebook.devserver import free_port
 
 SERVER_START_SECONDS = 30
 KEY_ID, SECRET = "KEYID", "SECRET"
@@ -25,12 +25,6 @@ def rclone_env(tmp_path, monkeypatch):
     config = tmp_path / "rclone.conf"
     config.write_text("", encoding="utf-8")
     monkeypatch.setenv("RCLONE_CONFIG", str(config))
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def wait_until_answering(url, process):

@@ -8,7 +8,6 @@ small site in a temporary folder so the repository's output/ is left alone.
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -18,16 +17,11 @@ import urllib.request
 import pytest
 
 from helpers import ROOT, post, write_content
+from servicebook.devserver import free_port
 
 pytest_plugins = ["browser_fixtures"]
 
 STARTUP_SECONDS = 60
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def wait_for(url, server, seconds=STARTUP_SECONDS):

@@ -11,7 +11,6 @@ them, most of which come while a build runs.
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -20,7 +19,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 
-from servicebook.devserver import EVENTS_PATH
+from servicebook.devserver import EVENTS_PATH, free_port
 from servicebook.headers import read_header
 
 from .corpus import edit_sentence
@@ -44,12 +43,6 @@ class ServeTimes:
     home: list = field(default_factory=list)
     rss_mb: float = 0.0
     child_rss_mb: float = 0.0
-
-
-def _free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _peak_rss_mb(pid):
@@ -81,7 +74,7 @@ class Server:
     """`servicebook.site.serve` on a free port in its own process, with its printed lines."""
 
     def __init__(self, overrides):
-        self.port = _free_port()
+        self.port = free_port()
         code = f"from servicebook import site; site.serve(port={self.port}, **{overrides!r})"
         self.process = subprocess.Popen(
             [sys.executable, "-c", code],
