@@ -15,8 +15,10 @@ not markdown. For a body edit the page is what the whole build will write:
   headers of this and other posts, unchanged, so it is what the last build gave the old object.
 
 The page is rendered with the last build's context and template, as Pelican's generators
-render it, and written whole (servicebook.writing). Nothing else is touched: the render
-cache sees a page that differs from its record and renders it again in the whole build.
+render it, and written whole (servicebook.writing). Under `make serve` the "last build" is
+the running one as soon as its site is whole (its generators finalized), so the server never
+holds two sites while pages are rendered. Nothing else is touched: the render cache sees a
+page that differs from its record and renders it again in the whole build.
 """
 
 import copy

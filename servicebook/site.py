@@ -177,13 +177,16 @@ def serve(host="127.0.0.1", port=8000, settings_file=PELICANCONF, **overrides):
     from servicebook import devserver, quick_page
 
     settings = load_settings(settings_file, **overrides)
-    last = {"build": None, "generators": None}
+    last = {"build": None, "started": 0.0}
 
-    def keep_generators(generators):
-        last["generators"] = generators
+    def keep_site(generators):
+        # The new site is whole once its generators are finalized: quick pages use it from
+        # now on, and the last build's is let go before this one renders its pages, so the
+        # server holds one site at its peak, not two.
+        last["build"] = quick_page.LastBuild(generators, last["started"], last["build"])
 
     # Held by this frame for as long as the server runs (blinker keeps a weak reference).
-    signals.all_generators_finalized.connect(keep_generators)
+    signals.all_generators_finalized.connect(keep_site)
 
     def quick(paths):
         started = time.perf_counter()
@@ -197,7 +200,7 @@ def serve(host="127.0.0.1", port=8000, settings_file=PELICANCONF, **overrides):
         if paths:
             more = f" and {len(paths) - 3} more" if len(paths) > 3 else ""
             print(f"Rebuilding: {', '.join(os.path.relpath(path) for path in paths[:3])}{more} changed.", flush=True)
-        build_started = time.time()
+        last["started"] = time.time()
         try:
             # Pages first: the search index follows a few seconds later.
             result = build(settings_file, SEARCH_INDEX_IN_BACKGROUND=True, **overrides)
@@ -207,10 +210,7 @@ def serve(host="127.0.0.1", port=8000, settings_file=PELICANCONF, **overrides):
         except Exception:  # noqa: BLE001 - whatever broke, the server stays up
             print(traceback.format_exc(), flush=True)
         else:
-            if last["generators"]:
-                last["build"] = quick_page.LastBuild(last["generators"], build_started, last["build"])
             print(f"{result.report()} Serving http://{host}:{port}/", flush=True)
-        last["generators"] = None
 
     sources = devserver.Sources(
         folders=[Path(settings["PATH"]), Path(settings["THEME"]), *map(Path, settings["THEME_TEMPLATES_OVERRIDES"])],

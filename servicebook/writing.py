@@ -78,9 +78,14 @@ class AtomicWriter(Writer):
         if override:
             self._overridden_files.add(filename)
         self._written_files.add(filename)
-        if QUICK_WRITES.newer_than_the_build(filename):
+        if QUICK_WRITES.newer_than_the_build(filename) or self.is_unchanged(filename):
             return open(os.devnull, "w", encoding=encoding)
         return replaced_whole(filename, encoding=encoding)
+
+    def is_unchanged(self, filename):
+        """Whether `filename` already holds what is about to be written (a reusing writer
+        knows)."""
+        return False
 
 
 class ReusingWriter(AtomicWriter):

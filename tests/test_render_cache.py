@@ -10,7 +10,8 @@ import pytest
 from pelican.contents import Article
 
 from helpers import SETTINGS, build_small_site, output_files, post
-from render_cache import render_cache as rc
+from render_cache import keys as rc
+from render_cache.render_cache import RECORD_NAME
 from test_casebook import case_file
 
 POSTS = {
@@ -160,6 +161,80 @@ def test_a_rebuild_makes_exactly_what_a_fresh_build_makes(tmp_path, edit):
     assert output_files(incremental) == output_files(fresh)
 
 
+def rendered_pages(caplog):
+    return {r.args[0] for r in caplog.records if r.getMessage().startswith("Render cache: rendering")}
+
+
+def test_a_retitle_renders_the_pages_that_show_the_post_not_the_whole_site(tmp_path, caplog):
+    output = build_small_site(tmp_path, POSTS).output_path
+    caplog.set_level(logging.DEBUG, logger="render_cache.render_cache")
+    build_small_site(tmp_path, {"posts/three.md": POSTS["posts/three.md"].replace("Third complaint", "Third, solved")})
+    rendered = rendered_pages(caplog)
+    # Its page, its neighbour's (which links to it by title), the lists and feeds it is in.
+    assert {"2024/three/index.html", "2024/two/index.html", "index.html", "tag/letters/index.html"} <= rendered
+    assert "Third, solved" in (output / "feeds" / "all.atom.xml").read_text()
+    # Neither a neighbour nor related (no shared tag), and not on the tag's list.
+    assert not rendered & {"2024/one/index.html", "tag/phone/index.html"}, rendered
+
+
+def test_a_reused_page_is_not_written_again(tmp_path):
+    output = build_small_site(tmp_path, POSTS).output_path
+    page = output / "2024" / "one" / "index.html"
+    before = page.stat()
+    build_small_site(tmp_path, {"posts/three.md": POSTS["posts/three.md"] + "\nA later paragraph.\n"})
+    after = page.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+
+
+def many_posts(count):
+    return {
+        f"posts/p{i:02d}.md": post(f"Post {i}", "Words.", slug=f"p{i:02d}", date=f"2024-01-{i + 1:02d} 10:00")
+        for i in range(count)
+    }
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        # The last index page goes: the first one must not say "of 3" or link to it.
+        lambda posts: posts.pop("posts/p00.md"),
+        # A new address for a post that another links to by {filename}.
+        lambda posts: posts.update({"posts/p05.md": posts["posts/p05.md"].replace("Slug: p05", "Slug: moved")}),
+        lambda posts: posts.update({"posts/p20.md": posts["posts/p20.md"].replace("Post 20", "Post twenty")}),
+    ],
+    ids=["fewer list pages", "linked post moved", "retitle"],
+)
+def test_a_rebuild_equals_a_fresh_build_when_other_pages_change_what_a_page_shows(tmp_path, edit):
+    posts = many_posts(21)
+    posts["posts/p10.md"] += "\n" + "Words. " * 120 + "\n\nSee [the fifth]({filename}p05.md).\n"
+    build_small_site(tmp_path / "incremental", posts)
+    edit(posts)
+    shutil.rmtree(tmp_path / "incremental" / "content")
+    incremental = build_small_site(tmp_path / "incremental", posts).output_path
+    fresh = build_small_site(tmp_path / "fresh", posts).output_path
+    assert output_files(incremental) == output_files(fresh)
+
+
+def test_template_names_follow_extends_includes_and_imports():
+    from jinja2 import DictLoader, Environment
+
+    environment = Environment(
+        loader=DictLoader(
+            {
+                "base.html": "{% for p in pages %}{{ p.title }}{% endfor %}{% block body %}{% endblock %}",
+                "macros.html": "{% macro list(items) %}{% for i in items %}{{ i.title }}{{ SITENAME }}{% endfor %}"
+                "{% endmacro %}",
+                "tags.html": '{% extends "base.html" %}{% from "macros.html" import list %}'
+                "{% block body %}{{ list(tags) }}{% endblock %}",
+                "chosen.html": "{% include name %}",
+            }
+        )
+    )
+    names = rc.template_names(environment, "tags.html")
+    assert {"pages", "tags", "SITENAME"} <= names and not names & {"p", "i", "items"}
+    assert rc.template_names(environment, "chosen.html") is None
+
+
 def test_how_the_build_runs_does_not_change_what_is_reused(tmp_path, log):
     build_small_site(tmp_path, POSTS)
     rendered, _ = render_counts(log)
@@ -201,4 +276,4 @@ def test_without_the_content_cache_every_page_is_rendered(tmp_path, log):
     build_small_site(tmp_path, POSTS, CACHE_CONTENT=False)
     build_small_site(tmp_path, {}, CACHE_CONTENT=False)
     assert not [r for r in log.records if r.getMessage().startswith("Render cache:")]
-    assert not (tmp_path / "cache").exists() or not list((tmp_path / "cache").rglob(rc.RECORD_NAME))
+    assert not (tmp_path / "cache").exists() or not list((tmp_path / "cache").rglob(RECORD_NAME))

@@ -24,9 +24,9 @@ Settings:
   SEARCH_INDEX_TIMEOUT  seconds Pagefind may take to answer (default 300).
   SEARCH_INDEX_IN_BACKGROUND
                         False (default): the build ends when the index is written. True
-                        (`make serve`): the build ends when the pages are written and
-                        Pagefind finishes the index meanwhile (a few seconds for thousands
-                        of pages); the next build waits for it first.
+                        (`make serve`): the build ends when the pages are written; the pages
+                        then go to Pagefind, which writes the index meanwhile (seconds for
+                        thousands of pages); the next build waits for it first.
 
 Any failure of Pagefind raises SearchIndexError, which fails the build with what it said.
 """
@@ -77,6 +77,9 @@ class SiteIndexer:
         self.exclude_selectors = settings["SEARCH_INDEX_EXCLUDE_SELECTORS"]
         self.timeout = settings["SEARCH_INDEX_TIMEOUT"]
         self.index = None
+        # In the background, the pages are read and indexed after the last one is written,
+        # so that indexing takes nothing from writing them.
+        self.later = [] if settings["SEARCH_INDEX_IN_BACKGROUND"] else None
 
     def page_written(self, path):
         path = Path(path).resolve()
@@ -85,6 +88,12 @@ class SiteIndexer:
         relative = path.relative_to(self.output_path).as_posix()
         if PurePosixPath(relative).parts[0] == self.bundle_dir or is_excluded(relative, self.patterns):
             return
+        if self.later is not None:
+            self.later.append((path, relative))
+        else:
+            self._index(path, relative)
+
+    def _index(self, path, relative):
         html = path.read_text(encoding="utf-8", errors="replace")
         if not has_search_body(html):
             return
@@ -93,6 +102,8 @@ class SiteIndexer:
         self.index.add(html, page_url(relative))
 
     def finish(self):
+        for path, relative in self.later or ():
+            self._index(path, relative)
         if self.index is None:
             remove_old_bundle(self.output_path / self.bundle_dir)
             logger.warning(

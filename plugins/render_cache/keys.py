@@ -1,0 +1,270 @@
+"""The render cache's keys: digests of what a page or feed is made of (see render_cache)."""
+
+import functools
+import importlib.metadata
+import re
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+from jinja2 import TemplateSyntaxError
+from pelican.contents import Content
+from pelican.urlwrappers import URLWrapper
+
+import servicebook
+from servicebook.contents import contents_in
+from servicebook.hashing import digest as _digest
+
+# Bump when the keys below change meaning, so old records are not trusted.
+KEY_VERSION = "5"
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+# What the output of a template can depend on besides content, theme and plugin code.
+_DISTRIBUTIONS = (
+    "pelican",
+    "jinja2",
+    "markdown",
+    "typogrify",
+    "pelican-sitemap",
+    "pelican-neighbors",
+    "pelican-related-posts",
+)
+
+
+# Attributes of an article that are not what pages show of it: the settings (covered by the
+# build key). Attributes whose names start with "_" are not shown either: Pelican's full text
+# and context (covered by the page keys) and the memos plugins keep on an article
+# (ours, the feeds' items): a plugin that gives articles something templates show names it
+# without a leading underscore.
+_NOT_SHOWN = frozenset({"settings"})
+# Settings that change how a build runs, never what a page looks like: a `make serve`
+# rebuild (search index in the background) reuses the pages of `make build`.
+OUTPUT_NEUTRAL_SETTINGS = frozenset(
+    {
+        "SEARCH_INDEX_IN_BACKGROUND",
+        "SEARCH_INDEX_TIMEOUT",
+        "PARALLEL_READ",
+        "PARALLEL_READ_MIN_FILES",
+        "RENDER_CACHE",
+        "CACHE_CONTENT",
+        "LOAD_CONTENT_CACHE",
+        "CACHE_PATH",
+        "CONTENT_CACHING_LAYER",
+        "CHECK_MODIFIED_METHOD",
+        "GZIP_CACHE",
+        "DEBUG",
+        "LOG_FILTER",
+    }
+)
+
+
+def stable_repr(value, _depth=0, content_key=None):
+    """A repr that is the same in every process for equal values: no memory addresses,
+    sorted mappings and sets, functions and classes by qualified name; an article or page by
+    `content_key(content)`, or else by its source."""
+    if _depth > 8:
+        return "…"
+    deeper = _depth + 1
+
+    def inner(item):
+        return stable_repr(item, deeper, content_key)
+
+    if value is None or isinstance(value, (str, bytes, int, float, bool, date, datetime)):
+        return repr(value)
+    if isinstance(value, URLWrapper):
+        return f"{type(value).__name__}({value.name!r})"
+    if isinstance(value, dict):
+        items = sorted((inner(key), inner(item)) for key, item in value.items())
+        return "{" + ", ".join(f"{key}: {item}" for key, item in items) + "}"
+    if isinstance(value, (set, frozenset)):
+        return "{" + ", ".join(sorted(inner(item) for item in value)) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(inner(item) for item in value) + "]"
+    if callable(value) and hasattr(value, "__qualname__"):
+        return f"{getattr(value, '__module__', '?')}.{value.__qualname__}"
+    if isinstance(value, Content):
+        return content_key(value) if content_key else f"{type(value).__name__}({value.source_path!r})"
+    if hasattr(value, "__dict__") and not isinstance(value, type(sys)):
+        return f"{type(value).__qualname__}{inner(vars(value))}"
+    return _ADDRESS.sub("", repr(value))
+
+
+def content_structure_key(content):
+    """What a page that is not handed `content` may show of it: its address and metadata
+    (title, date, tags, category, author, explicit summary, case facts...): navigation,
+    neighbours and related posts are made of these. Kept on the object."""
+    if "_structure_key" not in content.__dict__:
+        content._structure_key = _digest(
+            type(content).__name__, content.url, content.save_as or "", stable_repr(content.metadata)
+        )
+    return content._structure_key
+
+
+def value_key(value):
+    """A digest of a value a page shows, articles in it by address and metadata."""
+    return _digest(stable_repr(value, content_key=content_structure_key))
+
+
+def content_summary_key(content):
+    """What a list page that is handed `content` shows of it: also its summary and every
+    attribute Pelican or a plugin gave it (reading time, ...), an attribute that is another
+    article (neighbours, related posts) by that article's address and metadata. Kept on the
+    object: a build needs it for many pages and feeds."""
+    if "_summary_key" not in content.__dict__:
+        attributes = {
+            key: value for key, value in vars(content).items() if key not in _NOT_SHOWN and not key.startswith("_")
+        }
+        content._summary_key = _digest(
+            content_structure_key(content),
+            stable_repr(attributes, content_key=content_structure_key),
+            # Pelican cannot summarise an empty body (None); content checks report those.
+            (content.summary if content._content else "") or "",
+        )
+    return content._summary_key
+
+
+def content_text_key(content):
+    """What a page that is handed `content` itself shows of it: its full text too, as pages
+    show it (links to other articles and files resolved to their addresses).
+    Kept on the object: every feed that lists an article needs it."""
+    if "_text_key" not in content.__dict__:
+        content._text_key = _digest(content_summary_key(content), (content.content if content._content else "") or "")
+    return content._text_key
+
+
+def inputs_key(inputs):
+    """A digest of what a page or feed is handed: an article or page by its full text, a
+    list of them by what a list shows of each, anything else by value."""
+    parts = []
+    for value in inputs:
+        if isinstance(value, Content):
+            parts.append(content_text_key(value))
+        elif isinstance(value, (list, tuple)) and any(isinstance(item, Content) for item in value):
+            parts.append(
+                _digest(
+                    *(content_summary_key(item) if isinstance(item, Content) else stable_repr(item) for item in value)
+                )
+            )
+        else:
+            parts.append(stable_repr(value, content_key=content_structure_key))
+    return _digest(*parts)
+
+
+def files_key(folders, pattern="*"):
+    """A digest of every file (path and bytes) under `folders`."""
+    files = [
+        path
+        for folder in folders
+        for path in sorted(Path(folder).rglob(pattern))
+        if path.is_file() and "__pycache__" not in path.parts
+    ]
+    return _digest(*(part for path in files for part in (str(path), path.read_bytes())))
+
+
+def code_key(settings):
+    return _code_key(tuple(settings["PLUGIN_PATHS"]))
+
+
+@functools.lru_cache(maxsize=8)
+def _code_key(plugin_paths):
+    """Our plugins' code, the servicebook package they share, and the versions of the
+    libraries that shape the output. Once per process: that is the code that runs (a
+    `make serve` process does not reload plugins)."""
+    versions = []
+    for name in _DISTRIBUTIONS:
+        try:
+            versions.append(f"{name}=={importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            versions.append(f"{name} absent")
+    return _digest(files_key([*plugin_paths, Path(servicebook.__file__).parent], "*.py"), *versions)
+
+
+def build_key(settings):
+    """What every page depends on: settings, theme, code."""
+    theme = [settings["THEME"], *settings["THEME_TEMPLATES_OVERRIDES"]]
+    return _digest(
+        KEY_VERSION,
+        stable_repr(
+            {key: value for key, value in settings.items() if key.isupper() and key not in OUTPUT_NEUTRAL_SETTINGS}
+        ),
+        files_key(theme),
+        code_key(settings),
+    )
+
+
+def whole_site_key(context):
+    """Every article's and page's address and metadata: what a page may show whose
+    templates cannot be known before it renders."""
+    return _digest(*(content_structure_key(item) for item in contents_in(context)))
+
+
+def page_key(build, output_file, template_name, handed, context_part=""):
+    """The key of one rendered page; `handed` are the template arguments the writer got
+    (the article of an article page, the articles of a tag page, ...), `context_part` the
+    key of the other context variables its templates name (`CachedTemplate.context_key`)."""
+    return _digest(
+        build,
+        output_file,
+        template_name or "",
+        inputs_key([part for name, value in sorted(handed.items()) for part in (name, value)]),
+        context_part,
+    )
+
+
+def template_names(environment, name, _seen=None):
+    """Every variable that the template `name`, and the templates it extends, includes and
+    imports, read from their context; None if one of them is chosen at render time (or
+    cannot be parsed)."""
+    seen = set() if _seen is None else _seen
+    if name in seen:
+        return set()
+    seen.add(name)
+    source, _, _ = environment.loader.get_source(environment, name)
+    try:
+        names, referenced = _names_and_references(environment, source, tuple(sorted(environment.extensions)))
+    except TemplateSyntaxError:
+        return None  # rendering reports it, with the template's file and line
+    names = set(names)
+    for other in referenced:
+        more = None if other is None else template_names(environment, other, seen)
+        if more is None:
+            return None
+        names |= more
+    return names
+
+
+def _names_and_references(environment, source, extensions):
+    """One template's own variables and the templates it names. Parsing is slow, so once per
+    source and process; `extensions` (which change what parses) are part of the key."""
+    from jinja2 import meta
+
+    key = (source, extensions)
+    if key not in _PARSED:
+        tree = environment.parse(source)
+        _PARSED[key] = frozenset(meta.find_undeclared_variables(tree)), tuple(meta.find_referenced_templates(tree))
+    return _PARSED[key]
+
+
+_PARSED = {}
+
+
+# Template arguments whose articles a page lists by title at most: Pelican hands every tag,
+# category and author page the whole site. They count (by address and metadata) only for
+# templates that name them, as context variables do.
+_LISTED_BY_TITLE = frozenset({"all_articles"})
+
+
+# What Pelican's writer adds to a page's context for a paginated template argument `name`:
+# the page's part of the list, its number and the pages around it (all in `shown`).
+PAGINATION = ("{}_page", "{}_paginator", "{}_previous_page", "{}_next_page")
+
+
+def shown(handed, localcontext):
+    """The template arguments one page shows: of a paginated list, that page's part and its
+    place among the list's pages."""
+    shown = {name: value for name, value in handed.items() if name not in _LISTED_BY_TITLE}
+    for name in list(shown):
+        page = localcontext.get(f"{name}_page")
+        if page is not None and hasattr(page, "object_list"):
+            shown[name] = list(page.object_list)
+            shown[f"{name}_page"] = (page.number, page.paginator.num_pages)
+    return shown
