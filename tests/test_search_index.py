@@ -13,6 +13,7 @@ import pytest
 
 import pelicanconf
 from helpers import CONTENT, SETTINGS, build_small_site, content_articles, is_draft, parse_html, post, read_header
+from search_index.search_index import SiteIndexer
 from servicebook import pagefind as si
 from servicebook import site
 from servicebook.bench import measure
@@ -360,3 +361,18 @@ def test_a_background_index_is_written_after_the_build_returns(tmp_path):
     )
     si.wait_for_index()
     assert len(fragments(bundle)) == 3
+
+
+def test_a_newer_build_stops_the_last_ones_background_index_before_it_writes(tmp_path):
+    build_small_site(tmp_path, POSTS, SEARCH_INDEX_IN_BACKGROUND=True)
+    si.wait_for_index()
+    bundle = tmp_path / "output" / "pagefind"
+    before = {path: path.read_bytes() for path in bundle.rglob("*") if path.is_file()}
+    # As if the next build began while the last one's pages were still going to Pagefind.
+    settings = site.load_settings(OUTPUT_PATH=tmp_path / "output", SEARCH_INDEX_IN_BACKGROUND=True)
+    indexer = SiteIndexer(settings, tmp_path / "output")
+    indexer.page_written(tmp_path / "output" / "2024" / "one" / "index.html")
+    indexer.superseded.set()
+    indexer.finish()
+    assert indexer.index is None
+    assert {path: path.read_bytes() for path in bundle.rglob("*") if path.is_file()} == before

@@ -26,12 +26,14 @@ Settings:
                         False (default): the build ends when the index is written. True
                         (`make serve`): the build ends when the pages are written; the pages
                         then go to Pagefind, which writes the index meanwhile (seconds for
-                        thousands of pages); the next build waits for it first.
+                        thousands of pages). The next build stops sending them (it indexes
+                        every page itself) and waits only for an index already being written.
 
 Any failure of Pagefind raises SearchIndexError, which fails the build with what it said.
 """
 
 import logging
+import threading
 import time
 from pathlib import Path, PurePosixPath
 
@@ -69,6 +71,8 @@ class SiteIndexer:
     """The plugin's state for one build: pages go to Pagefind as Pelican writes them."""
 
     current = None
+    # The last build's, still finishing in the background.
+    finishing = None
 
     def __init__(self, settings, output_path):
         self.output_path = Path(output_path).resolve()
@@ -80,6 +84,7 @@ class SiteIndexer:
         # In the background, the pages are read and indexed after the last one is written,
         # so that indexing takes nothing from writing them.
         self.later = [] if settings["SEARCH_INDEX_IN_BACKGROUND"] else None
+        self.superseded = threading.Event()
 
     def page_written(self, path):
         path = Path(path).resolve()
@@ -103,6 +108,10 @@ class SiteIndexer:
 
     def finish(self):
         for path, relative in self.later or ():
+            if self.superseded.is_set():
+                self.abandon()
+                logger.info("Search index: left to the next build, which indexes every page")
+                return
             self._index(path, relative)
         if self.index is None:
             remove_old_bundle(self.output_path / self.bundle_dir)
@@ -129,8 +138,13 @@ class SiteIndexer:
 
 def start_indexing(pelican):
     """initialized: a new build; a previous build that failed may have left Pagefind running,
-    and one that finished may still be writing its index in the background."""
+    and one that finished may still be finishing its index in the background: this build
+    indexes every page again, so that one stops sending pages, and only an index already
+    being written is waited for."""
+    if SiteIndexer.finishing is not None:
+        SiteIndexer.finishing.superseded.set()
     wait_for_index()
+    SiteIndexer.finishing = None
     if SiteIndexer.current is not None:
         SiteIndexer.current.abandon()
     enabled = pelican.settings["SEARCH_INDEX"]
@@ -160,6 +174,7 @@ def write_index(pelican):
         except SearchIndexError as error:
             logger.error("%s", error)
 
+    SiteIndexer.finishing = indexer
     write_in_background(finish_and_report)
 
 
