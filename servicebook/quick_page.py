@@ -157,7 +157,7 @@ def render_quick_pages(last_build, paths):
     if not edits:
         return []
     # The whole build that follows reports every problem, with its file and line, once.
-    with QUIET_THREADS.quiet():
+    with QUIET_THREADS.quiet(), QUICK_WRITES.rendering():
         try:
             return [last_build.render(path) for path in edits]
         except Exception:  # noqa: BLE001 - the whole build comes next and says what is wrong

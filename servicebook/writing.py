@@ -45,6 +45,21 @@ class QuickWrites:
     def __init__(self):
         self._written = {}
         self._build_began = 0.0
+        self._idle = threading.Event()
+        self._idle.set()
+
+    @contextlib.contextmanager
+    def rendering(self):
+        """While a quick page renders: background work that can wait (the search index)
+        waits, so the author's page is not slowed by it."""
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._idle.set()
+
+    def wait_while_rendering(self):
+        self._idle.wait()
 
     def build_begins(self):
         self._build_began = time.time()

@@ -7,6 +7,7 @@ page fragments and the filter files. Both are gzip files starting with the 12-by
 
 import json
 import re
+import threading
 from collections import Counter
 
 import pytest
@@ -18,6 +19,7 @@ from servicebook import pagefind as si
 from servicebook import site
 from servicebook.bench import measure
 from servicebook.pagefind_files import cbor_decode, read_pagefind_file
+from servicebook.writing import QUICK_WRITES
 from tag_normalise.tag_normalise import alias_keys, canonical_names
 
 PUBLISHED = [(path, header) for path, header in content_articles() if not is_draft(header)]
@@ -376,3 +378,18 @@ def test_a_newer_build_stops_the_last_ones_background_index_before_it_writes(tmp
     indexer.finish()
     assert indexer.index is None
     assert {path: path.read_bytes() for path in bundle.rglob("*") if path.is_file()} == before
+
+
+def test_a_background_index_waits_while_a_quick_page_renders(tmp_path):
+    build_small_site(tmp_path, POSTS, SEARCH_INDEX_IN_BACKGROUND=True)
+    si.wait_for_index()
+    settings = site.load_settings(OUTPUT_PATH=tmp_path / "output", SEARCH_INDEX_IN_BACKGROUND=True)
+    indexer = SiteIndexer(settings, tmp_path / "output")
+    indexer.page_written(tmp_path / "output" / "2024" / "one" / "index.html")
+    with QUICK_WRITES.rendering():
+        finishing = threading.Thread(target=indexer.finish)
+        finishing.start()
+        finishing.join(timeout=0.3)
+        assert finishing.is_alive() and indexer.index is None
+    finishing.join(timeout=60)
+    assert [fragment["url"] for fragment in fragments(tmp_path / "output" / "pagefind")] == ["/2024/one/"]

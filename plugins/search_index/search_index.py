@@ -26,8 +26,9 @@ Settings:
                         False (default): the build ends when the index is written. True
                         (`make serve`): the build ends when the pages are written; the pages
                         then go to Pagefind, which writes the index meanwhile (seconds for
-                        thousands of pages). The next build stops sending them (it indexes
-                        every page itself) and waits only for an index already being written.
+                        thousands of pages), pausing while make serve writes a quick page.
+                        The next build stops sending them (it indexes every page itself) and
+                        waits only for an index already being written.
 
 Any failure of Pagefind raises SearchIndexError, which fails the build with what it said.
 """
@@ -54,6 +55,7 @@ from servicebook.pagefind import (
     write_in_background,
 )
 from servicebook.plugin_settings import declare
+from servicebook.writing import QUICK_WRITES
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +110,7 @@ class SiteIndexer:
 
     def finish(self):
         for path, relative in self.later or ():
+            QUICK_WRITES.wait_while_rendering()
             if self.superseded.is_set():
                 self.abandon()
                 logger.info("Search index: left to the next build, which indexes every page")
