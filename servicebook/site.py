@@ -182,7 +182,7 @@ def serve(host="127.0.0.1", port=8000, settings_file=PELICANCONF, **overrides):
     def keep_site(generators):
         # The new site is whole once its generators are finalized: quick pages use it from
         # now on, and the last build's is let go before this one renders its pages, so the
-        # server holds one site at its peak, not two.
+        # server holds one site while pages render (two only while a rebuild reads).
         last["build"] = quick_page.LastBuild(generators, last["started"], last["build"])
 
     # Held by this frame for as long as the server runs (blinker keeps a weak reference).
