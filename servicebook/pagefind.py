@@ -225,12 +225,17 @@ class LiveIndex:
     def __init__(self, bundle_path, exclude_selectors=DEFAULT_EXCLUDE_SELECTORS, timeout=DEFAULT_TIMEOUT):
         self.bundle_path = Path(bundle_path)
         self.pages = []
+        self.urls = []
+        # Pages Pagefind left out of the written index, for having no words it indexes
+        # (a body of symbols only): by URL.
+        self.left_out = []
         self._service = PagefindService(timeout)
         config = {"exclude_selectors": list(exclude_selectors)}
         created = self._service.send({"type": "NewIndex", "config": config})
         self._index_id = self._service.answer(created, "start an index")["index_id"]
 
     def add(self, html, url):
+        self.urls.append(url)
         self.pages.append(
             self._service.send(
                 {"type": "AddFile", "index_id": self._index_id, "url": url, "file_path": None, "file_contents": html}
@@ -252,8 +257,17 @@ class LiveIndex:
             self._service.close()
         indexed = indexed_page_count(entry)
         if indexed != len(self.pages):
-            raise SearchIndexError(failure_message(f"Pagefind indexed {indexed} pages, expected {len(self.pages)}"))
+            self.left_out = sorted(set(self.urls) - self._indexed_urls())
+            if indexed + len(self.left_out) != len(self.pages):
+                raise SearchIndexError(failure_message(f"Pagefind indexed {indexed} pages, expected {len(self.pages)}"))
         return entry
+
+    def _indexed_urls(self):
+        """The URL of every page in the written bundle (one fragment file each)."""
+        return {
+            json.loads(read_pagefind_file(fragment))["url"]
+            for fragment in (self.bundle_path / "fragment").glob("*.pf_fragment")
+        }
 
     def _written_entry(self):
         """pagefind-entry.json once the bundle is on disk. Pagefind can answer before its last

@@ -338,6 +338,17 @@ def test_an_index_missing_pages_fails_the_build(tmp_path, monkeypatch):
         build_small_site(tmp_path, POSTS)
 
 
+def test_a_page_with_no_words_is_left_out_of_search_and_named_not_a_broken_index(tmp_path):
+    symbols = {"posts/symbols.md": post("×", "× — ±", slug="symbols"), **POSTS}
+    result = build_small_site(tmp_path, symbols)
+    (left_out,) = [problem for problem in result.problems if problem.field == "Search"]
+    assert left_out.source == "content/posts/symbols.md"
+    assert "found no words to index" in left_out.message
+    assert not [problem for problem in result.problems if problem.severity == "error"]
+    bundle = tmp_path / "output" / "pagefind"
+    assert sorted(fragment["url"] for fragment in fragments(bundle)) == ["/2024/one/", "/2024/two/"]
+
+
 def test_case_facts_are_filters_not_excerpt_text(bundle):
     cases = [(path, read_header(path)) for path in sorted((CONTENT / "cases").glob("*.md"))]
     by_url = {fragment["url"]: fragment for fragment in fragments(bundle)}

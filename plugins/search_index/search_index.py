@@ -55,6 +55,7 @@ from servicebook.pagefind import (
     write_in_background,
 )
 from servicebook.plugin_settings import declare
+from servicebook.problems import Problem, report, shown_path
 from servicebook.writing import QUICK_WRITES
 
 logger = logging.getLogger(__name__)
@@ -83,18 +84,23 @@ class SiteIndexer:
         self.exclude_selectors = settings["SEARCH_INDEX_EXCLUDE_SELECTORS"]
         self.timeout = settings["SEARCH_INDEX_TIMEOUT"]
         self.index = None
+        self.content_root = settings["PATH"]
+        # The source of each article's and page's page, by URL: named if Pagefind leaves it out.
+        self.sources = {}
         # In the background, the pages are read and indexed after the last one is written,
         # so that indexing takes nothing from writing them.
         self.later = [] if settings["SEARCH_INDEX_IN_BACKGROUND"] else None
         self.superseded = threading.Event()
 
-    def page_written(self, path):
+    def page_written(self, path, source=None):
         path = Path(path).resolve()
         if path.suffix != ".html" or not path.is_relative_to(self.output_path):
             return
         relative = path.relative_to(self.output_path).as_posix()
         if PurePosixPath(relative).parts[0] == self.bundle_dir or is_excluded(relative, self.patterns):
             return
+        if source:
+            self.sources[page_url(relative)] = source
         if self.later is not None:
             self.later.append((path, relative))
         else:
@@ -126,6 +132,18 @@ class SiteIndexer:
             return
         started = time.perf_counter()
         entry = self.index.write()
+        for url in self.index.left_out:
+            source = self.sources.get(url)
+            problem = "found no words to index on this page" + ("" if source else f" ({url})")
+            report(
+                logger,
+                Problem(
+                    shown_path(source, self.content_root) if source else "",
+                    0,
+                    "Search",
+                    f"Pagefind {problem}, so search will not find it",
+                ),
+            )
         logger.info(
             "Search index: %d pages indexed by Pagefind %s into %s, %.2f s after the last page was written",
             len(self.index.pages),
@@ -158,7 +176,8 @@ def start_indexing(pelican):
 
 def index_written_page(path, context=None):
     if SiteIndexer.current is not None:
-        SiteIndexer.current.page_written(path)
+        content = (context or {}).get("article") or (context or {}).get("page")
+        SiteIndexer.current.page_written(path, getattr(content, "source_path", None))
 
 
 def write_index(pelican):
