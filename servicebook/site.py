@@ -168,13 +168,15 @@ def serve(host="127.0.0.1", port=8000, settings_file=PELICANCONF, **overrides):
 
     A save that changes only the body of a post or page writes that page at once, from the
     last build (servicebook.quick_page), even while a rebuild runs, and reloads it; the whole
-    rebuild follows. Each rebuild says what changed and prints its problems; the pages show
+    rebuild follows. Pelican's content cache stays in memory between builds
+    (servicebook.kept_content). Each rebuild says what changed and prints its problems; the pages show
     them too (the problem panel). A path with no page gets the site's 404 page, whose panel
     names the posts that were not built. `overrides` are Pelican settings, as for `build`
     (the tests serve a small site from a temporary folder this way)."""
     from pelican import signals
 
     from servicebook import devserver, quick_page
+    from servicebook.kept_content import KeptReaderCaches
 
     settings = load_settings(settings_file, **overrides)
     last = {"build": None, "started": 0.0}
@@ -218,4 +220,5 @@ def serve(host="127.0.0.1", port=8000, settings_file=PELICANCONF, **overrides):
         code=[*map(Path, settings["PLUGIN_PATHS"]), Path(__file__).parent],
         ignored=[Path(settings["OUTPUT_PATH"]), Path(settings["CACHE_PATH"])],
     )
-    devserver.run(settings["OUTPUT_PATH"], rebuild, sources, host=host, port=port, quick=quick)
+    with KeptReaderCaches().installed():
+        devserver.run(settings["OUTPUT_PATH"], rebuild, sources, host=host, port=port, quick=quick)
