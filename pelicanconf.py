@@ -44,6 +44,7 @@ PLUGINS = [
     "pelican.plugins.sitemap",
     "render_cache",
     "search_index",
+    "steady_urls",
 ]
 
 # Tags: spelling variants collapse into one tag; aliases map shorthand to the real tag.

@@ -1,0 +1,1 @@
+from .steady_urls import register  # noqa: F401
