@@ -1,28 +1,59 @@
-"""steady_urls: while pages are written, each content's address is worked out once."""
+"""steady_urls: each content's address is formatted once, and again when what it is made of
+changes."""
 
 from collections import Counter
+from datetime import datetime
 
 import pytest
-from pelican import signals
 from pelican.contents import Article
 
 from helpers import SETTINGS, build_small_site, output_files, post
 from steady_urls import steady_urls
 
 
-def article(slug):
-    return Article("Text.", metadata={"title": "A title", "slug": slug}, settings=dict(SETTINGS), source_path="/c/a.md")
+@pytest.fixture
+def formatted(monkeypatch):
+    """How often each (content, key) address was formatted by Pelican."""
+    counts = Counter()
+    original = steady_urls._formatted
 
+    def counting(content, key, klass=None):
+        counts[id(content), key] += 1
+        return original(content, key, klass)
 
-def test_a_steady_content_keeps_its_first_address_and_others_follow_their_metadata():
+    monkeypatch.setattr(steady_urls, "_formatted", counting)
     steady_urls.register()
-    kept, free = article("first"), article("first")
-    steady_urls.steady([kept])
-    assert (kept.url, kept.save_as) == (free.url, free.save_as)
-    for content in (kept, free):
-        content.slug = "second"
-    assert "first" in kept.url and "first" in kept.save_as
-    assert "second" in free.url
+    return counts
+
+
+def article(settings=SETTINGS, **metadata):
+    metadata = {"title": "A title", "slug": "first", "date": datetime(2024, 3, 4), **metadata}
+    return Article("Text.", metadata=metadata, settings=dict(settings), source_path="/c/a.md")
+
+
+def test_an_address_is_formatted_once_and_again_when_its_fields_change(formatted):
+    content = article()
+    assert [content.url for _ in range(3)] == ["2024/first/"] * 3
+    assert formatted[id(content), "url"] == 1
+    content.slug = "second"
+    assert content.url == "2024/second/" and content.save_as == "2024/second/index.html"
+    content.status = "draft"
+    assert content.url == "drafts/second/"
+    assert formatted[id(content), "url"] == 3
+
+
+def test_patterns_naming_other_fields_are_formatted_on_every_read(formatted):
+    content = article({**SETTINGS, "ARTICLE_URL": "{series}/{slug}/"}, series="bills")
+    assert [content.url for _ in range(3)] == ["bills/first/"] * 3
+    assert formatted[id(content), "url"] == 3
+    content.metadata["series"] = "refunds"
+    assert content.url == "refunds/first/"
+
+
+def test_pattern_fields():
+    fields = steady_urls.pattern_fields("{date:%Y}/{slug}/{author.name}/{slug}x{lang}")
+    assert fields == ("date", "slug", "author", "lang")
+    assert steady_urls.pattern_fields("tags/") == ()
 
 
 POSTS = {
@@ -31,30 +62,10 @@ POSTS = {
 }
 
 
-@pytest.fixture
-def formatted_while_writing(monkeypatch):
-    """How often each (content, key) address was formatted after Pelican asked for its writer."""
-    counts, writing = Counter(), []
-    unsteady = steady_urls._unsteady_get_url_setting
-
-    def counting(content, key):
-        if writing:
-            counts[id(content), key] += 1
-        return unsteady(content, key)
-
-    def writer_asked(pelican):
-        writing.append(True)
-
-    monkeypatch.setattr(steady_urls, "_unsteady_get_url_setting", counting)
-    signals.get_writer.connect(writer_asked)
-    yield counts
-    signals.get_writer.disconnect(writer_asked)
-
-
-def test_while_pages_are_written_each_address_is_formatted_once(tmp_path, formatted_while_writing):
+def test_a_build_formats_each_address_once(tmp_path, formatted):
     build_small_site(tmp_path, POSTS, RENDER_CACHE=False)
-    assert formatted_while_writing, "no address was asked for while writing"
-    assert max(formatted_while_writing.values()) == 1
+    assert len(formatted) >= 2 * len(POSTS)
+    assert max(formatted.values()) == 1
 
 
 def test_the_site_is_the_same_with_and_without_steady_addresses(tmp_path):

@@ -18,6 +18,8 @@ from servicebook.hashing import digest as _digest
 # Bump when the keys below change meaning, so old records are not trusted.
 KEY_VERSION = "5"
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+# Values whose repr is already stable (exactly these types; subclasses go the long way).
+_PLAIN_TYPES = frozenset({type(None), str, bytes, int, float, bool, date, datetime})
 # What the output of a template can depend on besides content, theme and plugin code.
 _DISTRIBUTIONS = (
     "pelican",
@@ -63,12 +65,15 @@ def stable_repr(value, _depth=0, content_key=None):
     `content_key(content)`, or else by its source."""
     if _depth > 8:
         return "…"
+    if type(value) in _PLAIN_TYPES:
+        # Most of what a key holds (metadata values, dict keys): no function call further.
+        return repr(value)
     deeper = _depth + 1
 
     def inner(item):
-        return stable_repr(item, deeper, content_key)
+        return repr(item) if type(item) in _PLAIN_TYPES and deeper <= 8 else stable_repr(item, deeper, content_key)
 
-    if value is None or isinstance(value, (str, bytes, int, float, bool, date, datetime)):
+    if isinstance(value, (str, bytes, int, float, bool, date, datetime)):
         return repr(value)
     if isinstance(value, URLWrapper):
         return f"{type(value).__name__}({value.name!r})"

@@ -1,50 +1,54 @@
-"""Each article's and page's address is worked out once per build, not on every use.
+"""Each article's and page's address is formatted once, and again only when what it is made
+of changes.
 
-Pelican formats `url` and `save_as` from the settings and the metadata each time they are
-read (a copy of the metadata, dates through strftime): about 85 µs a time, and a build of
-5,000 posts reads them about 80,000 times while writing (templates, neighbours, feeds, the
-sitemap, the search index, the render cache's keys), some 7 s in all. While pages are
-written, nothing changes an address any more: every generator is finalized and the links
-between contents are resolved (Pelican asks for the writer only then). From that point on,
-each content keeps the addresses it gave the first time; the next build makes new contents.
+Pelican formats `url` and `save_as` from the settings and the metadata every time they are
+read (a copy of the metadata, the source's relative path, dates through strftime): about
+85 µs a time, and a build of 5,000 posts reads them some 80,000 times (content checks,
+templates, neighbours, feeds, the sitemap, the search index, the render cache's keys), about
+7 s in all. Here each content keeps every address it formatted beside what it was made from:
+the pattern (which depends on the status and the language) and the value of each field the
+pattern names. When one of them changes, the address is formatted again. A pattern that
+names a field other than those Pelican sets itself (slug, lang, date, author, category),
+such as `{path}` or a metadata field, is formatted on every read, as by Pelican.
 """
 
-from pelican import signals
+import functools
+import string
+
 from pelican.contents import Content
 
-from servicebook.contents import each_content
-
-_unsteady_get_url_setting = Content.get_url_setting
-# The last build's generators, until Pelican asks for its writer.
-_finalized = []
-
-
-def get_url_setting(content, key):
-    steady = content.__dict__.get("_steady_urls")
-    if steady is None:
-        return _unsteady_get_url_setting(content, key)
-    if key not in steady:
-        steady[key] = _unsteady_get_url_setting(content, key)
-    return steady[key]
+_formatted = Content._expand_settings
+# The fields Pelican itself gives URL patterns (Content.url_format), read from the content.
+OWN_FIELDS = {
+    "slug": lambda content: getattr(content, "slug", ""),
+    "lang": lambda content: getattr(content, "lang", "en"),
+    "date": lambda content: getattr(content, "date", None),
+    "author": lambda content: content.author.slug if hasattr(content, "author") else "",
+    "category": lambda content: content.category.slug if hasattr(content, "category") else "",
+}
 
 
-def steady(contents):
-    """From now on, `contents` keep the addresses they give first."""
-    for content in contents:
-        content.__dict__.setdefault("_steady_urls", {})
+@functools.lru_cache(maxsize=256)
+def pattern_fields(pattern):
+    """The field names a format pattern uses, in order: "{date:%Y}/{slug}/" -> ("date", "slug")."""
+    names = (field for _, field, _, _ in string.Formatter().parse(pattern) if field is not None)
+    return tuple(dict.fromkeys(name.split(".")[0].split("[")[0] for name in names))
 
 
-def keep_generators(generators):
-    _finalized[:] = [generators]
-
-
-def addresses_are_final(pelican):
-    while _finalized:
-        steady(each_content(_finalized.pop()[0].context))
+def expand_settings(content, key, klass=None):
+    """Content._expand_settings, remembered per pattern while its fields keep their values."""
+    setting = f"{klass or type(content).__name__}_{key}".upper()
+    pattern = str(content.settings[setting])
+    fields = pattern_fields(pattern)
+    if not all(field in OWN_FIELDS for field in fields):
+        return _formatted(content, key, klass)
+    made_of = (pattern, *(OWN_FIELDS[field](content) for field in fields))
+    kept = content.__dict__.setdefault("_addresses", {})
+    if setting not in kept or kept[setting][0] != made_of:
+        kept[setting] = (made_of, _formatted(content, key, klass))
+    return kept[setting][1]
 
 
 def register():
-    # Pelican's method, once: each content opts in through steady().
-    Content.get_url_setting = get_url_setting
-    signals.all_generators_finalized.connect(keep_generators)
-    signals.get_writer.connect(addresses_are_final)
+    # Pelican's own method still formats each address; Article and Page reach it through super().
+    Content._expand_settings = expand_settings
