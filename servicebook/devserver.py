@@ -176,6 +176,13 @@ class SiteServer(ThreadingHTTPServer):
         self.stopping = threading.Event()
         super().__init__(address, lambda *args: SiteHandler(*args, directory=str(self.root)))
 
+    def handle_error(self, request, client_address):
+        # A browser that stopped waiting (a reload, a closed tab, a timeout while a build
+        # keeps the server busy) is no error: the terminal is for the build's problems.
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return
+        super().handle_error(request, client_address)
+
     def server_close(self):
         self.stopping.set()
         self.builds.wake()

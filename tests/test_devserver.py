@@ -2,6 +2,8 @@
 plugins/whole_files), without a running server; test_serve drives the real one."""
 
 import shutil
+import socket
+import struct
 import threading
 import time
 import urllib.request
@@ -156,6 +158,27 @@ def test_the_server_answers_pages_redirects_404_and_the_event_stream(tmp_path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_browser_that_stops_waiting_prints_no_traceback(tmp_path, capsys):
+    (tmp_path / "big.html").write_bytes(b"<html><head></head><body>" + b"x" * 20_000_000 + b"</body></html>")
+    server = devserver.SiteServer(("127.0.0.1", 0), tmp_path)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        for _ in range(3):
+            with socket.create_connection(server.server_address) as browser:
+                browser.sendall(b"GET /big.html HTTP/1.1\r\nHost: x\r\n\r\n")
+                browser.recv(100)
+                # Closed with unread data: the server's writes meet a reset connection.
+                browser.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        time.sleep(0.5)
+        with urllib.request.urlopen(f"http://127.0.0.1:{server.server_address[1]}/big.html") as response:
+            assert len(response.read()) > 20_000_000
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert "Traceback" not in capsys.readouterr().err
 
 
 def test_a_build_leaves_alone_a_page_a_quick_page_wrote_since_it_began(tmp_path):
