@@ -85,6 +85,13 @@ def test_reading_time():
     assert reading_minutes("<p>" + "word " * 221 + "</p>", words_per_minute=220) == 2
 
 
+def test_a_text_seen_again_is_not_counted_again():
+    text = "<p>" + "heron " * 500 + "</p>"
+    word_count.cache_clear()
+    assert [reading_minutes(text), reading_minutes(text)] == [3, 3]
+    assert word_count.cache_info().hits == 1
+
+
 def test_titles_are_escaped_once():
     assert escape_title({"title": "Fees & <b>charges</b>"}) == {"title": "Fees &amp; &lt;b&gt;charges&lt;/b&gt;"}
     assert escape_title({}) == {}

@@ -4,6 +4,7 @@ Settings: READING_WORDS_PER_MINUTE (DEFAULTS). Hand-written rather than `pelican
 that package is unmaintained since 2019 and this is a dozen lines.
 """
 
+import functools
 import math
 import re
 
@@ -18,6 +19,9 @@ _TAG = re.compile(r"<[^>]+>")
 _WORD = re.compile(r"\w+(?:['’\-]\w+)*")
 
 
+# make serve keeps the text of every unchanged post from one build to the next
+# (servicebook.kept_content): its words are counted once, not on every rebuild.
+@functools.lru_cache(maxsize=1 << 14)
 def word_count(html):
     return len(_WORD.findall(_TAG.sub(" ", html)))
 

@@ -34,9 +34,10 @@ Any failure of Pagefind raises SearchIndexError, which fails the build with what
 """
 
 import logging
+import os
 import threading
 import time
-from pathlib import Path, PurePosixPath
+from pathlib import Path, PurePath, PurePosixPath
 
 from pelican import signals
 
@@ -79,6 +80,9 @@ class SiteIndexer:
 
     def __init__(self, settings, output_path):
         self.output_path = Path(output_path).resolve()
+        # Pelican names what it writes under OUTPUT_PATH as given: compared as text, which
+        # costs far less than resolving each of thousands of paths.
+        self.output_prefix = os.path.join(os.path.abspath(output_path), "")
         self.bundle_dir = settings["SEARCH_INDEX_DIR"]
         self.patterns = exclude_patterns(settings)
         self.exclude_selectors = settings["SEARCH_INDEX_EXCLUDE_SELECTORS"]
@@ -93,10 +97,10 @@ class SiteIndexer:
         self.superseded = threading.Event()
 
     def page_written(self, path, source=None):
-        path = Path(path).resolve()
-        if path.suffix != ".html" or not path.is_relative_to(self.output_path):
+        path = os.path.abspath(path)
+        if not path.endswith(".html") or not path.startswith(self.output_prefix):
             return
-        relative = path.relative_to(self.output_path).as_posix()
+        relative = PurePath(path[len(self.output_prefix) :]).as_posix()
         if PurePosixPath(relative).parts[0] == self.bundle_dir or is_excluded(relative, self.patterns):
             return
         if source:
@@ -107,7 +111,7 @@ class SiteIndexer:
             self._index(path, relative)
 
     def _index(self, path, relative):
-        html = path.read_text(encoding="utf-8", errors="replace")
+        html = Path(path).read_text(encoding="utf-8", errors="replace")
         if not has_search_body(html):
             return
         if self.index is None:
