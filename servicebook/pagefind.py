@@ -305,10 +305,17 @@ _writing = None
 
 
 def write_in_background(write):
-    """Run `write()` in a thread; `wait_for_index` waits for it."""
+    """Run `write()` in a thread, once an index already being written is on disk (both write
+    the same folder); `wait_for_index` waits for both."""
     global _writing
-    wait_for_index()
-    _writing = threading.Thread(target=write, name="search-index")
+    previous = _writing
+
+    def after_previous():
+        if previous is not None:
+            previous.join()
+        write()
+
+    _writing = threading.Thread(target=after_previous, name="search-index")
     _writing.start()
 
 

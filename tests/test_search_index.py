@@ -368,10 +368,31 @@ def test_a_background_index_is_written_after_the_build_returns(tmp_path):
     si.wait_for_index()
     bundle = tmp_path / "output" / "pagefind"
     assert {fragment["url"] for fragment in fragments(bundle)} == {"/2024/one/", "/2024/two/"}
-    # The next build waits for it, then makes its own.
+    # The next build makes its own, after it.
     build_small_site(
         tmp_path, {"posts/three.md": post("Third", "A heron.", slug="three")}, SEARCH_INDEX_IN_BACKGROUND=True
     )
+    si.wait_for_index()
+    assert len(fragments(bundle)) == 3
+
+
+def test_a_new_build_does_not_wait_for_the_last_index_being_written(tmp_path):
+    build_small_site(tmp_path, POSTS, SEARCH_INDEX_IN_BACKGROUND=True)
+    si.wait_for_index()
+    # As if Pagefind were still writing the last build's index.
+    written = threading.Event()
+    si.write_in_background(written.wait)
+    # A build that waited would end only once this gives up waiting, and fail below.
+    giving_up = threading.Timer(20, written.set)
+    giving_up.start()
+    build_small_site(
+        tmp_path, {"posts/three.md": post("Third", "A heron.", slug="three")}, SEARCH_INDEX_IN_BACKGROUND=True
+    )
+    assert not written.is_set()
+    giving_up.cancel()
+    bundle = tmp_path / "output" / "pagefind"
+    assert len(fragments(bundle)) == 2  # this build's index waits its turn
+    written.set()
     si.wait_for_index()
     assert len(fragments(bundle)) == 3
 

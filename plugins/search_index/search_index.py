@@ -27,8 +27,8 @@ Settings:
                         (`make serve`): the build ends when the pages are written; the pages
                         then go to Pagefind, which writes the index meanwhile (seconds for
                         thousands of pages), pausing while make serve writes a quick page.
-                        The next build stops sending them (it indexes every page itself) and
-                        waits only for an index already being written.
+                        The next build stops sending them (it indexes every page itself); an
+                        index Pagefind is already writing delays only that build's own index.
 
 Any failure of Pagefind raises SearchIndexError, which fails the build with what it said.
 """
@@ -164,11 +164,11 @@ class SiteIndexer:
 def start_indexing(pelican):
     """initialized: a new build; a previous build that failed may have left Pagefind running,
     and one that finished may still be finishing its index in the background: this build
-    indexes every page again, so that one stops sending pages, and only an index already
-    being written is waited for."""
+    indexes every page again, so that one stops sending pages. One Pagefind may already be
+    writing its index: this build's own index is written after it (write_index), while this
+    build's pages are not kept waiting."""
     if SiteIndexer.finishing is not None:
         SiteIndexer.finishing.superseded.set()
-    wait_for_index()
     SiteIndexer.finishing = None
     if SiteIndexer.current is not None:
         SiteIndexer.current.abandon()
@@ -191,6 +191,7 @@ def write_index(pelican):
     if indexer is None:
         return
     if not pelican.settings["SEARCH_INDEX_IN_BACKGROUND"]:
+        wait_for_index()  # both write the same folder
         indexer.finish()
         return
 
