@@ -278,3 +278,18 @@ def test_workspace_paths_stay_inside_its_root(tmp_path):
     ws = measure.Workspace(tmp_path)
     for path in (ws.content, ws.plain_output, ws.output, ws.cache, ws.plain_settings):
         assert Path(path).parent == tmp_path
+
+
+def test_the_server_is_idle_only_once_every_build_it_began_has_reported():
+    from servicebook.bench.serve_latency import Server
+
+    server = object.__new__(Server)  # its printed lines only; no process
+    server.lines = ["Built output in 9.0 s. Serving http://127.0.0.1:8000/"]
+    assert server.is_idle()
+    server.lines.append("Rebuilding: content/posts/a.md changed.")
+    assert not server.is_idle()
+    server.lines.append("Built output in 2.0 s. Serving http://127.0.0.1:8000/")
+    assert server.is_idle()
+    # A save during that build: one more build after it.
+    server.lines.append("Rebuilding: content/posts/a.md changed.")
+    assert not server.is_idle()

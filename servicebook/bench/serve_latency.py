@@ -154,6 +154,12 @@ class Server:
         """How many builds have printed their report ("... Serving http://...")."""
         return sum(1 for line in list(self.lines) if "Serving http://" in line)
 
+    def is_idle(self):
+        """Whether every build the server began has printed its report (the first build
+        prints no "Rebuilding: ")."""
+        begun = sum(1 for line in list(self.lines) if line.startswith("Rebuilding: "))
+        return self.builds_reported() == begun + 1
+
     def stop(self):
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
@@ -167,14 +173,21 @@ def article_path(source):
 
 
 def _settle(server, builds_before):
-    """Wait until the edit's whole build is over (its report says "Serving"), then a little
-    more (the search index): the next edit is then one save's wait, not a queue."""
+    """Wait until the edit's build is over (its report says "Serving") and the server is
+    idle for a second (a save during a build makes one more build after it): the next edit
+    is then one save's wait, not a queue of them."""
     deadline = time.monotonic() + TIMEOUT_SECONDS
-    while server.builds_reported() <= builds_before:
+    quiet_since = None
+    while True:
         if time.monotonic() > deadline:
-            raise RuntimeError("the build never ended:\n" + "\n".join(server.lines[-30:]))
+            raise RuntimeError("the builds never ended:\n" + "\n".join(server.lines[-30:]))
+        if server.builds_reported() > builds_before and server.is_idle():
+            quiet_since = quiet_since or time.monotonic()
+            if time.monotonic() - quiet_since >= 1.0:
+                return
+        else:
+            quiet_since = None
         time.sleep(POLL_SECONDS)
-    time.sleep(1.0)
 
 
 def measure_serve(content, overrides, edits=5, say=print):
