@@ -3,21 +3,16 @@
 from pelican.contents import Content
 
 
-def each_content(context):
-    """Every article and page object in the context (published, hidden and drafts, and their
-    translations), each once, in the order first met."""
-    found = {}
+def contents_in(context):
+    """Every article and page of the build (published, hidden and drafts, and their
+    translations), each once by source and address, in a stable order."""
+    # Each object once first: its address is then worked out once, not once per list.
+    objects = {}
     for value in context.values():
         if isinstance(value, (list, tuple)):
             for item in value:
                 if isinstance(item, Content):
                     for content in (item, *getattr(item, "translations", [])):
-                        found[id(content)] = content
-    return list(found.values())
-
-
-def contents_in(context):
-    """Every article and page of the build, each once by source and address, in a stable
-    order."""
-    found = {(content.source_path or "", content.save_as or ""): content for content in each_content(context)}
+                        objects[id(content)] = content
+    found = {(content.source_path or "", content.save_as or ""): content for content in objects.values()}
     return [found[key] for key in sorted(found)]
