@@ -17,6 +17,7 @@ import urllib.request
 import pytest
 
 from helpers import ROOT, post, write_content
+from servicebook.bench.serve_latency import is_idle
 from servicebook.devserver import free_port
 
 pytest_plugins = ["browser_fixtures"]
@@ -182,8 +183,7 @@ def wait_until_idle(server, seconds=STARTUP_SECONDS, settle=0.5):
     quiet_since = None
     while True:
         lines = list(server.lines)
-        begun = sum(1 for line in lines if line.startswith("Rebuilding: "))
-        if builds_printed(server) == begun + 1:
+        if is_idle(lines):
             quiet_since = quiet_since or (time.monotonic(), len(lines))
             if len(lines) != quiet_since[1]:
                 quiet_since = None

@@ -154,16 +154,18 @@ class Server:
         """How many builds have printed their report ("... Serving http://...")."""
         return sum(1 for line in list(self.lines) if "Serving http://" in line)
 
-    def is_idle(self):
-        """Whether every build the server began has printed its report (the first build
-        prints no "Rebuilding: ")."""
-        begun = sum(1 for line in list(self.lines) if line.startswith("Rebuilding: "))
-        return self.builds_reported() == begun + 1
-
     def stop(self):
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             self.process.wait(timeout=60)
+
+
+def is_idle(lines):
+    """Whether every build a server that printed `lines` began has printed its report
+    ("... Serving http://..."); the first build prints no "Rebuilding: "."""
+    lines = list(lines)
+    begun = sum(1 for line in lines if line.startswith("Rebuilding: "))
+    return sum(1 for line in lines if "Serving http://" in line) == begun + 1
 
 
 def article_path(source):
@@ -181,7 +183,7 @@ def _settle(server, builds_before):
     while True:
         if time.monotonic() > deadline:
             raise RuntimeError("the builds never ended:\n" + "\n".join(server.lines[-30:]))
-        if server.builds_reported() > builds_before and server.is_idle():
+        if server.builds_reported() > builds_before and is_idle(server.lines):
             quiet_since = quiet_since or time.monotonic()
             if time.monotonic() - quiet_since >= 1.0:
                 return
