@@ -1,6 +1,6 @@
 """The articles and pages of a build, as plugins find them in Pelican's context."""
 
-from pelican.contents import Content
+from pelican.contents import Content, Static
 
 
 def contents_in(context):
@@ -11,7 +11,8 @@ def contents_in(context):
     for value in context.values():
         if isinstance(value, (list, tuple)):
             for item in value:
-                if isinstance(item, Content):
+                # Not static files: reading their address fixes it, and an {attach} link may still move them.
+                if isinstance(item, Content) and not isinstance(item, Static):
                     for content in (item, *getattr(item, "translations", [])):
                         objects[id(content)] = content
     found = {(content.source_path or "", content.save_as or ""): content for content in objects.values()}

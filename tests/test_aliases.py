@@ -325,3 +325,15 @@ def test_a_child_theme_changes_the_redirect_page(tmp_path):
         THEME_TEMPLATES_OVERRIDES=[str(overrides)],
     ).output_path
     assert parse_html(output / "old/index.html").h1.get_text() == "Gone to 2024/a/"
+
+
+def test_checking_addresses_leaves_an_attach_link_free_to_move_its_file(tmp_path):
+    # The check reads where every static file goes; Pelican lets {attach} move a file only
+    # while nothing has read its location.
+    files = {
+        "posts/a.md": post("A", "The [figures]({attach}../images/figures.csv).", slug="a", Aliases="/old/"),
+        "images/figures.csv": "a,b\n1,2\n",
+    }
+    result = build_small_site(tmp_path, files)
+    assert (result.output_path / "2024" / "a" / "figures.csv").exists()
+    assert not [line for line in problem_lines(result) if "{attach}" in line]

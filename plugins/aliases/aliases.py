@@ -238,6 +238,16 @@ def alias_outputs(generator):
     return {r.save_as: f"the old address (Aliases:) of {r.source}" for r in redirects}
 
 
+def unfixed_save_as(static):
+    """Where a static file goes, read without fixing it there: Pelican lets an {attach} link
+    move a file beside its post only while nothing has read the file's location."""
+    referenced = static._output_location_referenced
+    try:
+        return static.save_as
+    finally:
+        static._output_location_referenced = referenced
+
+
 def outputs_taken(generators):
     """{save_as: description} of what the build writes besides posts and pages (which
     content_checks compares with alias_outputs): template pages, static files, and the pages
@@ -245,7 +255,7 @@ def outputs_taken(generators):
     settings, context = generators[0].settings, generators[0].context
     taken = {save_as: f"the page made from {name}" for name, save_as in settings["TEMPLATE_PAGES"].items()}
     for static in context.get("staticfiles", []):
-        taken[static.save_as] = f"the file {shown_path(static.source_path, settings['PATH'])}"
+        taken[unfixed_save_as(static)] = f"the file {shown_path(static.source_path, settings['PATH'])}"
     for generator in generators:
         if isinstance(generator, ArticlesGenerator):
             for receiver, claimed in fixed_outputs.send(generator):
