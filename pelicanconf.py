@@ -43,6 +43,7 @@ PLUGINS = [
     "pelican.plugins.related_posts",
     "pelican.plugins.sitemap",
     "render_cache",
+    "parallel_write",
     "search_index",
     "steady_urls",
 ]

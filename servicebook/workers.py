@@ -1,5 +1,7 @@
-"""How many workers a build may run side by side."""
+"""Work in worker processes: how many a build may run, and what they log."""
 
+import contextlib
+import logging
 import os
 
 
@@ -9,3 +11,35 @@ def usable_cpus():
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
+
+
+class _RecordCollector(logging.Handler):
+    def __init__(self):
+        super().__init__(level=logging.DEBUG)
+        self.records = []
+
+    def emit(self, record):
+        # The message's format and arguments travel as they are (the build's problem
+        # collector reads Pelican's messages by their format), when they can be pickled.
+        plain = isinstance(record.msg, str) and all(isinstance(arg, (str, int, float)) for arg in record.args or ())
+        message, args = (record.msg, tuple(record.args or ())) if plain else (record.getMessage(), ())
+        self.records.append((record.name, record.levelno, message, args, getattr(record, "problem", None)))
+
+
+@contextlib.contextmanager
+def logged_records():
+    """In a worker: what is logged in the block goes to the list yielded, in a form that can be
+    sent to the build's process (see `replay`), instead of this process's handlers."""
+    collector = _RecordCollector()
+    root = logging.getLogger()
+    saved, root.handlers = root.handlers, [collector]
+    try:
+        yield collector.records
+    finally:
+        root.handlers = saved
+
+
+def replay(records):
+    """Log again, in the build's process, what a worker logged (see `logged_records`)."""
+    for name, level, message, args, problem in records:
+        logging.getLogger(name).log(level, message, *args, extra={"problem": problem} if problem else None)

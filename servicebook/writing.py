@@ -8,7 +8,8 @@ the output itself; `AtomicWriter` is Pelican's writer with that one difference.
 A writer that can leave an output as it is when nothing it is made from changed (the
 render_cache plugin's) is a ReusingWriter; with any other writer, the file is written on
 every build. Plugins that write files Pelican's templates do not make (feeds) call
-`write_generated`.
+`write_generated`. A writer can also plan: keep the pages it is asked for, to be rendered
+together (on every core: the parallel_write plugin) and then written in order.
 """
 
 import contextlib
@@ -17,6 +18,7 @@ import threading
 import time
 from pathlib import Path
 
+from pelican import signals
 from pelican.writers import FileOverwriteFailedError, Writer
 
 
@@ -47,16 +49,26 @@ class QuickWrites:
         self._build_began = 0.0
         self._idle = threading.Event()
         self._idle.set()
+        self._rendering = threading.Lock()
 
     @contextlib.contextmanager
     def rendering(self):
         """While a quick page renders: background work that can wait (the search index)
         waits, so the author's page is not slowed by it."""
-        self._idle.clear()
-        try:
+        with self._rendering:
+            self._idle.clear()
+            try:
+                yield
+            finally:
+                self._idle.set()
+
+    @contextlib.contextmanager
+    def held(self):
+        """No quick page renders in the block: a worker process forked in it cannot inherit
+        a lock that rendering held at that moment (Jinja's template cache has one), which
+        nothing would ever release in the worker."""
+        with self._rendering:
             yield
-        finally:
-            self._idle.set()
 
     def wait_while_rendering(self):
         self._idle.wait()
@@ -74,25 +86,143 @@ class QuickWrites:
 QUICK_WRITES = QuickWrites()
 
 
+class Plan(list):
+    """The pages planned (PlannedPage), in order. A page's local context is a copy of the
+    generator's context and a few names: each is kept as the names that differ from one
+    shared copy (thousands of whole copies would hold hundreds of MB)."""
+
+    _base = None
+
+    def compact(self, localcontext):
+        """(base, differences) that `PlannedPage.localcontext` makes `localcontext` again."""
+        base = self._base
+        if base is not None:
+            differences = {key: value for key, value in localcontext.items() if base.get(key, _ABSENT) is not value}
+            added = sum(1 for key in differences if key not in base)
+            # Unless the context lost a name since the copy, or has changed much: copy it again.
+            if len(base) + added == len(localcontext) and len(differences) <= _MOST_DIFFERENCES:
+                return base, differences
+        self._base = dict(localcontext)
+        return self._base, {}
+
+
+_ABSENT = object()
+_MOST_DIFFERENCES = 64
+
+
+class PlannedPage:
+    """A page (or feed) the writer was asked to write while it plans (see
+    `AtomicWriter.planning`): rendered later, maybe in another process."""
+
+    def __init__(self, template, compacted, context, announced=True):
+        self.template = template  # as Pelican's writer got it (the render cache's, under it)
+        self._compacted = compacted  # (base, differences): see Plan.compact; None for a feed
+        self.context = context  # the generator's
+        # Where contents' links lead from (Pelican's writer sets it as it renders each page).
+        self.localsiteurl = context.get("localsiteurl")
+        self.announced = announced  # with content_written, as Pelican announces its pages
+        self.path = None
+        self.skipped = False  # Pelican writes nothing: an overridden file written again
+
+    @property
+    def localcontext(self):
+        """The page's template context, as Pelican's writer made it."""
+        if self._compacted is None:
+            return None
+        base, differences = self._compacted
+        return {**base, **differences}
+
+    def produce(self):
+        """What `AtomicWriter.write_planned` needs of this page: its text, or what the
+        template's `produce` returns (the render cache's outcome), in any process."""
+        self.context["localsiteurl"] = self.localsiteurl
+        produce = getattr(self.template, "produce", None)
+        return produce(self.localcontext) if produce else self.template.render(self.localcontext)
+
+
+class _Planning:
+    """Stands in for the template while planning: renders nothing, keeps the page."""
+
+    def __init__(self, template, context, plan):
+        self.template, self.context, self.plan = template, context, plan
+
+    def render(self, localcontext):
+        self.plan.append(PlannedPage(self.template, self.plan.compact(localcontext), self.context))
+        return ""
+
+
 class AtomicWriter(Writer):
     """Pelican's writer, writing each file whole (see `replaced_whole`), and leaving a page
-    alone that a quick page wrote since the build began (see `QuickWrites`)."""
+    alone that a quick page wrote since the build began (see `QuickWrites`). While it plans,
+    pages are kept to be rendered together (on every core) and written in order."""
+
+    _plan = None
+
+    @contextlib.contextmanager
+    def planning(self):
+        """Pages asked for in the block are not rendered: the block yields their list
+        (PlannedPage), for `write_planned`. Pelican's checks (a file written twice) still
+        happen as they are asked for; `content_written` is sent when each is written."""
+        self._plan = Plan()
+        try:
+            yield self._plan
+        finally:
+            self._plan = None
+
+    def write_file(self, name, template, context, *args, **kwargs):
+        if self._plan is None or not name:
+            return super().write_file(name, template, context, *args, **kwargs)
+        # Pelican announces each page as it writes it; a planned page is announced when
+        # `write_planned` writes it.
+        with signals.content_written.muted():
+            return super().write_file(name, _Planning(template, context, self._plan), context, *args, **kwargs)
+
+    def write_planned(self, plan, produced):
+        """Write each page of `plan` as Pelican's writer would have: `produced` are their
+        `PlannedPage.produce()` results, in order (a None: produce it here)."""
+        for page, result in zip(plan, produced, strict=True):
+            if result is None:
+                result = page.produce()
+            localcontext = page.localcontext
+            apply = getattr(page.template, "apply", None)
+            text = apply(localcontext, result) if apply else result
+            if not page.skipped:
+                with self._opened(page.path, "utf-8") as handle:
+                    handle.write(text)
+            if page.announced:
+                signals.content_written.send(page.path, context=localcontext)
+
+    def write_made(self, path, made, context):
+        """Write to `path` what `made` makes (with `produce(None)` and `apply(None, produced)`,
+        as the render cache's feeds): now, or with the planned pages while planning. Not
+        announced with content_written: Pelican announces only its templates' pages."""
+        page = PlannedPage(made, None, context, announced=False)
+        page.path = path
+        if self._plan is not None:
+            self._plan.append(page)
+        else:
+            self.write_planned([page], [None])
 
     def _open_w(self, filename, encoding, override=False):
         # Pelican's checks and bookkeeping (pelican.writers.Writer._open_w), then a file that
         # replaces the output when complete instead of `open(filename, "w")`, which empties
         # the output first.
-        if filename in self._overridden_files:
-            if override:
-                raise FileOverwriteFailedError(f'Failed to overwrite "{filename}" a second time')
-            return open(os.devnull, "w", encoding=encoding)
-        if filename in self._written_files and not override:
+        skipped = filename in self._overridden_files
+        if skipped and override:
+            raise FileOverwriteFailedError(f'Failed to overwrite "{filename}" a second time')
+        if filename in self._written_files and not override and not skipped:
             raise FileOverwriteFailedError(
                 f'Failed to overwrite "{filename}" as Pelican has already written to it previously'
             )
         if override:
             self._overridden_files.add(filename)
         self._written_files.add(filename)
+        if self._plan is not None:
+            self._plan[-1].path, self._plan[-1].skipped = filename, skipped
+            return open(os.devnull, "w", encoding=encoding)
+        return open(os.devnull, "w", encoding=encoding) if skipped else self._opened(filename, encoding)
+
+    def _opened(self, filename, encoding):
         if QUICK_WRITES.newer_than_the_build(filename) or self.is_unchanged(filename):
             return open(os.devnull, "w", encoding=encoding)
         return replaced_whole(filename, encoding=encoding)

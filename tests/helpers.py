@@ -80,6 +80,17 @@ def post(title, body, date="2024-01-02 10:00", tags="", slug=None, **extra):
     return "\n".join(lines) + "\n\n" + body + "\n"
 
 
+def daily_posts(count, body, tags=lambda i: f"t{i % 3}"):
+    """{"posts/pNN.md": text} of `count` posts, slug pNN, one a day from 2024-01-01, with
+    `body(i)` and `tags(i)`."""
+    return {
+        f"posts/p{i:02d}.md": post(
+            f"Post {i}", body(i), slug=f"p{i:02d}", date=f"2024-01-{i + 1:02d} 10:00", tags=tags(i)
+        )
+        for i in range(count)
+    }
+
+
 # Pagefind's bundle is rebuilt every time; the sitemap dates pages by build time; the
 # problem panel's file records how long the build took.
 NOT_COMPARED = ("pagefind", "sitemap.xml", ".servicebook")

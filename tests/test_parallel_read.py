@@ -6,20 +6,14 @@ import logging
 import pytest
 from pelican.readers import MarkdownReader
 
-from helpers import build_small_site, output_files, post, problem_lines
+from helpers import build_small_site, daily_posts, output_files, problem_lines
 from parallel_read import parallel_read as pr
 
 # More than PARALLEL_READ_MIN_FILES, with what typogrify and markdown both change.
-MANY = {
-    f"posts/p{i:02d}.md": post(
-        f"Post {i}",
-        f'Body {i}: "quotes" -- dashes... and a [link](https://example.org/{i}).',
-        slug=f"p{i:02d}",
-        date=f"2024-01-{i + 1:02d} 10:00",
-        tags=f"t{i % 3}",
-    )
-    for i in range(pr.DEFAULTS["PARALLEL_READ_MIN_FILES"] + 4)
-}
+MANY = daily_posts(
+    pr.DEFAULTS["PARALLEL_READ_MIN_FILES"] + 4,
+    lambda i: f'Body {i}: "quotes" -- dashes... and a [link](https://example.org/{i}).',
+)
 
 
 def same_problems(parallel, serial, tmp_path):

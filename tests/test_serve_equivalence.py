@@ -54,8 +54,8 @@ class Site:
             "SEARCH_INDEX": False,
         }
 
-    def build(self, output, cache):
-        return site.build(self.root / "pelicanconf.py", **self.overrides(output, cache))
+    def build(self, output, cache, **settings):
+        return site.build(self.root / "pelicanconf.py", **self.overrides(output, cache), **settings)
 
     def posts(self):
         return sorted((self.content / "posts").glob("*.md"))
@@ -166,10 +166,11 @@ def test_the_served_site_equals_a_clean_build_after_any_edits(tmp_path, seed, ge
         quick_page.render_quick_pages(last, [str(path) for path in paths])
         started = time.time()
         with kept.installed():
-            served.build(output, cache)
+            # Pages rendered in worker processes, against a clean build's in one process.
+            served.build(output, cache, PARALLEL_WRITE_MIN_PAGES=2)
         last = quick_page.LastBuild(generators_of_each_build["generators"], started, last)
         clean = tmp_path / f"clean-{step}"
-        served.build(clean / "output", clean / "cache")
+        served.build(clean / "output", clean / "cache", PARALLEL_WRITE=False)
         got, want = output_files(output), output_files(clean / "output")
         assert sorted(set(got) ^ set(want)) == [], f"after {done}: files differ"
         assert [name for name in want if got[name] != want[name]] == [], f"after {done}: contents differ"

@@ -26,7 +26,7 @@ from pelican import signals
 from pelican.utils import file_suffix
 
 from servicebook.plugin_settings import declare
-from servicebook.workers import usable_cpus
+from servicebook.workers import logged_records, replay, usable_cpus
 
 logger = logging.getLogger(__name__)
 
@@ -39,29 +39,12 @@ DEFAULTS = {
 _worker_readers = None
 
 
-class _RecordCollector(logging.Handler):
-    def __init__(self):
-        super().__init__(level=logging.DEBUG)
-        self.records = []
-
-    def emit(self, record):
-        # The message's format and arguments travel as they are (the build's problem
-        # collector reads Pelican's messages by their format), when they can be pickled.
-        plain = isinstance(record.msg, str) and all(isinstance(arg, (str, int, float)) for arg in record.args or ())
-        message, args = (record.msg, tuple(record.args or ())) if plain else (record.getMessage(), ())
-        self.records.append((record.name, record.levelno, message, args, getattr(record, "problem", None)))
-
-
 def read_in_worker(path):
     """In a worker: what the reader returns for `path`, and what was logged meanwhile."""
-    collector = _RecordCollector()
-    root = logging.getLogger()
-    saved, root.handlers = root.handlers, [collector]
-    try:
+    with logged_records() as records:
         reader = _worker_readers.readers[file_suffix(path)]
-        return reader.read(path), collector.records
-    finally:
-        root.handlers = saved
+        data = reader.read(path)
+    return data, records
 
 
 def files_to_read(generator, paths, excludes):
@@ -96,8 +79,7 @@ class PreparedReads:
                 data, records = future.result()
             except Exception:  # noqa: BLE001 - Pelican reads it again and reports the error
                 data, records = None, []
-            for name, level, message, args, problem in records:
-                logging.getLogger(name).log(level, message, *args, extra={"problem": problem} if problem else None)
+            replay(records)
             if data is not None:
                 self.readers.cache_data(path, data)
                 return data

@@ -49,7 +49,7 @@ from servicebook.hashing import digest as _digest
 from servicebook.plugin_settings import declare
 from servicebook.records import JsonRecord
 from servicebook.signals import content_refreshed
-from servicebook.writing import ReusingWriter, write_text
+from servicebook.writing import ReusingWriter
 
 from .keys import PAGINATION, build_key, inputs_key, page_key, shown, template_names, value_key, whole_site_key
 
@@ -66,25 +66,32 @@ class RenderRecord:
 
     def __init__(self, settings):
         self.record = JsonRecord(settings, RECORD_NAME)
-        self.rendered = self.reused = 0
+        self.rendered = self.reused_count = 0
         self.pages = self.record.load({})
         self.produced = set()
         self.built_sources = set()
 
-    def reuse(self, output_path, output_file, key):
-        """The page's text if its key is unchanged and the output file is what we wrote."""
+    def holds(self, output_path, output_file, key):
+        """Whether the key is unchanged and the output file is what we wrote (reads only)."""
         recorded = self.pages.get(output_file)
         if not recorded or recorded[0] != key:
-            return None
+            return False
         try:
             data = (Path(output_path) / output_file).read_bytes()
         except OSError:
-            return None
-        if _digest(data) != recorded[1]:
-            return None
-        self.reused += 1
+            return False
+        return _digest(data) == recorded[1]
+
+    def reused(self, output_file):
+        self.reused_count += 1
         self.produced.add(output_file)
-        return data.decode("utf-8")
+
+    def reuse(self, output_path, output_file, key):
+        """Whether the page can stay as it is (see `holds`); counted if so."""
+        if not self.holds(output_path, output_file, key):
+            return False
+        self.reused(output_file)
+        return True
 
     def remember(self, output_file, key, text, source=""):
         self.rendered += 1
@@ -149,21 +156,34 @@ class CachedTemplate:
             parts += [name, self.writer.value_key(value)]
         return _digest(*parts)
 
-    def render(self, localcontext):
+    def produce(self, localcontext):
+        """(key, text, source of its article or page); text None when the output already
+        holds the page. Changes nothing: it may run in another process (parallel_write)."""
         writer = self.writer
         output_file = localcontext["output_file"]
         arguments = shown(self.handed, localcontext)
         context_part = self.context_key(localcontext, set(arguments))
         key = page_key(writer.build_key(), output_file, self.template.name, arguments, context_part)
-        text = writer.record.reuse(writer.output_path, output_file, key)
-        if text is not None:
+        if writer.record.holds(writer.output_path, output_file, key):
+            return key, None, ""
+        logger.debug("Render cache: rendering %s", output_file)
+        content = self.handed.get("article") or self.handed.get("page")
+        return key, self.template.render(localcontext), getattr(content, "source_path", "") or ""
+
+    def apply(self, localcontext, produced):
+        """Record what `produce` found; the text to write ("" for a page left as it is)."""
+        key, text, source = produced
+        writer = self.writer
+        output_file = localcontext["output_file"]
+        if text is None:
+            writer.record.reused(output_file)
             writer.unchanged.add(sanitised_join(writer.output_path, output_file))
-        else:
-            logger.debug("Render cache: rendering %s", output_file)
-            text = self.template.render(localcontext)
-            content = self.handed.get("article") or self.handed.get("page")
-            writer.record.remember(output_file, key, text, getattr(content, "source_path", "") or "")
+            return ""
+        writer.record.remember(output_file, key, text, source)
         return text
+
+    def render(self, localcontext):
+        return self.apply(localcontext, self.produce(localcontext))
 
     def __getattr__(self, name):
         return getattr(self.template, name)
@@ -226,18 +246,40 @@ class CachingWriter(ReusingWriter):
         """Write `render()` to `output_file` (relative to the output) unless `inputs` (the
         articles and values it is made from) are those of the last build and the file is
         still as written then. For outputs Pelican's templates do not make (feeds)."""
-        path = Path(self.output_path) / output_file
-        key = None
+        path = sanitised_join(self.output_path, output_file)
         if self.record is not None:
             self._note_sources(context)
-            key = _digest(self.build_key(), output_file, inputs_key(inputs))
-            if self.record.reuse(self.output_path, output_file, key) is not None:
-                return path
-        text = render()
-        write_text(path, text)
+        self.write_made(path, GeneratedOutput(self, output_file, inputs, render), context)
+        return Path(path)
+
+
+class GeneratedOutput:
+    """A feed, or another output Pelican's templates do not make, as CachingWriter makes it:
+    keyed by its inputs, rendered only on a miss (see CachedTemplate: produce, then apply)."""
+
+    def __init__(self, writer, output_file, inputs, render):
+        self.writer, self.output_file, self.inputs, self.render = writer, output_file, inputs, render
+
+    def produce(self, localcontext=None):
+        """(key, text or None when the output already holds it); changes nothing."""
+        writer = self.writer
+        if writer.record is None:
+            return None, self.render()
+        key = _digest(writer.build_key(), self.output_file, inputs_key(self.inputs))
+        if writer.record.holds(writer.output_path, self.output_file, key):
+            return key, None
+        return key, self.render()
+
+    def apply(self, localcontext, produced):
+        key, text = produced
+        writer = self.writer
+        if text is None:
+            writer.record.reused(self.output_file)
+            writer.unchanged.add(sanitised_join(writer.output_path, self.output_file))
+            return ""
         if key is not None:
-            self.record.remember(output_file, key, text)
-        return path
+            writer.record.remember(self.output_file, key, text)
+        return text
 
 
 _open_records = []
@@ -263,7 +305,7 @@ def save_records(pelican):
         logger.info(
             "Render cache: %d pages rendered, %d reused, %d no longer built removed",
             record.rendered,
-            record.reused,
+            record.reused_count,
             removed,
         )
 

@@ -1,0 +1,1 @@
+from .parallel_write import DEFAULTS, register  # noqa: F401

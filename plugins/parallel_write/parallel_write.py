@@ -1,0 +1,142 @@
+"""Render the pages on every core, not one.
+
+Once the site is read, most of a build is Pelican's writer rendering thousands of pages with
+Jinja, one after another (and, under the render cache, working out each page's key). Here each
+generator's pages are planned first: the writer keeps what it is asked to write, template and
+context, and does Pelican's checks as it is asked (servicebook.writing.AtomicWriter.planning).
+Then worker processes, one per core, forked from this one so that they hold the whole site,
+render them, and this process writes each page in Pelican's order and announces it with
+`content_written`, as Pelican does (the sitemap, the search index and the progress line see
+every page as before).
+
+What stays as it is in one process:
+- each page's bytes: the same template renders the same context;
+- every file is written by this process, in order: a page a quick page wrote since the build
+  began is left alone, and a page written twice is refused, as Pelican refuses it;
+- what a worker logs is logged again here, with its page;
+- a page whose rendering fails in a worker is rendered again here, so the error, and the
+  template line its traceback names, are this process's own;
+- resolving an `{attach}` link moves the file it names (Pelican's Static.attach_to), which the
+  static files' copy must see: contents with one are resolved here first.
+
+Settings: PARALLEL_WRITE (default True); PARALLEL_WRITE_MIN_PAGES (default 64): fewer pages
+than that are rendered in this process, where starting workers would cost more than it saves.
+"""
+
+import collections
+import contextlib
+import functools
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+
+from pelican import signals
+
+from servicebook.contents import contents_in
+from servicebook.plugin_settings import declare
+from servicebook.workers import logged_records, replay, usable_cpus
+from servicebook.writing import QUICK_WRITES, AtomicWriter
+
+DEFAULTS = {
+    "PARALLEL_WRITE": True,
+    # With fewer pages to render, starting workers costs more than it saves.
+    "PARALLEL_WRITE_MIN_PAGES": 64,
+}
+# The pages being rendered, for the forked workers (set just before they start).
+_worker_plan = None
+
+
+def produce_in_worker(start, stop):
+    """In a worker: for each planned page from `start` to `stop`, what `produce()` returned and
+    what was logged meanwhile; None from a page that failed on (this process renders those)."""
+    produced = []
+    for page in _worker_plan[start:stop]:
+        with logged_records() as records:
+            try:
+                result = page.produce()
+            except Exception:  # noqa: BLE001 - rendered again in the build's process, which reports it
+                break
+        produced.append((result, records))
+    return produced + [None] * (stop - start - len(produced))
+
+
+def chunks(count, workers):
+    """(start, stop) of the parts of a plan of `count` pages: several per worker, so that
+    one slow part does not keep the others waiting; neighbouring pages (which list the same
+    articles) stay together."""
+    size = max(1, min(200, count // (workers * 8)))
+    return [(start, min(start + size, count)) for start in range(0, count, size)]
+
+
+def produced_on_every_core(plan, workers):
+    """What each page of `plan` produced in the workers, in order; a page's logs are logged
+    here as its result is taken."""
+    global _worker_plan
+    _worker_plan = plan
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+    try:
+        # The workers are forked at the first submit.
+        with QUICK_WRITES.held():
+            parts = collections.deque(
+                (pool.submit(produce_in_worker, start, stop), stop - start)
+                for start, stop in chunks(len(plan), workers)
+            )
+        while parts:
+            # Each part's pages are let go once written: a whole site's text is hundreds of MB.
+            future, size = parts.popleft()
+            try:
+                outcomes = future.result()
+            except Exception:  # noqa: BLE001 - a worker that died: its pages are rendered here
+                outcomes = [None] * size
+            for outcome in outcomes:
+                if outcome is None:
+                    yield None
+                    continue
+                result, records = outcome
+                replay(records)
+                yield result
+    finally:
+        pool.shutdown(cancel_futures=True)
+        _worker_plan = None
+
+
+def resolve_attachments(plan):
+    """Resolve here the links of every content whose text has an {attach} link: each moves
+    the file it names, and the static files are copied by this process."""
+    for content in contents_in(plan[0].context):
+        if "attach" in (content._content or ""):
+            content.content  # noqa: B018 - resolving the links is the point
+
+
+def write_on_every_core(generate_output, settings, writer):
+    """A generator's generate_output: its pages planned, rendered by the workers, written here."""
+    if not isinstance(writer, AtomicWriter):
+        return generate_output(writer)
+    with writer.planning() as plan:
+        generate_output(writer)
+    workers = min(usable_cpus(), len(plan))
+    if len(plan) < settings["PARALLEL_WRITE_MIN_PAGES"] or workers < 2:
+        writer.write_planned(plan, [None] * len(plan))
+        return None
+    resolve_attachments(plan)
+    with contextlib.closing(produced_on_every_core(plan, workers)) as produced:
+        writer.write_planned(plan, produced)
+    return None
+
+
+def plan_outputs(generators):
+    """all_generators_finalized: every generator's pages go through the workers."""
+    settings = generators[0].settings
+    if not settings["PARALLEL_WRITE"] or usable_cpus() < 2:
+        return
+    for generator in generators:
+        if hasattr(generator, "generate_output"):
+            generator.generate_output = functools.partial(write_on_every_core, generator.generate_output, settings)
+
+
+def declare_settings(pelican):
+    declare(pelican.settings, DEFAULTS)
+
+
+def register():
+    signals.initialized.connect(declare_settings)
+    signals.all_generators_finalized.connect(plan_outputs)
