@@ -44,6 +44,7 @@ PLUGINS = [
     "pelican.plugins.sitemap",
     "render_cache",
     "parallel_write",
+    "quick_lists",
     "search_index",
     "steady_urls",
 ]

@@ -1,0 +1,52 @@
+"""Tag, category and author pages made with set lookups list exactly what Pelican's scans list."""
+
+from pelican.generators import ArticlesGenerator
+
+from helpers import SETTINGS, build_small_site, daily_posts, output_files, parse_html
+from quick_lists import quick_lists
+
+POSTS = daily_posts(9, lambda i: f"Words {i}.", lambda i: ", ".join(f"t{n}" for n in range(i % 4 + 1)))
+
+
+class Article:  # no equality but identity, as Pelican's
+    pass
+
+
+def test_an_indexed_list_holds_what_it_was_given_and_finds_items_by_identity():
+    one, two, stranger = Article(), Article(), Article()
+    indexed = quick_lists.IndexedList([two, one])
+    assert indexed == [two, one] and isinstance(indexed, list)
+    assert one in indexed and two in indexed and stranger not in indexed
+
+
+def test_lists_of_each_shape_are_indexed_and_keep_their_order():
+    first, second = Article(), Article()
+    by_tag = quick_lists.indexed({"a": [second, first]})
+    pairs = quick_lists.indexed([("c", [first])])
+    assert by_tag == {"a": [second, first]} and isinstance(by_tag["a"], quick_lists.IndexedList)
+    assert pairs == [("c", [first])] and isinstance(pairs[0][1], quick_lists.IndexedList)
+
+
+def test_the_generator_has_its_own_lists_again_after_the_pages():
+    seen = []
+    generator = ArticlesGenerator.__new__(ArticlesGenerator)
+    lists = generator.tags = {"a": [Article()]}
+    generator.generate_tags = lambda write: seen.append(generator.tags)
+    generator.generate_categories = generator.generate_authors = lambda write: None
+    generator.categories = generator.authors = []
+    quick_lists.index_lists(generator)
+    generator.generate_tags(None)
+    assert isinstance(seen[0]["a"], quick_lists.IndexedList)
+    assert generator.tags is lists
+
+
+def test_the_site_is_the_same_with_and_without_indexed_lists(tmp_path):
+    build_small_site(tmp_path / "indexed", POSTS)
+    plugins = [name for name in SETTINGS["PLUGINS"] if name != "quick_lists"]
+    build_small_site(tmp_path / "scanned", POSTS, PLUGINS=plugins)
+    indexed, scanned = output_files(tmp_path / "indexed" / "output"), output_files(tmp_path / "scanned" / "output")
+    assert indexed.keys() == scanned.keys()
+    assert [name for name in indexed if indexed[name] != scanned[name]] == []
+    # Tag t3 is on posts 3 and 7 only, newest first.
+    tag_page = parse_html(tmp_path / "indexed" / "output" / "tag" / "t3" / "index.html")
+    assert [link["href"] for link in tag_page.select("h2 a")] == ["/2024/p07/", "/2024/p03/"]
