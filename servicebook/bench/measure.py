@@ -179,11 +179,11 @@ def posts_to_edit(ws, count):
 def measure_incremental(ws, path, run, log=None):
     """Append a sentence to `path`, then rebuild over the previous output with the warm cache,
     as `make serve` does: the search index is finished after the pages (the child waits)."""
+    from servicebook import site  # not at the top: a plain Pelican run does not import it
+
     with open(path, "a", encoding="utf-8") as handle:
         handle.write("\n" + edit_sentence(run) + "\n")
-    return run_child(
-        {"kind": "servicebook", "overrides": {**build_overrides(ws), "SEARCH_INDEX_IN_BACKGROUND": True}}, log=log
-    )
+    return run_child({"kind": "servicebook", "overrides": {**build_overrides(ws), **site.SERVE_SETTINGS}}, log=log)
 
 
 def pages_ready(run):
