@@ -83,15 +83,9 @@ class RenderRecord:
         return _digest(data) == recorded[1]
 
     def reused(self, output_file):
+        """The page stays as it is (`holds` said so)."""
         self.reused_count += 1
         self.produced.add(output_file)
-
-    def reuse(self, output_path, output_file, key):
-        """Whether the page can stay as it is (see `holds`); counted if so."""
-        if not self.holds(output_path, output_file, key):
-            return False
-        self.reused(output_file)
-        return True
 
     def remember(self, output_file, key, text, source=""):
         self.rendered += 1
