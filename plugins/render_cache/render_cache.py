@@ -170,8 +170,7 @@ class CachedTemplate:
         writer = self.writer
         output_file = localcontext["output_file"]
         if text is None:
-            writer.record.reused(output_file)
-            writer.unchanged.add(sanitised_join(writer.output_path, output_file))
+            writer.keep(output_file)
             return ""
         writer.record.remember(output_file, key, text, source)
         return text
@@ -236,6 +235,11 @@ class CachingWriter(ReusingWriter):
     def is_unchanged(self, filename):
         return filename in self.unchanged
 
+    def keep(self, output_file):
+        """The output already holds this page or feed: counted as reused, not written again."""
+        self.record.reused(output_file)
+        self.unchanged.add(sanitised_join(self.output_path, output_file))
+
     def write_generated(self, output_file, inputs, render, context):
         """Write `render()` to `output_file` (relative to the output) unless `inputs` (the
         articles and values it is made from) are those of the last build and the file is
@@ -268,8 +272,7 @@ class GeneratedOutput:
         key, text = produced
         writer = self.writer
         if text is None:
-            writer.record.reused(self.output_file)
-            writer.unchanged.add(sanitised_join(writer.output_path, self.output_file))
+            writer.keep(self.output_file)
             return ""
         if key is not None:
             writer.record.remember(self.output_file, key, text)
