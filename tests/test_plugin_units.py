@@ -1,12 +1,18 @@
 """Unit tests of the plugins' pure functions: no Pelican run."""
 
+import contextlib
+
 import pytest
+import smartypants
+from hypothesis import given
+from hypothesis import strategies as st
 
 from reading_time.reading_time import reading_minutes, word_count
 from safe_titles.safe_titles import escape_title
 from servicebook.boilerplate import compile_patterns, is_boilerplate
 from servicebook.tags import tag_key
 from tag_normalise.tag_normalise import alias_keys, canonical_names
+from typography.typography import skip_needless_steps
 
 
 @pytest.mark.parametrize(
@@ -95,6 +101,60 @@ def test_a_text_seen_again_is_not_counted_again():
 def test_titles_are_escaped_once():
     assert escape_title({"title": "Fees & <b>charges</b>"}) == {"title": "Fees &amp; &lt;b&gt;charges&lt;/b&gt;"}
     assert escape_title({}) == {}
+
+
+@contextlib.contextmanager
+def smartypants_as_released():
+    """smartypants' own steps, with no step skipped, for as long as the block runs."""
+    skip_needless_steps(smartypants)
+    skipping = {name: step for name, step in vars(smartypants).items() if hasattr(step, "__wrapped__")}
+    assert len(skipping) >= 8
+    for name, step in skipping.items():
+        setattr(smartypants, name, step.__wrapped__)
+    try:
+        yield
+    finally:
+        for name, step in skipping.items():
+            setattr(smartypants, name, step)
+
+
+# Every smartypants option: quotes, both backtick kinds, the three dash styles, ellipses, &quot;.
+ATTRS = [smartypants.Attr.set1 | smartypants.Attr.w, smartypants.Attr.set2, smartypants.Attr.set3]
+ATTRS.append(smartypants.Attr.q | smartypants.Attr.B | smartypants.Attr.d | smartypants.Attr.e)
+# Text made of what smartypants changes (quotes, backticks, dashes, dots, escapes, &quot;),
+# with tags it skips or reads through.
+TYPOGRAPHIC = st.lists(
+    st.sampled_from(
+        [
+            "'",
+            '"',
+            "`",
+            "-",
+            "--",
+            ".",
+            "...",
+            ". . .",
+            " ",
+            "\\",
+            "a",
+            "s",
+            "80",
+            "&quot;",
+            "&nbsp;",
+            "<p>",
+            "<code>",
+            "</code>",
+        ]
+    )
+).map("".join)
+
+
+@given(TYPOGRAPHIC)
+def test_skipping_needless_smartypants_steps_changes_no_output(text):
+    skip_needless_steps(smartypants)
+    skipping = [smartypants.smartypants(text, attr) for attr in ATTRS]
+    with smartypants_as_released():
+        assert skipping == [smartypants.smartypants(text, attr) for attr in ATTRS]
 
 
 def test_a_tag_only_a_draft_has_gets_no_page_and_no_feeds(tmp_path):
