@@ -26,12 +26,14 @@ DEFAULT_LANG = "en"
 DEFAULT_DATE_FORMAT = "%-d %B %Y"
 
 PLUGIN_PATHS = ["plugins"]
+# In this order: each plugin's handler of a signal runs before those of the plugins after it.
 PLUGINS = [
+    # First, so that its workers are reading while content_checks checks every source.
+    "parallel_read",
     "whole_files",
     "content_checks",
     "safe_titles",
     "typography",
-    "parallel_read",
     "comment_free",
     "tag_normalise",
     "feeds",
@@ -39,6 +41,8 @@ PLUGINS = [
     "reading_time",
     "aliases",
     "images",
+    # After images: a static image's clean copy is in the output when the static files are recorded.
+    "static_files",
     "pelican.plugins.neighbors",
     "pelican.plugins.related_posts",
     "pelican.plugins.sitemap",
