@@ -2,9 +2,10 @@
 equal, file for file, to what a clean build of the same sources writes.
 
 Random sequences of edits (create, edit a body, retitle, retag, redate, draft and undraft,
-delete, change a case's facts, edit a template, edit the settings) are applied to a small
-site the way `make serve` applies them: the quick page for the change from the last build,
-then the whole rebuild over the same output and caches, the content cache kept in memory.
+delete, change a case's facts, edit a template, edit the settings, add or delete a picture and
+a file that posts link to) are applied to a small site the way `make serve` applies them: the
+quick page for the change from the last build, then the whole rebuild over the same output and
+caches, the content cache kept in memory.
 After each step the output is compared with a clean build in a fresh folder (the search
 index and the sitemap's dates aside). CI runs three short sequences;
 SERVICEBOOK_FUZZ_SEEDS=20 SERVICEBOOK_FUZZ_STEPS=100 run many more, longer ones.
@@ -17,6 +18,7 @@ import time
 
 import pytest
 from pelican import signals
+from PIL import Image
 
 from helpers import ROOT, case, output_files, post, write_content
 from servicebook import quick_page, site
@@ -112,6 +114,30 @@ class Site:
         path.unlink()
         return [path]
 
+    def add_or_delete_file(self):
+        """A picture a post shows and a file it links to, added; or one deleted, links and all."""
+        pictures = sorted((self.content / "images").glob("*.png"))
+        if pictures and self.rng.random() < 0.5:
+            gone = self.rng.choice(pictures)
+            gone.unlink()
+            changed = [gone, gone.with_suffix(".txt")]
+            gone.with_suffix(".txt").unlink()
+            for path in self.posts():
+                text = path.read_text(encoding="utf-8")
+                if gone.stem in text:
+                    path.write_text("\n".join(line for line in text.splitlines() if gone.stem not in line), "utf-8")
+                    changed.append(path)
+            return changed
+        self.serial += 1
+        name = f"f{self.serial}"
+        (self.content / "images").mkdir(exist_ok=True)
+        Image.new("RGB", (60, 40), self.rng.choice(["red", "teal", "navy"])).save(
+            self.content / "images" / f"{name}.png"
+        )
+        (self.content / "images" / f"{name}.txt").write_text(self.words(), encoding="utf-8")
+        links = f"![A {name}](../images/{name}.png)\n\nThe [notes]({{static}}/images/{name}.txt).\n"
+        return [self.content / "images" / f"{name}.png", *self._rewrite(lambda h, b: f"{h}\n\n{b}\n{links}")]
+
     def edit_case(self):
         path = self.content / "cases" / "bill.md"
         outcome = self.rng.choice(["resolved", "unresolved", "partly resolved"])
@@ -132,7 +158,17 @@ class Site:
             settings.write(f'\nSITE_DESCRIPTION = "Stories, {self.rng.choice(WORDS)} edition"\n')
         return [path]
 
-    EDITS = ("create", "edit_body", "edit_body", "retitle", "retag", "redate", "draft_or_publish", "delete")
+    EDITS = (
+        "create",
+        "edit_body",
+        "edit_body",
+        "retitle",
+        "retag",
+        "redate",
+        "draft_or_publish",
+        "delete",
+        "add_or_delete_file",
+    )
     RARE = ("edit_case", "edit_template", "edit_settings")
 
 

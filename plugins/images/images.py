@@ -42,6 +42,7 @@ from servicebook.contents import contents_in
 from servicebook.hashing import digest
 from servicebook.headers import body_of, header_line
 from servicebook.media import IMAGE_SUFFIXES, VECTOR_SUFFIXES, PreviewImage
+from servicebook.outputs_made import settle
 from servicebook.plugin_settings import declare
 from servicebook.problems import Problem, ProblemsError, report, shown_path
 from servicebook.records import JsonRecord
@@ -85,6 +86,8 @@ DEFAULTS = {
     "IMAGES_CACHE_PATH": "",  # "": CACHE_PATH/images
 }
 FIELD = "Image"
+# The copies this build put in the output: the next build removes those it no longer makes.
+OUTPUTS_RECORD = "image-copies.json"
 # What each build leaves for `finalized` to copy, by output folder: [(from, to relative to the output)].
 _pending = {}
 
@@ -390,7 +393,8 @@ def prepare(generators):
     if errors:
         raise ImageProblemsError(errors)
     images.rewrite()
-    _pending[os.path.abspath(settings["OUTPUT_PATH"])] = (images.cache, images.outputs())
+    statics = {image.static_save_as for image in images.files.values()}
+    _pending[os.path.abspath(settings["OUTPUT_PATH"])] = (images.cache, images.outputs(), statics)
 
 
 def refresh(content, context=None):
@@ -415,12 +419,16 @@ def refresh(content, context=None):
 
 def publish(pelican):
     """finalized: the copies into the output, over Pelican's copies of the originals."""
-    cache, outputs = _pending.pop(os.path.abspath(pelican.settings["OUTPUT_PATH"]), (None, []))
+    pending = _pending.pop(os.path.abspath(pelican.settings["OUTPUT_PATH"]), None)
+    if pending is None:
+        return
+    cache, outputs, statics = pending
     output = Path(pelican.settings["OUTPUT_PATH"])
     for source, relative in outputs:
         place(source, output / relative)
-    if cache:
-        prune_cache(cache, {source.name for source, _ in outputs if source.parent == cache})
+    # The clean copies over static files are the static files' (plugins/static_files).
+    settle(pelican.settings, OUTPUTS_RECORD, [relative for _, relative in outputs if relative not in statics])
+    prune_cache(cache, {source.name for source, _ in outputs if source.parent == cache})
 
 
 def declare_settings(pelican):

@@ -46,6 +46,7 @@ from pelican.utils import sanitised_join
 
 from servicebook.contents import contents_in
 from servicebook.hashing import digest as _digest
+from servicebook.outputs_made import remove_empty_folders
 from servicebook.plugin_settings import declare
 from servicebook.records import JsonRecord
 from servicebook.signals import content_refreshed
@@ -107,7 +108,7 @@ class RenderRecord:
                 if _digest(path.read_bytes()) == self.pages[output_file][1]:
                     path.unlink()
                     removed += 1
-                    _remove_empty_folders(path.parent, Path(output_path))
+                    remove_empty_folders(path.parent, Path(output_path))
             except OSError:
                 pass
             del self.pages[output_file]
@@ -115,15 +116,6 @@ class RenderRecord:
 
     def save(self):
         self.record.save(self.pages)
-
-
-def _remove_empty_folders(folder, root):
-    while folder != root and folder.is_relative_to(root):
-        try:
-            folder.rmdir()
-        except OSError:
-            return
-        folder = folder.parent
 
 
 class CachedTemplate:

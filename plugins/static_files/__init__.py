@@ -1,0 +1,1 @@
+from .static_files import register  # noqa: F401
