@@ -193,6 +193,12 @@ def test_table_shows_medians_ratios_and_verdicts():
     assert "| 5.00 s |" in row(table, "Servicebook rebuild after editing one post: search index written too")
 
 
+def test_the_work_note_bounds_the_ratio_by_the_processor_time():
+    note = report.work_note([50.0, 52.0, 60.0], [150.0, 156.0, 170.0], cpus=2)
+    assert "plain Pelican 52.0 s, Servicebook full build 156.0 s: 3.00× the work" in note
+    assert "cannot come below 1.50× plain's" in note
+
+
 def test_a_rebuild_is_ready_when_its_pages_are():
     run = measure.Run(wall=6.0, report={"seconds": 2.0, "indexed_seconds": 4.5})
     assert measure.pages_ready(run) == 3.5

@@ -42,7 +42,7 @@ from .measure import (
     posts_to_edit,
 )
 from .query_size import bundle_stats
-from .report import Results, machine_info, median, render_section, update_benchmarks
+from .report import Results, machine_info, median, render_section, update_benchmarks, work_note
 from .serve_latency import measure_serve
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -138,6 +138,7 @@ def _measure(ws, posts, repeat, seed, log):
         'Peak RSS: the measured Python process (max over runs); "+ Pagefind" is the peak of its '
         "largest descendant (the Pagefind service binary, per "
         "RUSAGE_CHILDREN), which runs while the Python process is alive, so the sum bounds the peak.",
+        work_note([r.cpu_seconds for r in plain], [r.cpu_seconds for r in full], machine_info()["cpus"]),
         f"Servicebook build warnings: {len(warnings)}" + (f" (e.g. {warnings[0]})" if warnings else "") + ".",
     ]
     return Results(

@@ -48,6 +48,10 @@ class Run:
     def child_rss_mb(self):
         return self.report["children_maxrss_kb"] / 1024
 
+    @property
+    def cpu_seconds(self):
+        return self.report["cpu_seconds"]
+
 
 class BenchError(RuntimeError):
     pass
@@ -101,8 +105,11 @@ def child_main(argv=None):
         report.update(seconds=time.perf_counter() - started, scan_seconds=scanned - started, pages=len(pages))
     else:
         raise ValueError(spec["kind"])
-    report["maxrss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    report["children_maxrss_kb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    report["maxrss_kb"] = own.ru_maxrss
+    report["children_maxrss_kb"] = children.ru_maxrss
+    # Processor time of the run's every process (workers and Pagefind are waited for).
+    report["cpu_seconds"] = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
     print(RESULT_MARKER + json.dumps(report), flush=True)
 
 

@@ -58,6 +58,18 @@ def ratio(value, base):
     return value / base if base else float("nan")
 
 
+def work_note(plain_cpu, full_cpu, cpus):
+    """What the processor time of both builds says about the full build's ratio: the work it
+    does, spread over `cpus`, bounds how close to plain Pelican its wall time can come."""
+    work = ratio(median(full_cpu), median(plain_cpu))
+    return (
+        f"Processor time (user + system, every process of a run, median): plain Pelican "
+        f"{median(plain_cpu):.1f} s, Servicebook full build {median(full_cpu):.1f} s: {work:.2f}× the work. "
+        f"On {cpus} CPUs the full build's wall time cannot come below {work / cpus:.2f}× plain's; "
+        "it comes nearer to that as the machine runs several processes as fast as one."
+    )
+
+
 def _seconds(values):
     return ", ".join(f"{v:.2f}" for v in values)
 
