@@ -11,23 +11,22 @@ from servicebook.outputs_made import settle
 
 RECORD_NAME = "static-files.json"
 # This build's static files, by output folder, from the static generator to `finalized`.
-_made = {}
+_static_files = {}
 
 
 def note_static_files(generator):
-    """static_generator_finalized: the static files this build copies (a link to a missing
-    file makes a static file too, which Pelican cannot copy)."""
-    _made[os.path.abspath(generator.output_path)] = [
-        static.save_as
-        for static in generator.staticfiles
-        if os.path.isfile(os.path.join(generator.path, static.source_path))
-    ]
+    """static_generator_finalized: the static files this build copies. Their addresses are
+    read at the end: reading one fixes it, and an {attach} link may still move the file."""
+    _static_files[os.path.abspath(generator.output_path)] = (generator.path, generator.staticfiles)
 
 
 def remove_deleted(pelican):
-    """finalized: every static file is copied (and the images plugin's clean copies are in)."""
-    made = _made.pop(os.path.abspath(pelican.output_path), None)
-    if made is not None:
+    """finalized: every static file is copied (and the images plugin's clean copies are in).
+    A link to a missing file makes a static file too, which Pelican cannot copy."""
+    noted = _static_files.pop(os.path.abspath(pelican.output_path), None)
+    if noted is not None:
+        root, statics = noted
+        made = [static.save_as for static in statics if os.path.isfile(os.path.join(root, static.source_path))]
         settle(pelican.settings, RECORD_NAME, made)
 
 
