@@ -51,6 +51,7 @@ PLUGINS = [
     "quick_lists",
     "search_index",
     "steady_urls",
+    "steady_dates",
 ]
 
 # Tags: spelling variants collapse into one tag; aliases map shorthand to the real tag.

@@ -9,28 +9,38 @@ removes each recorded file it no longer makes, unless the file changed since: th
 else wrote it, and it is left alone.
 """
 
+import logging
 from pathlib import Path, PurePosixPath
 
+from servicebook.problems import Problem, report
 from servicebook.records import JsonRecord
+
+logger = logging.getLogger(__name__)
 
 
 def settle(settings, record_name, made):
     """Record `made` (output-relative paths this build made) in CACHE_PATH/`record_name`;
     remove the files the last build recorded there that this one did not make. Returns the
-    removed paths."""
+    removed paths. A file that cannot be removed is reported, and stays recorded: the next
+    build tries again."""
     output = Path(settings["OUTPUT_PATH"])
     record = JsonRecord(settings, record_name)
     made = {PurePosixPath(relative).as_posix() for relative in made}
-    removed = []
+    removed, stuck = [], []
     for relative, kept in sorted(record.load({}).items()):
         if relative in made or ".." in PurePosixPath(relative).parts or PurePosixPath(relative).is_absolute():
             continue
         path = output / relative
         if _stamp(path) == kept:
-            path.unlink()
+            try:
+                path.unlink()
+            except OSError as error:
+                stuck.append(relative)
+                report(logger, Problem(str(path), 0, "", f"no longer built, but it could not be removed: {error}"))
+                continue
             removed.append(relative)
             remove_empty_folders(path.parent, output)
-    stamps = {relative: _stamp(output / relative) for relative in sorted(made)}
+    stamps = {relative: _stamp(output / relative) for relative in sorted({*made, *stuck})}
     record.save({relative: stamp for relative, stamp in stamps.items() if stamp})
     return removed
 

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from reading_time.reading_time import reading_minutes, word_count
 from safe_titles.safe_titles import escape_title
-from servicebook.boilerplate import compile_patterns, is_boilerplate
+from servicebook.boilerplate import compile_patterns, is_boilerplate, normalise
 from servicebook.tags import tag_key
 from tag_normalise.tag_normalise import alias_keys, canonical_names
 from typography.typography import skip_needless_steps
@@ -51,6 +51,12 @@ def test_boilerplate_lines_are_recognised(line):
 )
 def test_prose_about_comments_is_kept(line):
     assert not is_boilerplate(line)
+
+
+def test_lines_are_seen_with_typography_undone_and_whitespace_collapsed():
+    typeset = "  \u201cLeave a reply\u201d\u2026 \u00abit\u2019s\u2018 \t ok\u00bb  "
+    assert normalise(typeset) == "\"Leave a reply\"... <<it's' ok\u00bb"
+    assert is_boilerplate("Loading\u2026") and is_boilerplate("\u00a0Share\u2003this:")
 
 
 def test_patterns_are_configurable():

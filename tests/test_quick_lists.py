@@ -1,5 +1,6 @@
 """Tag, category and author pages made with set lookups list exactly what Pelican's scans list."""
 
+from jinja2 import DictLoader, Environment
 from pelican.generators import ArticlesGenerator
 
 from helpers import SETTINGS, build_small_site, daily_posts, output_files, parse_html
@@ -50,3 +51,23 @@ def test_the_site_is_the_same_with_and_without_indexed_lists(tmp_path):
     # Tag t3 is on posts 3 and 7 only, newest first.
     tag_page = parse_html(tmp_path / "indexed" / "output" / "tag" / "t3" / "index.html")
     assert [link["href"] for link in tag_page.select("h2 a")] == ["/2024/p07/", "/2024/p03/"]
+
+
+def test_an_entry_is_rendered_once_per_article_and_siteurl():
+    renders = []
+    templates = {
+        "list.html": (
+            "{% macro entry(article) %}<li>{{ count(article.name) }}{{ SITEURL }}/{{ article.name }}</li>{% endmacro %}"
+            "{% for article in articles %}{{ rendered_once(entry, article) }}{% endfor %}"
+        )
+    }
+    environment = Environment(loader=DictLoader(templates))
+    environment.globals.update(rendered_once=quick_lists.rendered_once, count=lambda name: renders.append(name) or "")
+    one, two = Article(), Article()
+    one.name, two.name = "one", "two"
+    template = environment.get_template("list.html")
+    assert template.render(articles=[one, two], SITEURL="") == "<li>/one</li><li>/two</li>"
+    assert template.render(articles=[two, one], SITEURL="") == "<li>/two</li><li>/one</li>"
+    assert renders == ["one", "two"]
+    assert template.render(articles=[one], SITEURL="..") == "<li>../one</li>"
+    assert renders == ["one", "two", "one"]

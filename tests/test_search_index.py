@@ -6,6 +6,7 @@ page fragments and the filter files. Both are gzip files starting with the 12-by
 """
 
 import json
+import random
 import re
 import threading
 from collections import Counter
@@ -199,10 +200,24 @@ def test_every_page_has_a_search_form(built_site):
         ("<p>Add &lt;main data-pagefind-body&gt; to the template.</p>", False),
         ('<p data-pagefind-body-extra="1">', False),
         ("<p>data-pagefind-body</p>", False),
+        ("<p>About data-pagefind-body</p><main data-pagefind-body>", True),
+        ("data-pagefind-body <main data-pagefind-body>", True),
+        ("<p>x</p> data-pagefind-body <main>", False),
     ],
 )
 def test_has_search_body(html, found):
     assert si.has_search_body(html) is found
+
+
+def test_has_search_body_answers_as_the_pattern_over_the_whole_page():
+    """It tries the pattern from the tag before the attribute's first mention only."""
+    from servicebook.pagefind import _BODY_TAG
+
+    rng = random.Random(17)
+    pieces = ["<", ">", "a", "p", " ", "\n", "=", "/", "data-pagefind-body", "&lt;", "x"]
+    for _ in range(20000):
+        html = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        assert si.has_search_body(html) is bool(_BODY_TAG.search(html)), html
 
 
 def test_save_as_pattern():

@@ -3,6 +3,7 @@ this build no longer makes are removed: the output is what a clean build writes.
 
 import os
 import shutil
+from pathlib import Path
 
 from PIL import Image
 
@@ -61,3 +62,24 @@ def test_a_recorded_file_changed_since_is_left_alone(tmp_path):
     (output / "changed.txt").write_text("written by something else", encoding="utf-8")
     assert settle(settings, "made.json", ["a/kept.txt"]) == ["a/b/gone.txt"]
     assert sorted(os.listdir(output)) == ["a", "changed.txt"] and os.listdir(output / "a") == ["kept.txt"]
+
+
+def test_a_file_that_cannot_be_removed_is_reported_and_tried_again(tmp_path, monkeypatch, caplog):
+    output = tmp_path / "output"
+    settings = {"OUTPUT_PATH": str(output), "CACHE_PATH": str(tmp_path / "cache"), "CACHE_CONTENT": True}
+    output.mkdir()
+    (output / "gone.txt").write_text("first", encoding="utf-8")
+    settle(settings, "made.json", ["gone.txt"])
+    unlink = Path.unlink
+
+    def refused(path, *args, **kwargs):
+        if path.parent != output:
+            return unlink(path, *args, **kwargs)
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(Path, "unlink", refused)
+    assert settle(settings, "made.json", []) == []
+    [problem] = [record.problem for record in caplog.records if hasattr(record, "problem")]
+    assert problem.source == str(output / "gone.txt") and "Permission denied" in problem.message
+    monkeypatch.setattr(Path, "unlink", unlink)
+    assert settle(settings, "made.json", []) == ["gone.txt"] and not os.listdir(output)

@@ -2,12 +2,13 @@
 changes."""
 
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from pelican.contents import Article
 
 from helpers import SETTINGS, build_small_site, output_files, post
+from servicebook.process_memo import ProcessMemo
 from steady_urls import steady_urls
 
 
@@ -22,6 +23,7 @@ def formatted(monkeypatch):
         return original(content, key, klass)
 
     monkeypatch.setattr(steady_urls, "_formatted", counting)
+    monkeypatch.setattr(steady_urls, "_SHARED", ProcessMemo())
     steady_urls.register()
     return counts
 
@@ -42,12 +44,60 @@ def test_an_address_is_formatted_once_and_again_when_its_fields_change(formatted
     assert formatted[id(content), "url"] == 3
 
 
+def test_an_address_is_formatted_once_for_every_content_made_of_the_same(formatted):
+    """A rebuild makes every content anew: its address is the one already formatted."""
+    first, again = article(), article()
+    assert first.url == again.url == "2024/first/"
+    assert formatted[id(first), "url"] + formatted[id(again), "url"] == 1
+    other = article(slug="other")
+    assert other.url == "2024/other/" and formatted[id(other), "url"] == 1
+
+
+def test_dates_at_one_instant_in_other_time_zones_keep_their_own_addresses(formatted):
+    settings = {**SETTINGS, "ARTICLE_URL": "{date:%H}/{slug}/"}
+    utc = datetime(2024, 3, 4, 12, tzinfo=UTC)
+    here = article(settings, date=utc)
+    there = article(settings, date=utc.astimezone(timezone(timedelta(hours=2))))
+    assert (here.url, there.url) == ("12/first/", "14/first/")
+
+
+def test_an_address_is_formatted_again_under_another_time_locale(formatted, monkeypatch):
+    """Month names follow the locale a build sets from LOCALE."""
+    first = article()
+    assert first.url == "2024/first/"
+    monkeypatch.setattr(steady_urls, "time_locale", lambda: "fr_FR.UTF-8")
+    again = article()
+    assert again.url == "2024/first/"
+    assert formatted[id(first), "url"] + formatted[id(again), "url"] == 2
+
+
 def test_patterns_naming_other_fields_are_formatted_on_every_read(formatted):
     content = article({**SETTINGS, "ARTICLE_URL": "{series}/{slug}/"}, series="bills")
     assert [content.url for _ in range(3)] == ["bills/first/"] * 3
     assert formatted[id(content), "url"] == 3
     content.metadata["series"] = "refunds"
     assert content.url == "refunds/first/"
+
+
+def test_a_tag_slug_is_made_once_per_name_and_settings(monkeypatch):
+    from pelican.urlwrappers import Tag
+    from pelican.utils import slugify
+
+    made = []
+
+    def counted(value, **options):
+        made.append(value)
+        return slugify(value, **options)
+
+    monkeypatch.setattr(steady_urls, "_slugify", counted)
+    steady_urls._slug_of.cache_clear()
+    steady_urls.register()
+    subs = [(r"[^\w\s-]", ""), (r"(?u)\A\s*", ""), (r"(?u)\s*\Z", ""), (r"[-\s]+", "-")]
+    settings = {**SETTINGS, "TAG_REGEX_SUBSTITUTIONS": subs}
+    assert [Tag("Root Cause!", settings).slug for _ in range(3)] == ["root-cause"] * 3
+    assert Tag("Root Cause!", {**settings, "SLUGIFY_PRESERVE_CASE": True}).slug == "Root-Cause"
+    assert Tag("Élan", settings).slug == "elan"
+    assert made == ["Root Cause!", "Root Cause!", "Élan"]
 
 
 def test_pattern_fields():

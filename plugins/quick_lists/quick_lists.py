@@ -1,4 +1,5 @@
-"""Tag, category and author pages without a scan of every article for each of them.
+"""List pages without work done again for each: tag, category and author pages without a scan
+of every article for each of them, and each article's entry rendered once per build.
 
 To put a tag's articles in date order, Pelican's generate_tags tests every article of the site
 for membership of the tag's list (`[a for a in self.dates if a in articles]`), one list scan
@@ -7,8 +8,16 @@ same for categories and authors. While those pages are made, the lists here answ
 set. Articles have no equality but identity (pelican.contents.Content defines none), so the
 answer, and so every page, is what the scan gives. The generator keeps its own lists before
 and after: nothing else sees the change.
+
+An article is listed on some ten pages at 5,000 posts (the home pages, its category, author,
+tags and case facets): 48,000 entries per build, each the same HTML wherever it is. The
+theme's lists call `rendered_once(macro, article)` when this plugin gives it (and the macro
+itself otherwise): the entry is rendered on its first list and kept on the article, by the
+macro's name and SITEURL, which is all such a macro may read besides the article. Articles
+are made anew by every build, so what is kept is never an older build's.
 """
 
+from jinja2 import pass_context
 from pelican import signals
 
 
@@ -56,5 +65,21 @@ def index_lists(generator):
         setattr(generator, method, with_indexed_lists(generator, getattr(generator, method), attribute))
 
 
+@pass_context
+def rendered_once(context, macro, article):
+    """`macro(article)`, rendered once per build for each article, macro and SITEURL."""
+    kept = article.__dict__.setdefault("_rendered_entries", {})
+    key = (macro.name, context.get("SITEURL"))
+    if key not in kept:
+        kept[key] = macro(article)
+    return kept[key]
+
+
+def provide_rendered_once(generator):
+    """generator_init: the theme's templates may call `rendered_once`."""
+    generator.env.globals["rendered_once"] = rendered_once
+
+
 def register():
     signals.article_generator_finalized.connect(index_lists)
+    signals.generator_init.connect(provide_rendered_once)

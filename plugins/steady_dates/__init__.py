@@ -1,0 +1,1 @@
+from .steady_dates import register  # noqa: F401
