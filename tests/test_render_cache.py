@@ -2,6 +2,7 @@
 build from scratch makes."""
 
 import logging
+import os
 import re
 import shutil
 from pathlib import Path
@@ -270,6 +271,36 @@ def test_an_output_file_edited_by_hand_is_rendered_again(tmp_path):
     build_small_site(tmp_path, {})
     assert page.read_bytes() == good
     assert (output / "feeds" / "all.atom.xml").exists()
+
+
+def test_a_page_found_unchanged_once_is_not_read_again_while_its_file_is_untouched(tmp_path, monkeypatch):
+    output = build_small_site(tmp_path, POSTS).output_path
+    build_small_site(tmp_path, {})  # reads each page once, finds it as written, notes its stamp
+    read = []
+    read_bytes = Path.read_bytes
+
+    def counted(path):
+        read.append(path)
+        return read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", counted)
+    build_small_site(tmp_path, {})
+    # Pagefind's bundle is read back to check it; the pages and feeds are not.
+    assert [path for path in read if path.is_relative_to(output) and "pagefind" not in path.parts] == []
+
+
+def test_an_output_file_edited_behind_an_unchanged_size_and_time_is_rendered_again(tmp_path):
+    output = build_small_site(tmp_path, POSTS).output_path
+    build_small_site(tmp_path, {})
+    page = output / "2024" / "one" / "index.html"
+    good, before = page.read_bytes(), page.stat()
+    tampered = good.replace(b"<title>", b"<TITLE>")
+    assert tampered != good and len(tampered) == len(good)
+    page.write_bytes(tampered)
+    os.utime(page, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (page.stat().st_size, page.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    build_small_site(tmp_path, {})
+    assert page.read_bytes() == good
 
 
 def test_without_the_content_cache_every_page_is_rendered(tmp_path, log):
