@@ -65,21 +65,31 @@ class LastBuild:
         read with is the file's, unless the file was saved since the build began: then it is
         the header the `previous` LastBuild knew (a build reads a file saved since the one
         before it, with the header that save gave it), or, without one, the source waits
-        for the next whole build."""
+        for the next whole build. A file the `previous` LastBuild read and that has not
+        changed since (by its stamp) is not read again: reading every header took 0.5 s of
+        each rebuild at 5,000 posts, before its pages were written."""
         self.generators = [generator for generator in generators if hasattr(generator, "readers")]
         context = self.generators[0].context if self.generators else {}
         self.settings = self.generators[0].settings if self.generators else {}
         known = previous.headers if previous is not None else {}
-        self.sources, self.headers = {}, {}
+        known_stamps = previous.stamps if previous is not None else {}
+        self.sources, self.headers, self.stamps = {}, {}, {}
         for content in contents_in(context):
             path = os.path.abspath(content.source_path)
             if not path.endswith(QUICK_SUFFIXES) or not content.save_as:
                 continue
             try:
-                saved_since = os.stat(path).st_mtime >= build_started
+                found = os.stat(path)
             except OSError:
                 continue
-            header = known.get(path) if saved_since else header_text(_read_text(path) or "")
+            if found.st_mtime >= build_started:
+                header = known.get(path)
+            else:
+                stamp = (found.st_ino, found.st_size, found.st_mtime_ns)
+                header = known.get(path) if known_stamps.get(path) == stamp else None
+                if header is None:
+                    header = header_text(_read_text(path) or "")
+                self.stamps[path] = stamp
             if header is not None:
                 self.sources[path] = content
                 self.headers[path] = header

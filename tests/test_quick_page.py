@@ -135,6 +135,26 @@ def test_a_source_saved_during_the_build_has_the_header_the_build_before_knew(bu
     assert quick_page.render_quick_pages(carried, [str(source)]) == []
 
 
+def test_only_the_headers_changed_since_the_last_build_are_read_again(built, monkeypatch):
+    build, folder = built
+    previous = build()
+    source = folder / "content/posts/two.md"
+    retagged = post("Egrets", "Other body.", slug="two", tags="birds, wading", date="2024-03-01")
+    source.write_text(retagged)
+    time.sleep(0.01)  # saved before the next build began
+    read = []
+
+    def counted(path):
+        read.append(path)
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+
+    monkeypatch.setattr(quick_page, "_read_text", counted)
+    later = quick_page.LastBuild(previous.generators, time.time(), previous)
+    assert read == [str(source)]
+    assert later.headers == {**previous.headers, str(source): quick_page.header_text(retagged)}
+
+
 def test_header_text_is_what_comes_before_the_first_blank_line():
     assert quick_page.header_text("\ufeffTitle: A\nDate: 2024-01-01  \n\nBody\n\nMore") == "Title: A\nDate: 2024-01-01"
     assert quick_page.header_text("Body only") == "Body only"
