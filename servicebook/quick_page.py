@@ -31,6 +31,7 @@ from pelican.utils import get_relative_path, path_to_url, sanitised_join
 
 from servicebook.build_log import QUIET_THREADS
 from servicebook.contents import contents_in
+from servicebook.hashing import stamp_of
 from servicebook.signals import content_refreshed
 from servicebook.writing import QUICK_WRITES, write_text
 
@@ -85,7 +86,7 @@ class LastBuild:
             if found.st_mtime >= build_started:
                 header = known.get(path)
             else:
-                stamp = (found.st_ino, found.st_size, found.st_mtime_ns)
+                stamp = stamp_of(found)
                 header = known.get(path) if known_stamps.get(path) == stamp else None
                 if header is None:
                     header = header_text(_read_text(path) or "")

@@ -10,21 +10,13 @@ reading the file, as long as the file is the one it wrote: parsing the records t
 """
 
 import json
-import os
 from pathlib import Path
 
+from servicebook.hashing import file_stamp
 from servicebook.writing import write_text
 
-# path -> (the file's identity when this process wrote it, what it wrote there)
+# path -> (the file's stamp when this process wrote it, what it wrote there)
 _SAVED = {}
-
-
-def _identity(path):
-    try:
-        found = os.stat(path)
-    except OSError:
-        return None
-    return found.st_ino, found.st_size, found.st_mtime_ns
 
 
 class JsonRecord:
@@ -35,8 +27,8 @@ class JsonRecord:
         """What was saved, or `empty` (which also gives the type a saved value must have).
         The value is the caller's: this process's copy is handed over once."""
         if self.path:
-            identity, kept = _SAVED.pop(self.path, (None, None))
-            if identity is not None and identity == _identity(self.path) and isinstance(kept, type(empty)):
+            stamp, kept = _SAVED.pop(self.path, (None, None))
+            if stamp is not None and stamp == file_stamp(self.path) and isinstance(kept, type(empty)):
                 return kept
             try:
                 found = json.loads(self.path.read_text(encoding="utf-8"))
@@ -51,4 +43,4 @@ class JsonRecord:
         kept for this process's next `load`: the caller does not change it afterwards."""
         if self.path:
             write_text(self.path, json.dumps(data, separators=(",", ":")))
-            _SAVED[self.path] = (_identity(self.path), data)
+            _SAVED[self.path] = (file_stamp(self.path), data)

@@ -46,6 +46,7 @@ from pelican.utils import sanitised_join
 
 from servicebook.contents import contents_in
 from servicebook.hashing import digest as _digest
+from servicebook.hashing import file_stamp
 from servicebook.outputs_made import remove_empty_folders
 from servicebook.plugin_settings import declare
 from servicebook.records import JsonRecord
@@ -83,7 +84,7 @@ class RenderRecord:
         if not recorded or recorded[0] != key:
             return False
         path = Path(output_path) / output_file
-        stamp = _stamp(path)
+        stamp = file_stamp(path)
         if stamp is None:
             return False
         if recorded[3:] == [stamp]:
@@ -187,16 +188,6 @@ class CachedTemplate:
 
     def __getattr__(self, name):
         return getattr(self.template, name)
-
-
-def _stamp(path):
-    """What changes whenever a file is written or replaced: its inode, size, modification
-    time and change time (which no one can set back); None if there is no such file."""
-    try:
-        found = path.stat()
-    except OSError:
-        return None
-    return [found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns]
 
 
 class CachingWriter(ReusingWriter):
