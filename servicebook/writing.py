@@ -151,6 +151,17 @@ class _Planning:
         return ""
 
 
+class Discarded(contextlib.nullcontext):
+    """A file whose text goes nowhere: what the writer hands Pelican for a page it leaves as
+    it is (opening os.devnull for each of 9,500 reused pages took 0.2 s of a rebuild)."""
+
+    def __enter__(self):
+        return self
+
+    def write(self, text):
+        return len(text)
+
+
 class AtomicWriter(Writer):
     """Pelican's writer, writing each file whole (see `replaced_whole`), and leaving a page
     alone that a quick page wrote since the build began (see `QuickWrites`). While it plans,
@@ -219,12 +230,12 @@ class AtomicWriter(Writer):
         self._written_files.add(filename)
         if self._plan is not None:
             self._plan[-1].path, self._plan[-1].skipped = filename, skipped
-            return open(os.devnull, "w", encoding=encoding)
-        return open(os.devnull, "w", encoding=encoding) if skipped else self._opened(filename, encoding)
+            return Discarded()
+        return Discarded() if skipped else self._opened(filename, encoding)
 
     def _opened(self, filename, encoding):
         if QUICK_WRITES.newer_than_the_build(filename) or self.is_unchanged(filename):
-            return open(os.devnull, "w", encoding=encoding)
+            return Discarded()
         return replaced_whole(filename, encoding=encoding)
 
     def is_unchanged(self, filename):

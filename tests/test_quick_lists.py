@@ -1,4 +1,7 @@
-"""Tag, category and author pages made with set lookups list exactly what Pelican's scans list."""
+"""Tag, category, author and period pages made with lookups list exactly what Pelican's scans list."""
+
+import random
+from datetime import datetime, timedelta
 
 from jinja2 import DictLoader, Environment
 from pelican.generators import ArticlesGenerator
@@ -39,6 +42,41 @@ def test_the_generator_has_its_own_lists_again_after_the_pages():
     generator.generate_tags(None)
     assert isinstance(seen[0]["a"], quick_lists.IndexedList)
     assert generator.tags is lists
+
+
+def test_a_periods_articles_are_those_pelicans_scan_lists_in_the_same_order():
+    chance = random.Random(7)
+    for _ in range(200):
+        articles = [Article() for _ in range(chance.randrange(12))]
+        dates = chance.sample(articles, chance.randrange(len(articles) + 1)) + [Article()] * chance.randrange(2)
+        assert quick_lists.period_articles(dates, articles) == [a for a in articles if a in dates]
+
+
+def test_the_period_archives_are_pelicans_made_without_its_scans():
+    chance = random.Random(3)
+    articles = []
+    for number in range(60):
+        article = Article()
+        article.date = datetime(2021, 1, 1) + timedelta(days=chance.randrange(900))
+        article.title = f"{chance.random():.6f} {number}"
+        articles.append(article)
+    articles.sort(key=lambda article: article.title)  # the site's order is not the dates'
+    newest_first = sorted(articles, key=lambda article: article.date, reverse=True)
+    settings = {
+        f"{period}_ARCHIVE_{what}": pattern
+        for period, pattern in (
+            ("YEAR", "{date:%Y}/"),
+            ("MONTH", "{date:%Y}/{date:%m}/"),
+            ("DAY", "{date:%Y}/{date:%m}/{date:%d}/"),
+        )
+        for what in ("URL", "SAVE_AS")
+    }
+    scanning = ArticlesGenerator.__new__(ArticlesGenerator)
+    quick = ArticlesGenerator.__new__(ArticlesGenerator)
+    quick_lists.quicken_period_archives(quick)
+    expected = scanning._build_period_archives(newest_first, articles, settings)
+    assert quick._build_period_archives(newest_first, articles, settings) == expected
+    assert sum(len(archive["articles"]) for archive in expected["month"]) == 60
 
 
 def test_the_site_is_the_same_with_and_without_indexed_lists(tmp_path):

@@ -113,6 +113,21 @@ def test_the_summary_key_follows_metadata_and_summary_but_not_the_rest_of_the_bo
     assert rc.content_summary_key(short) != rc.content_summary_key(article("<p>x</p>", title="New", summary="Short."))
 
 
+def test_a_value_handed_to_a_page_is_keyed_by_the_writers_value_key():
+    tree = [{"facet": "channel", "values": ["phone", "letter"]}]
+    seen = []
+
+    def counting(value):
+        seen.append(value)
+        return rc.value_key(value)
+
+    handed = {"facets": tree, "url": "cases/", "article": article("<p>One.</p>")}
+    assert rc.page_key("site", "x", "t", handed, value_key=counting) == rc.page_key("site", "x", "t", handed)
+    assert seen == [tree]  # plain values and articles have keys of their own
+    changed = {**handed, "facets": [{"facet": "channel", "values": ["phone"]}]}
+    assert rc.page_key("site", "x", "t", changed) != rc.page_key("site", "x", "t", handed)
+
+
 # ---- Builds ----
 
 

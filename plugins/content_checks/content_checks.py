@@ -216,20 +216,32 @@ def check_pages(generator):
     check_files(generator, generator.settings["PAGE_PATHS"], generator.settings["PAGE_EXCLUDES"], False)
 
 
-def sources_by(contents, content_root, key):
-    """{key(content): [source files, relative to the project]} for `contents`."""
+def sources_by(contents, content_root, key, wanted=lambda key, group: len(group) > 1):
+    """{key(content): [source files, relative to the project]} for the groups of `contents`
+    that are `wanted` (by default those of more than one). Only those paths are made
+    relative: that is slow, and most groups are of one content."""
     groups = {}
     for content in contents:
-        groups.setdefault(key(content), []).append(os.path.relpath(content.source_path, content_root.parent))
-    return groups
+        groups.setdefault(key(content), []).append(content.source_path)
+    project = content_root.parent
+    return {
+        key: [os.path.relpath(source, project) for source in group]
+        for key, group in groups.items()
+        if wanted(key, group)
+    }
 
 
 def duplicate_outputs(contents, content_root, fixed=None):
     """Problems for every output path claimed by more than one source, or by a source and
     one of the `fixed` pages ({save_as: description}) that Pelican writes itself."""
     # normpath: an empty slug makes "2024//index.html", the year archive's file.
-    claims = sources_by([c for c in contents if c.save_as], content_root, lambda c: os.path.normpath(c.save_as))
     fixed = {os.path.normpath(save_as): what for save_as, what in (fixed or {}).items()}
+    claims = sources_by(
+        [c for c in contents if c.save_as],
+        content_root,
+        lambda c: os.path.normpath(c.save_as),
+        lambda save_as, group: len(group) > 1 or save_as in fixed,
+    )
     return [
         Problem(
             " and ".join(sorted(sources)),

@@ -7,7 +7,10 @@ each: tags × articles × list length, about 1.3 s of a profiled build at 5,000 
 same for categories and authors. While those pages are made, the lists here answer `in` from a
 set. Articles have no equality but identity (pelican.contents.Content defines none), so the
 answer, and so every page, is what the scan gives. The generator keeps its own lists before
-and after: nothing else sees the change.
+and after: nothing else sees the change. The year and month archives did the same
+(`[a for a in articles if a in dates]`, one scan of a period's list for each article and
+period: 0.5 s of each build at 5,000 posts): each period's articles are now its dates put
+in the order of the site's articles, the same list.
 
 An article is listed on some ten pages at 5,000 posts (the home pages, its category, author,
 tags and case facets): 48,000 entries per build, each the same HTML wherever it is. The
@@ -65,6 +68,31 @@ def index_lists(generator):
         setattr(generator, method, with_indexed_lists(generator, getattr(generator, method), attribute))
 
 
+def period_articles(dates, articles):
+    """`[a for a in articles if a in dates]` (Pelican's period archives), by one lookup each."""
+    position = {id(article): place for place, article in enumerate(articles)}
+    return sorted((article for article in dates if id(article) in position), key=lambda article: position[id(article)])
+
+
+def with_quick_period_articles(build_period_archives):
+    """Pelican's ArticlesGenerator._build_period_archives, each period's `articles` listed by
+    `period_articles` (it is given no articles to scan, and makes the rest as before)."""
+
+    def build(sorted_articles, articles, settings):
+        archives = build_period_archives(sorted_articles, [], settings)
+        for periods in archives.values():
+            for archive in periods:
+                archive["articles"] = period_articles(archive["dates"], articles)
+        return archives
+
+    return build
+
+
+def quicken_period_archives(generator):
+    """article_generator_init: before the generator groups its articles by period."""
+    generator._build_period_archives = with_quick_period_articles(generator._build_period_archives)
+
+
 @pass_context
 def rendered_once(context, macro, article):
     """`macro(article)`, rendered once per build for each article, macro and SITEURL."""
@@ -81,5 +109,6 @@ def provide_rendered_once(generator):
 
 
 def register():
+    signals.article_generator_init.connect(quicken_period_archives)
     signals.article_generator_finalized.connect(index_lists)
     signals.generator_init.connect(provide_rendered_once)

@@ -32,12 +32,13 @@ _DISTRIBUTIONS = (
 )
 
 
-# Attributes of an article that are not what pages show of it: the settings (covered by the
-# build key). Attributes whose names start with "_" are not shown either: Pelican's full text
-# and context (covered by the page keys) and the memos plugins keep on an article
-# (ours, the feeds' items): a plugin that gives articles something templates show names it
-# without a leading underscore.
-_NOT_SHOWN = frozenset({"settings"})
+# Attributes of an article that a summary key need not read again: the settings (covered by
+# the build key) and the metadata (in the structure key, which the summary key holds).
+# Attributes whose names start with "_" are not shown: Pelican's full text and context
+# (covered by the page keys) and the memos plugins keep on an article (ours, the feeds'
+# items): a plugin that gives articles something templates show names it without a leading
+# underscore.
+_NOT_SHOWN = frozenset({"settings", "metadata"})
 # Settings that change how a build runs, never what a page looks like: a `make serve`
 # rebuild (search index in the background) reuses the pages of `make build`.
 OUTPUT_NEUTRAL_SETTINGS = frozenset(
@@ -67,32 +68,40 @@ def stable_repr(value, _depth=0, content_key=None):
     `content_key(content)`, or else by its source."""
     if _depth > 8:
         return "…"
-    if type(value) in _PLAIN_TYPES:
+    kind = type(value)
+    if kind in _PLAIN_TYPES:
         # Most of what a key holds (metadata values, dict keys): no function call further.
         return repr(value)
     deeper = _depth + 1
-
-    def inner(item):
-        return repr(item) if type(item) in _PLAIN_TYPES and deeper <= 8 else stable_repr(item, deeper, content_key)
-
+    # Lists and articles first: what keys hold most after plain values (related posts,
+    # neighbours, tags); neither is any of the kinds tested after them.
+    if kind is list or kind is tuple:
+        return "[" + ", ".join([_inner(item, deeper, content_key) for item in value]) + "]"
+    if isinstance(value, Content):
+        return content_key(value) if content_key else f"{kind.__name__}({value.source_path!r})"
     if isinstance(value, (str, bytes, int, float, bool, date, datetime)):
         return repr(value)
     if isinstance(value, URLWrapper):
-        return f"{type(value).__name__}({value.name!r})"
+        return f"{kind.__name__}({value.name!r})"
     if isinstance(value, dict):
-        items = sorted((inner(key), inner(item)) for key, item in value.items())
-        return "{" + ", ".join(f"{key}: {item}" for key, item in items) + "}"
+        items = sorted(
+            [(_inner(key, deeper, content_key), _inner(item, deeper, content_key)) for key, item in value.items()]
+        )
+        return "{" + ", ".join([f"{key}: {item}" for key, item in items]) + "}"
     if isinstance(value, (set, frozenset)):
-        return "{" + ", ".join(sorted(inner(item) for item in value)) + "}"
+        return "{" + ", ".join(sorted([_inner(item, deeper, content_key) for item in value])) + "}"
     if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(inner(item) for item in value) + "]"
+        return "[" + ", ".join([_inner(item, deeper, content_key) for item in value]) + "]"
     if callable(value) and hasattr(value, "__qualname__"):
         return f"{getattr(value, '__module__', '?')}.{value.__qualname__}"
-    if isinstance(value, Content):
-        return content_key(value) if content_key else f"{type(value).__name__}({value.source_path!r})"
     if hasattr(value, "__dict__") and not isinstance(value, type(sys)):
-        return f"{type(value).__qualname__}{inner(vars(value))}"
+        return f"{kind.__qualname__}{_inner(vars(value), deeper, content_key)}"
     return _ADDRESS.sub("", repr(value))
+
+
+def _inner(item, depth, content_key):
+    """stable_repr of a part of a value, at `depth`."""
+    return repr(item) if type(item) in _PLAIN_TYPES and depth <= 8 else stable_repr(item, depth, content_key)
 
 
 def content_structure_key(content):
@@ -138,12 +147,16 @@ def content_text_key(content):
     return content._text_key
 
 
-def inputs_key(inputs):
+def inputs_key(inputs, value_key=value_key):
     """A digest of what a page or feed is handed: an article or page by its full text, a
-    list of them by what a list shows of each, anything else by value."""
+    list of them by what a list shows of each, anything else by `value_key` (a writer
+    passes its own, which keys a value handed to many pages once: the casebook hands every
+    page of its own the whole facet tree)."""
     parts = []
     for value in inputs:
-        if isinstance(value, Content):
+        if type(value) in _PLAIN_TYPES:
+            parts.append(repr(value))
+        elif isinstance(value, Content):
             parts.append(content_text_key(value))
         elif isinstance(value, (list, tuple)) and any(isinstance(item, Content) for item in value):
             parts.append(
@@ -152,7 +165,7 @@ def inputs_key(inputs):
                 )
             )
         else:
-            parts.append(stable_repr(value, content_key=content_structure_key))
+            parts.append(value_key(value))
     return _digest(*parts)
 
 
@@ -204,7 +217,7 @@ def whole_site_key(context):
     return _digest(*(content_structure_key(item) for item in contents_in(context)))
 
 
-def page_key(build, output_file, template_name, handed, context_part=""):
+def page_key(build, output_file, template_name, handed, context_part="", value_key=value_key):
     """The key of one rendered page; `handed` are the template arguments the writer got
     (the article of an article page, the articles of a tag page, ...), `context_part` the
     key of the other context variables its templates name (`CachedTemplate.context_key`)."""
@@ -212,7 +225,7 @@ def page_key(build, output_file, template_name, handed, context_part=""):
         build,
         output_file,
         template_name or "",
-        inputs_key([part for name, value in sorted(handed.items()) for part in (name, value)]),
+        inputs_key([part for name, value in sorted(handed.items()) for part in (name, value)], value_key),
         context_part,
     )
 

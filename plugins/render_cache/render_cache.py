@@ -38,6 +38,7 @@ Settings: RENDER_CACHE (default True) works when CACHE_CONTENT is on; the record
 CACHE_PATH/render-cache.json.
 """
 
+import functools
 import logging
 from pathlib import Path
 
@@ -133,6 +134,12 @@ class RenderRecord:
         self.record.save(self.pages)
 
 
+@functools.lru_cache(maxsize=256)
+def _pagination_names(handed_names):
+    """What Pelican's writer adds to a page's context for each of its template arguments."""
+    return frozenset(pattern.format(name) for name in handed_names for pattern in PAGINATION)
+
+
 class CachedTemplate:
     """Stands in for a Jinja template in Pelican's writer: renders only on a cache miss."""
 
@@ -147,7 +154,7 @@ class CachedTemplate:
         names = self.writer.names_in(self.template)
         if names is None:
             return self.writer.whole_site_key(localcontext)
-        pagination = {pattern.format(name) for name in self.handed for pattern in PAGINATION}
+        pagination = _pagination_names(tuple(self.handed))
         settings = self.writer.settings
         parts = []
         for name in sorted(names - shown_names - pagination):
@@ -165,7 +172,7 @@ class CachedTemplate:
         output_file = localcontext["output_file"]
         arguments = shown(self.handed, localcontext)
         context_part = self.context_key(localcontext, set(arguments))
-        key = page_key(writer.build_key(), output_file, self.template.name, arguments, context_part)
+        key = page_key(writer.build_key(), output_file, self.template.name, arguments, context_part, writer.value_key)
         if writer.record.holds(writer.output_path, output_file, key):
             return key, None, ""
         logger.debug("Render cache: rendering %s", output_file)
@@ -271,7 +278,7 @@ class GeneratedOutput:
         writer = self.writer
         if writer.record is None:
             return None, self.render()
-        key = _digest(writer.build_key(), self.output_file, inputs_key(self.inputs))
+        key = _digest(writer.build_key(), self.output_file, inputs_key(self.inputs, writer.value_key))
         if writer.record.holds(writer.output_path, self.output_file, key):
             return key, None
         return key, self.render()
