@@ -2,9 +2,12 @@
 loses no warning or error."""
 
 import logging
+import pickle
 
 import pytest
+from pelican import signals
 from pelican.readers import MarkdownReader
+from pelican.urlwrappers import Author, Tag
 
 from helpers import build_small_site, daily_posts, output_files, problem_lines
 from parallel_read import parallel_read as pr
@@ -48,6 +51,33 @@ def test_parallel_and_one_process_builds_make_the_same_site(tmp_path, prepared):
     assert prepared == [len(MANY)]
     assert output_files(parallel.output_path) == output_files(serial.output_path)
     assert "&#8220;quotes&#8221;" in (parallel.output_path / "2024" / "p03" / "index.html").read_text()
+
+
+def test_a_worker_result_has_the_settings_of_this_process_not_a_copy():
+    settings = {"SLUG_REGEX_SUBSTITUTIONS": []}
+    pickled = pickle.loads(pickle.dumps(("<p>x</p>", {"tags": [Tag("a", settings)], "author": Author("b", settings)})))
+    assert pickled[1]["tags"][0].settings is not settings
+    content, metadata = pr.with_own_settings(pickled, settings)
+    assert content == "<p>x</p>" and metadata["tags"][0].name == "a"
+    assert metadata["tags"][0].settings is settings and metadata["author"].settings is settings
+
+
+def test_the_content_cache_holds_one_settings_for_every_tag_read_in_workers(tmp_path, prepared):
+    tagged = {path: text.replace("Title:", "Tags: one, two\nAuthor: Ann\nTitle:", 1) for path, text in MANY.items()}
+    found = []
+
+    def settings_in_cache(generator):
+        for _, (_, metadata) in generator.readers._cache.values():
+            found.extend(id(item.settings) for item in [*metadata.get("tags", []), metadata.get("author")] if item)
+        found.append(id(generator.settings))
+
+    signals.article_generator_finalized.connect(settings_in_cache)
+    try:
+        build_small_site(tmp_path, tagged)
+    finally:
+        signals.article_generator_finalized.disconnect(settings_in_cache)
+    assert prepared == [len(MANY)]
+    assert len(found) == 3 * len(MANY) + 1 and set(found) == {found[-1]}
 
 
 def test_a_rebuild_reads_only_the_changed_files_and_few_files_stay_in_one_process(tmp_path, prepared):
