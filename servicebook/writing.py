@@ -27,15 +27,24 @@ def replaced_whole(path, mode="w", encoding="utf-8"):
     """An open file whose content becomes `path` when the block ends without an error:
     written beside it, then renamed over it (one step for a reader); on an error, `path` is
     left as it was."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.partial")
+    # Plain os calls, and the folder made only when it is missing: a build writes 9,500
+    # files at 5,000 posts, and pathlib, a mkdir and an unlink for each took 0.5 s of it.
+    folder, name = os.path.split(os.fspath(path))
+    partial = os.path.join(folder, f".{name}.{os.getpid()}-{threading.get_ident()}.partial")
+    encoding = None if "b" in mode else encoding
     try:
-        with open(partial, mode, encoding=None if "b" in mode else encoding) as handle:
+        handle = open(partial, mode, encoding=encoding)
+    except FileNotFoundError:
+        os.makedirs(folder, exist_ok=True)
+        handle = open(partial, mode, encoding=encoding)
+    try:
+        with handle:
             yield handle
         os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(partial)
+        raise
 
 
 class QuickWrites:

@@ -1,6 +1,7 @@
 """Unit tests of the plugins' pure functions: no Pelican run."""
 
 import contextlib
+import random
 
 import pytest
 import smartypants
@@ -13,6 +14,7 @@ from servicebook.boilerplate import compile_patterns, is_boilerplate, normalise
 from servicebook.tags import tag_key
 from tag_normalise.tag_normalise import alias_keys, canonical_names
 from typography.typography import skip_needless_steps
+from typography.widont import TYPOGRIFY_WIDONT, widont
 
 
 @pytest.mark.parametrize(
@@ -178,3 +180,39 @@ def test_a_tag_only_a_draft_has_gets_no_page_and_no_feeds(tmp_path):
     assert not (output / "tag" / "secret-plans").exists()
     assert not list((output / "feeds").rglob("secret-plans*"))
     assert "secret-plans" not in (output / "tags" / "index.html").read_text(encoding="utf-8")
+
+
+# Pieces of markup widont cares about: block and inline tags (and near misses), spaces of
+# every kind, words, entities.
+_MARKUP = [
+    *("<p>", "</p>", "</li>", "<li>", "</h2>", "</dd>", "</dt>", "</pre>", "</P>", "</p >", "</h7>"),
+    *("<em>", "</em>", '<a href="x y">', "</a>", "<b>", "</b>", "<i>", "</i>", "<span class='c'>", "</span>"),
+    *("<strong>", "</strong>", "</strong >", '<img alt="a b">', "<br>", "<abbr>", "</blockquote>", "<a", "b>"),
+    *("<", ">", " ", "  ", "\n", "\t", "\u00a0", "\x1c", "word", "x", "ab", "&amp;", "'", '"'),
+]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("<p>The last two words</p>", "<p>The last two&nbsp;words</p>"),
+        ("<li>a <em>b</em></li><li>c d </strong></li>", "<li>a <em>b</em></li><li>c&nbsp;d </strong></li>"),
+        ("<h2>one <em>two three</em>\n</h2>", "<h2>one <em>two&nbsp;three</em>\n</h2>"),
+        # The last word comes straight after a tag: no space to replace.
+        ("<h2>one <a href='#'>two</a></h2>", "<h2>one <a href='#'>two</a></h2>"),
+        ("<div>Divs get no love!</div>", "<div>Divs get no love!</div>"),
+        # An "<a" tag may run over a block's end: typogrify matches from it.
+        ("<a\tab</li>\nab \n", "<a\tab</li>&nbsp;ab \n"),
+        ("", ""),
+    ],
+)
+def test_widont_puts_a_no_break_space_before_the_last_word(text, expected):
+    assert widont(text) == expected == TYPOGRIFY_WIDONT(text)
+
+
+def test_widont_gives_what_typogrify_gives_on_random_markup():
+    assert TYPOGRIFY_WIDONT.__module__ == "typogrify.filters" and TYPOGRIFY_WIDONT is not widont
+    chance = random.Random(11)
+    for _ in range(40_000):
+        text = "".join(chance.choice(_MARKUP) for _ in range(chance.randrange(14)))
+        assert widont(text) == TYPOGRIFY_WIDONT(text), text

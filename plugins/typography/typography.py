@@ -13,6 +13,8 @@ from pelican import signals
 
 from servicebook.reading import extend_markdown_reader
 
+from .widont import widont
+
 # Pelican's smartypants set-ups for TYPOGRIFY_DASHES (see pelican.readers.Readers.read_file).
 _DASHES = {"oldschool": "set2", "oldschool_inverted": "set3"}
 # What each smartypants step needs in a text to change it. smartypants runs every step on every
@@ -52,14 +54,15 @@ def skip_needless_steps(smartypants):
 def typogrifier(settings):
     """A text -> text function that typogrifies exactly as Pelican would."""
     import smartypants
-    from typogrify.filters import typogrify
+    from typogrify import filters
 
     skip_needless_steps(smartypants)
+    filters.widont = widont
     smartypants.Attr.default = getattr(smartypants.Attr, _DASHES.get(settings["TYPOGRIFY_DASHES"], "set1"))
     # Also curl &quot; entities, as Pelican does.
     smartypants.Attr.default |= smartypants.Attr.w
     omitted = dict.fromkeys(settings["TYPOGRIFY_OMIT_FILTERS"], False)
-    return lambda text: typogrify(text, settings["TYPOGRIFY_IGNORE_TAGS"], **omitted)
+    return lambda text: filters.typogrify(text, settings["TYPOGRIFY_IGNORE_TAGS"], **omitted)
 
 
 class Typography:
