@@ -13,7 +13,7 @@ from safe_titles.safe_titles import escape_title
 from servicebook.boilerplate import compile_patterns, is_boilerplate, normalise
 from servicebook.tags import tag_key
 from tag_normalise.tag_normalise import alias_keys, canonical_names
-from typography.typography import skip_needless_steps
+from typography.typography import FILTER_NEEDS, skip_needless_steps
 from typography.widont import TYPOGRIFY_WIDONT, widont
 
 
@@ -216,3 +216,27 @@ def test_widont_gives_what_typogrify_gives_on_random_markup():
     for _ in range(40_000):
         text = "".join(chance.choice(_MARKUP) for _ in range(chance.randrange(14)))
         assert widont(text) == TYPOGRIFY_WIDONT(text), text
+
+
+_TYPOGRIFY_PIECES = [
+    *("<p>", "</p>", '<a href="a & b">', "</a>", "<kbd>", "</kbd>", "<script>", "</script>", "<b title='AB'>"),
+    *("<!-- A -- B -->", "<!--", "-->", "<", ">", " ", "\n", "\u00a0", "&", "&amp;", "&#38;", "&nbsp;"),
+    *("AB", "A", "B", "1", "U.", "S.", ".", "x", "word", "'", "C3PO", "I", "NASA's", "a.B"),
+]
+
+
+@pytest.mark.parametrize("name", sorted(FILTER_NEEDS))
+def test_a_typogrify_filter_without_what_it_needs_changes_nothing(name):
+    """So skipping it there (typography's skip_needless_steps) changes no output."""
+    import typogrify.filters
+
+    step = getattr(typogrify.filters, name)
+    step = getattr(step, "__wrapped__", step)
+    chance, checked = random.Random(name), 0
+    for _ in range(20_000):
+        text = "".join(chance.choice(_TYPOGRIFY_PIECES) for _ in range(chance.randrange(12)))
+        if not FILTER_NEEDS[name].search(text):
+            checked += 1
+            assert step(text) == text, text
+    assert checked > 2_000
+    assert step("AT&T and U.S. & NASA") != "AT&T and U.S. & NASA"

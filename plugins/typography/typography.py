@@ -8,6 +8,7 @@ takes the work over from Pelican when TYPOGRIFY is on.
 """
 
 import functools
+import re
 
 from pelican import signals
 
@@ -33,22 +34,37 @@ _STEP_NEEDS = {
 }
 
 
+# The same for two of typogrify's own filters, which split the text into tags and the rest
+# and try a pattern on each piece (a tenth of reading a post, most of it for nothing):
+# - amp wraps "&" between spaces. Its pattern has no anchors, so a match in a piece of the
+#   text is one in the whole.
+# - caps wraps runs of capitals. Each holds two capitals with at most digits between them, or
+#   capitals, a dot and more capitals ("U.S.").
+FILTER_NEEDS = {
+    "amp": re.compile(r"(\s|&nbsp;)(&|&amp;|&\#38;)(\s|&nbsp;)"),
+    "caps": re.compile(r"[A-Z]\d*[A-Z]|[A-Z]\.\s?[A-Z]"),
+}
+
+
 def skip_unless(step, needs):
-    """`step` (text, ...) -> text, called only when the text holds one of `needs`."""
+    """`step` (text, ...) -> text, called only when the text holds one of `needs` (strings)
+    or a match of `needs` (a pattern)."""
+    found = needs.search if isinstance(needs, re.Pattern) else lambda text: any(need in text for need in needs)
 
     @functools.wraps(step)
     def skipping(text, *args):
-        return step(text, *args) if any(need in text for need in needs) else text
+        return step(text, *args) if found(text) else text
 
     return skipping
 
 
-def skip_needless_steps(smartypants):
-    """Put `skip_unless` around smartypants' steps, once per process."""
-    for name, needs in _STEP_NEEDS.items():
-        step = getattr(smartypants, name)
+def skip_needless_steps(module, needs=_STEP_NEEDS):
+    """Put `skip_unless` around the steps of `module` (smartypants by default) named in
+    `needs`, once per process."""
+    for name, needed in needs.items():
+        step = getattr(module, name)
         if not hasattr(step, "__wrapped__"):
-            setattr(smartypants, name, skip_unless(step, needs))
+            setattr(module, name, skip_unless(step, needed))
 
 
 def typogrifier(settings):
@@ -57,6 +73,7 @@ def typogrifier(settings):
     from typogrify import filters
 
     skip_needless_steps(smartypants)
+    skip_needless_steps(filters, FILTER_NEEDS)
     filters.widont = widont
     smartypants.Attr.default = getattr(smartypants.Attr, _DASHES.get(settings["TYPOGRIFY_DASHES"], "set1"))
     # Also curl &quot; entities, as Pelican does.
