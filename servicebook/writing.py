@@ -27,24 +27,15 @@ def replaced_whole(path, mode="w", encoding="utf-8"):
     """An open file whose content becomes `path` when the block ends without an error:
     written beside it, then renamed over it (one step for a reader); on an error, `path` is
     left as it was."""
-    # Plain os calls, and the folder made only when it is missing: a build writes 9,500
-    # files at 5,000 posts, and pathlib, a mkdir and an unlink for each took 0.5 s of it.
-    folder, name = os.path.split(os.fspath(path))
-    partial = os.path.join(folder, f".{name}.{os.getpid()}-{threading.get_ident()}.partial")
-    encoding = None if "b" in mode else encoding
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.partial")
     try:
-        handle = open(partial, mode, encoding=encoding)
-    except FileNotFoundError:
-        os.makedirs(folder, exist_ok=True)
-        handle = open(partial, mode, encoding=encoding)
-    try:
-        with handle:
+        with open(partial, mode, encoding=None if "b" in mode else encoding) as handle:
             yield handle
         os.replace(partial, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(partial)
-        raise
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 class QuickWrites:
@@ -162,7 +153,7 @@ class _Planning:
 
 class Discarded(contextlib.nullcontext):
     """A file whose text goes nowhere: what the writer hands Pelican for a page it leaves as
-    it is (opening os.devnull for each of 9,500 reused pages took 0.2 s of a rebuild)."""
+    it is (opening os.devnull for each of 9,500 reused pages took 0.1 s of a rebuild)."""
 
     def __enter__(self):
         return self

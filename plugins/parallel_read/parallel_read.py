@@ -14,7 +14,7 @@ in order, so no warning is lost. A file a worker cannot read is left to Pelican,
 it and reports the error as it always does.
 
 Each tag, category and author in a result comes back with a copy of the settings (pickled
-with it): 7.5 KB and some 60 lists and dicts per file, held for as long as the content cache
+with it): 7.5 KB and some 50 lists and dicts per file, held for as long as the content cache
 (and written into its file: 37 MB of its 65 MB at 5,000 posts), and walked by every full
 garbage collection of a `make serve` process. They are given the generator's settings
 again, the object Pelican's own reader gives them.
