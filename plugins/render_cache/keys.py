@@ -75,7 +75,7 @@ def stable_repr(value, _depth=0, content_key=None):
     deeper = _depth + 1
     # Lists and articles first: what keys hold most after plain values (related posts,
     # neighbours, tags); neither is any of the kinds tested after them.
-    if kind is list or kind is tuple:
+    if isinstance(value, (list, tuple)):
         return "[" + ", ".join([_inner(item, deeper, content_key) for item in value]) + "]"
     if isinstance(value, Content):
         return content_key(value) if content_key else f"{kind.__name__}({value.source_path!r})"
@@ -90,8 +90,6 @@ def stable_repr(value, _depth=0, content_key=None):
         return "{" + ", ".join([f"{key}: {item}" for key, item in items]) + "}"
     if isinstance(value, (set, frozenset)):
         return "{" + ", ".join(sorted([_inner(item, deeper, content_key) for item in value])) + "}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join([_inner(item, deeper, content_key) for item in value]) + "]"
     if callable(value) and hasattr(value, "__qualname__"):
         return f"{getattr(value, '__module__', '?')}.{value.__qualname__}"
     if hasattr(value, "__dict__") and not isinstance(value, type(sys)):
