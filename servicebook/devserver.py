@@ -292,9 +292,9 @@ def _bind(host, port, root, seconds=30):
 def run(root, build, sources, host="127.0.0.1", port=8000, quick=None):
     """Build with `build(paths)` (see Rebuilder; it prints its report), then serve `root` on
     host:port, building again on each change of `sources` and reloading the open pages after
-    it. `quick(paths)`, when given, is called first, at once, on the watcher's thread: it
-    writes what pages it can for the change and says whether it wrote any (then the open
-    pages reload before the build). Runs until interrupted."""
+    it. `quick(paths, reload)`, when given, is called first, at once, on the watcher's thread:
+    it writes what pages it can for the change, calling `reload()` after each batch (the
+    open pages reload before the build). Runs until interrupted."""
     server = _bind(host, port, root)
     rebuilder = Rebuilder(build, server.builds)
     stop = threading.Event()
@@ -305,8 +305,8 @@ def run(root, build, sources, host="127.0.0.1", port=8000, quick=None):
             server.server_close()
             restart()
         # The edited pages first, even while a build runs: reload the open pages for them.
-        if quick is not None and quick(paths):
-            server.builds.finished()
+        if quick is not None:
+            quick(paths, server.builds.finished)
         rebuilder.ask(paths)
 
     # Watching starts before the first build, so a save made while it runs is not missed.

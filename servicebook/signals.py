@@ -13,9 +13,17 @@ headers_checked_elsewhere(settings) -> folder
 content_refreshed(content, context=context)
     A post, page or case story was re-read alone, outside a whole build (`make serve`'s
     quick page, servicebook.quick_page): `content` is a copy of the last build's object with
-    the new body. A plugin that gives contents something derived from their body (reading
+    the new body (or, once the last build has written every page, the last build's object
+    itself, changed in place: its new header fields and text, what the build gave it after
+    reading kept). A plugin that gives contents something derived from their body (reading
     time, image copies and the preview image) gives it to this one content too, removing what
     no longer applies; it raises when it cannot, and the page waits for the whole rebuild.
+    A plugin that keeps something on *other* contents derived from this one's header forgets
+    it too.
+
+writer_made(writer)
+    The build's writer (servicebook.writing.AtomicWriter) was made, before anything is
+    written: `make serve` keeps it, with its list of the outputs it writes (KEEP_OUTPUTS).
 """
 
 from blinker import signal
@@ -23,3 +31,4 @@ from blinker import signal
 fixed_outputs = signal("servicebook.fixed_outputs")
 headers_checked_elsewhere = signal("servicebook.headers_checked_elsewhere")
 content_refreshed = signal("servicebook.content_refreshed")
+writer_made = signal("servicebook.writer_made")

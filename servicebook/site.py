@@ -29,7 +29,9 @@ PAGES_RECORD = "pages-written.json"
 # objects, which a build in worker processes leaves without the texts and summaries the
 # workers worked out, and a rebuild's workers take the cores a quick page needs (at 5,000
 # posts, 2 cores: a quick page took 0.34 s instead of 0.15 s, a retitle 23 s instead of 13 s).
-SERVE_SETTINGS = {"SEARCH_INDEX_IN_BACKGROUND": True, "PARALLEL_WRITE": False}
+# The writer keeps what it made every output from, so that a title or summary edit writes
+# again what it changes without the whole build (servicebook.quick_page).
+SERVE_SETTINGS = {"SEARCH_INDEX_IN_BACKGROUND": True, "PARALLEL_WRITE": False, "KEEP_OUTPUTS": True}
 
 
 class BuildFailed(RuntimeError):
@@ -172,43 +174,43 @@ def serve(host="127.0.0.1", port=8000, settings_file=PELICANCONF, **overrides):
     """Build, serve the output and rebuild (then reload the open pages) when the content, the
     theme or the settings change; a change to our code restarts the server (servicebook.devserver).
 
-    A save that changes only the body of a post or page writes that page at once, from the
-    last build (servicebook.quick_page), even while a rebuild runs, and reloads it; the whole
-    rebuild follows. Pelican's content cache stays in memory between builds
+    A save that changes only the body of a post or page, or its title or summary, writes that
+    page at once, from the last build (servicebook.quick_page), even while a rebuild runs, and
+    reloads it; once the last build has finished, the other pages and feeds the change shows on
+    follow, then the whole rebuild. Pelican's content cache stays in memory between builds
     (servicebook.kept_content). Each rebuild says what changed and prints its problems; the pages show
     them too (the problem panel). A path with no page gets the site's 404 page, whose panel
     names the posts that were not built. `overrides` are Pelican settings, as for `build`
     (the tests serve a small site from a temporary folder this way)."""
-    from pelican import signals
-
     from servicebook import devserver, quick_page
     from servicebook.kept_content import KeptReaderCaches
 
     settings = load_settings(settings_file, **overrides)
-    last = {"build": None, "started": 0.0}
+    served = quick_page.ServedSite()
 
-    def keep_site(generators):
-        # The new site is whole once its generators are finalized: quick pages use it from
-        # now on, and the last build's is let go before this one renders its pages, so the
-        # server holds one site while pages render (two only while a rebuild reads).
-        last["build"] = quick_page.LastBuild(generators, last["started"], last["build"])
+    def wrote(pages, started, what):
+        shown = ", ".join(os.path.relpath(page, settings["OUTPUT_PATH"]) for page in pages[:3])
+        more = f" and {len(pages) - 3} more" if len(pages) > 3 else ""
+        print(f"Wrote {shown}{more} in {time.perf_counter() - started:.2f} s; {what}.", flush=True)
 
-    # Held by this frame for as long as the server runs (blinker keeps a weak reference).
-    signals.all_generators_finalized.connect(keep_site)
-
-    def quick(paths):
+    def quick(paths, reload):
+        started, last = time.perf_counter(), served.last
+        pages = quick_page.render_quick_pages(last, paths)
+        if not pages:
+            return
+        wrote(pages, started, "the rest follows")
+        reload()
         started = time.perf_counter()
-        pages = quick_page.render_quick_pages(last["build"], paths)
-        if pages:
-            shown = ", ".join(os.path.relpath(page, settings["OUTPUT_PATH"]) for page in pages)
-            print(f"Wrote {shown} in {time.perf_counter() - started:.2f} s; the rest follows.", flush=True)
-        return bool(pages)
+        rest = quick_page.render_the_rest(last, pages)
+        if rest:
+            wrote(rest, started, "the whole build follows")
+            reload()
 
     def rebuild(paths):
         if paths:
             more = f" and {len(paths) - 3} more" if len(paths) > 3 else ""
             print(f"Rebuilding: {', '.join(os.path.relpath(path) for path in paths[:3])}{more} changed.", flush=True)
-        last["started"] = time.time()
+        served.build_begins()
         try:
             result = build(settings_file, **SERVE_SETTINGS, **overrides)
         except BuildFailed as error:
@@ -225,5 +227,5 @@ def serve(host="127.0.0.1", port=8000, settings_file=PELICANCONF, **overrides):
         code=[*map(Path, settings["PLUGIN_PATHS"]), Path(__file__).parent],
         ignored=[Path(settings["OUTPUT_PATH"]), Path(settings["CACHE_PATH"])],
     )
-    with KeptReaderCaches().installed():
+    with KeptReaderCaches().installed(), served.following():
         devserver.run(settings["OUTPUT_PATH"], rebuild, sources, host=host, port=port, quick=quick)

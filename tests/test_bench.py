@@ -234,7 +234,7 @@ def test_serve_rows_hold_the_authors_waits_against_their_targets():
         page=[0.2, 0.4, 0.36, 0.9, 0.25],
         reload=[1.0] * 5,
         page_while_building=[0.3, 0.5],
-        home=[1.5, 2.5, 1.9],
+        site=[1.5, 2.5, 1.9],
         rss_mb=700,
     )
     table = report.render_table(results(posts=5000, serve=serve))
@@ -247,7 +247,7 @@ def test_serve_rows_hold_the_authors_waits_against_their_targets():
     assert "| 0.40 s (worst 0.50 s) |" in row(table, "make serve: saves 3 s apart")
     # At 1,000 posts the median must be 0.3 s; a worst wait over 1 s fails at any size.
     assert "**FAIL**" in row(report.render_table(results(posts=1000, serve=serve)), "make serve: save")
-    slow = ServeTimes(page=[0.2, 0.2, 1.2], reload=[1.0], home=[2.1], rss_mb=1100)
+    slow = ServeTimes(page=[0.2, 0.2, 1.2], reload=[1.0], site=[2.1], rss_mb=1100)
     table = report.render_table(results(posts=5000, serve=slow))
     for start in ("make serve: save → edited", "make serve: newest", "make serve: peak memory"):
         assert "**FAIL**" in row(table, start)
@@ -298,3 +298,12 @@ def test_the_server_is_idle_only_once_every_build_it_began_has_reported():
     # A save during that build: one more build after it.
     lines.append("Rebuilding: content/posts/a.md changed.")
     assert not is_idle(lines)
+
+
+def test_the_retitle_is_awaited_on_every_kind_of_page_that_shows_the_title():
+    from servicebook.bench.serve_latency import shown_elsewhere
+
+    post = '<a href="/tag/refunds/">refunds</a> <a href="/tag/rail/">rail</a> <a rel="prev" href="/2024/older/">Older</a>'
+    home = '<link rel="alternate" type="application/atom+xml" title="All" href="/feeds/all.atom.xml">'
+    assert shown_elsewhere(post, home) == ["/", "/tag/refunds/", "/2024/older/", "/feeds/all.atom.xml"]
+    assert shown_elsewhere("<p>The oldest post, untagged.</p>", "") == ["/"]

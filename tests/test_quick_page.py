@@ -1,17 +1,21 @@
 """make serve's quick page (servicebook.quick_page): a body edit's page written from the last
 build, before the whole rebuild, is byte for byte the page the whole rebuild writes."""
 
+import os
+import shutil
 import time
 
 import pytest
 from pelican import signals
 
-from helpers import build_small_site, case, post, write_content
+from helpers import build_small_site, case, output_files, post, write_content
 from image_files import photo
 from servicebook import quick_page
+from servicebook.site import SERVE_SETTINGS
 
 LONG = " ".join(["word"] * 900)
 PAGE = "Title: About\n\nWho we are.\n"
+TEAM = "Title: Team\nSlug: team\n\nWho works here.\n"
 
 
 @pytest.fixture
@@ -158,3 +162,121 @@ def test_only_the_headers_changed_since_the_last_build_are_read_again(built, mon
 def test_header_text_is_what_comes_before_the_first_blank_line():
     assert quick_page.header_text("\ufeffTitle: A\nDate: 2024-01-01  \n\nBody\n\nMore") == "Title: A\nDate: 2024-01-01"
     assert quick_page.header_text("Body only") == "Body only"
+
+
+def test_header_fields_are_compared_by_name_and_lines():
+    header = "Title: A\nTAGS: x,\n    y\nnot a field"
+    assert quick_page.header_fields(header) == {"title": ["A"], "tags": ["x,", "y"], "not a field": [""]}
+    assert quick_page.changed_fields(header, header.replace("TAGS", "Tags")) == set()
+    assert quick_page.changed_fields(header, header.replace("    y", "    z")) == {"tags"}
+    assert quick_page.changed_fields(header, "Title: B\nTags: x,\n    y\nnot a field") == {"title"}
+    assert quick_page.changed_fields("Title: A", "Title: A\nSummary: S") == {"summary"}
+
+
+@pytest.fixture
+def served(tmp_path):
+    """A small site built as `make serve` builds it (its writer keeps the outputs); returns
+    (the ServedSite, the site's folder, a function that builds the content again)."""
+    files = {
+        f"posts/p{i}.md": post(f"Post {i}", f"Body {i}.", slug=f"p{i}", tags=tags, date=f"2024-0{i}-01")
+        for i, tags in enumerate(["birds, rivers", "birds", "rivers", "birds, weirs"], start=1)
+    }
+    files["posts/titled.md"] = post("Made from its title", "Body.", tags="birds", date="2024-06-01")
+    files["cases/bill.md"] = case("The bill came twice.")
+    files["pages/about.md"] = PAGE
+    files["pages/team.md"] = TEAM
+    write_content(tmp_path / "content", files)
+    time.sleep(0.01)
+    site = quick_page.ServedSite()
+
+    def build(folder=tmp_path, **settings):
+        site.build_begins()
+        with site.following():
+            build_small_site(folder, {}, **{**SERVE_SETTINGS, **settings})
+
+    build()
+    return site, tmp_path, build
+
+
+def clean_build_of(folder, tmp_path):
+    """{path: bytes} of a clean build of `folder`'s content."""
+    shutil.copytree(folder / "content", tmp_path / "clean" / "content")
+    build_small_site(tmp_path / "clean", {})
+    return output_files(tmp_path / "clean" / "output")
+
+
+def test_a_retitle_writes_every_page_that_shows_the_title_before_the_whole_build(served, tmp_path):
+    site, folder, _ = served
+    before = output_files(folder / "output")
+    source = folder / "content/posts/p3.md"
+    source.write_text(post("Kingfishers", "Body 3.", slug="p3", tags="rivers", date="2024-03-01"))
+    pages = quick_page.render_quick_pages(site.last, [str(source)])
+    assert [os.path.relpath(page, folder / "output") for page in pages] == ["2024/p3/index.html"]
+    rest = {os.path.relpath(page, folder / "output") for page in quick_page.render_the_rest(site.last, pages)}
+    # Its neighbours (the case story, p4), the post it is related to (p1 shares "rivers"),
+    # the lists and the feeds it is in; not the pages that do not show it.
+    assert {"2024/a-case/index.html", "2024/p4/index.html", "2024/p1/index.html"} <= rest
+    assert {"index.html", "tag/rivers/index.html", "feeds/all.atom.xml", "feeds/tags/rivers.json"} <= rest
+    assert not rest & {"2024/p2/index.html", "about/index.html", "tag/weirs/index.html", "feeds/tags/weirs.json"}
+    got, want = output_files(folder / "output"), clean_build_of(folder, tmp_path)
+    assert sorted(name for name in want if got.get(name) != want[name]) == []
+    assert sorted(name for name in got if got[name] != before[name]) == sorted(["2024/p3/index.html", *rest])
+
+
+def test_a_summary_and_body_edit_reach_the_lists_and_feeds_before_the_whole_build(served, tmp_path):
+    site, folder, _ = served
+    source = folder / "content/posts/p1.md"
+    source.write_text(
+        post("Post 1", "A new body, in full.", slug="p1", tags="birds, rivers", date="2024-01-01", summary="*Short*")
+    )
+    pages = quick_page.render_quick_pages(site.last, [str(source)])
+    assert quick_page.render_the_rest(site.last, pages)
+    assert b"A new body" in (folder / "output/feeds/all.atom.xml").read_bytes()
+    assert b"<em>Short</em>" in (folder / "output/tag/birds/index.html").read_bytes()
+    got, want = output_files(folder / "output"), clean_build_of(folder, tmp_path)
+    assert sorted(name for name in want if got.get(name) != want[name]) == []
+
+
+@pytest.mark.parametrize(
+    "relative, text",
+    [
+        ("posts/titled.md", post("A new title", "Body.", tags="birds", date="2024-06-01")),
+        ("posts/p1.md", post("Post 1", "Body 1.", slug="p1", tags="birds", date="2024-01-01")),
+        ("posts/p1.md", post("Post 1", "Body 1.", slug="p1", tags="birds, rivers", date="2024-07-01")),
+    ],
+    ids=["title-gives-a-new-address", "retagged", "redated"],
+)
+def test_an_edit_that_moves_or_regroups_a_post_waits_for_the_whole_build(served, relative, text):
+    site, folder, _ = served
+    before = output_files(folder / "output")
+    (folder / "content" / relative).write_text(text)
+    assert quick_page.render_quick_pages(site.last, [str(folder / "content" / relative)]) == []
+    assert quick_page.render_the_rest(site.last, []) == []
+    assert output_files(folder / "output") == before
+
+
+def test_before_the_build_has_written_its_outputs_a_retitle_waits(served):
+    site, folder, _ = served
+    site.last.writer = None  # as between the generators' end and the build's
+    source = folder / "content/posts/p3.md"
+    source.write_text(post("Kingfishers", "Body 3.", slug="p3", tags="rivers", date="2024-03-01"))
+    assert quick_page.render_quick_pages(site.last, [str(source)]) == []
+
+
+def test_a_build_that_renders_in_worker_processes_keeps_no_outputs(served):
+    site, folder, build = served
+    build(PARALLEL_WRITE=True, PARALLEL_WRITE_MIN_PAGES=2)
+    assert site.last.writer is None
+
+
+def test_a_change_that_most_pages_show_is_left_to_the_whole_build(served, tmp_path, monkeypatch):
+    site, folder, build = served
+    monkeypatch.setattr(quick_page, "MAX_PAGES_AGAIN", 4)
+    before = output_files(folder / "output")
+    (folder / "content/pages/team.md").write_text(TEAM.replace("Title: Team", "Title: Our team"))
+    pages = quick_page.render_quick_pages(site.last, [str(folder / "content/pages/team.md")])
+    assert len(pages) == 1 and 0 < len(quick_page.render_the_rest(site.last, pages)) <= 4
+    build()
+    got = output_files(folder / "output")
+    assert len([name for name in got if got[name] != before.get(name)]) > 10  # the menu of every page
+    assert got == clean_build_of(folder, tmp_path)

@@ -280,12 +280,22 @@ def test_a_body_edit_is_served_from_a_quick_page_before_the_whole_rebuild(dev_se
     quick = [line for line in server.lines if "the rest follows." in line]
     assert len(quick) == 1 and quick[0].startswith("Wrote 2024/one/index.html in ")
     assert "Edited" in wait_for(base + "/2024/one/", server)
-    # A header edit goes through the whole build only.
+    # A retitle: the page, then the other pages that show the title, before the whole build.
     wait_for_builds(server, 2)
+    followed = len([line for line in server.lines if "the whole build follows." in line])
     retitle_the_post(folder)
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while len([line for line in server.lines if "the whole build follows." in line]) == followed:
+        assert time.monotonic() < deadline, server.printed()
+        time.sleep(0.05)
+    assert len([line for line in server.lines if "the rest follows." in line]) == 2
+    assert "Kingfishers" in wait_for(base + "/", server) and "Kingfishers" in wait_for(base + "/tag/a/", server)
+    # A retag goes through the whole build only.
     wait_for_builds(server, 3)
-    assert len([line for line in server.lines if "the rest follows." in line]) == 1
-    assert "Kingfishers" in wait_for(base + "/2024/one/", server)
+    write_content(folder / "content", {"posts/one.md": post("Kingfishers", "Some words.", slug="one", tags="b")})
+    wait_for_builds(server, 4)
+    assert len([line for line in server.lines if "the rest follows." in line]) == 2
+    assert "Kingfishers" in wait_for(base + "/tag/b/", server)
 
 
 def test_each_rebuild_says_what_changed(dev_server):

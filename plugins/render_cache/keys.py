@@ -49,6 +49,7 @@ OUTPUT_NEUTRAL_SETTINGS = frozenset(
         "PARALLEL_READ_MIN_FILES",
         "PARALLEL_WRITE",
         "PARALLEL_WRITE_MIN_PAGES",
+        "KEEP_OUTPUTS",
         "RENDER_CACHE",
         "CACHE_CONTENT",
         "LOAD_CONTENT_CACHE",

@@ -250,6 +250,13 @@ class CachingWriter(ReusingWriter):
     def is_unchanged(self, filename):
         return filename in self.unchanged
 
+    def forget_contents(self):
+        """The site's contents changed in place (make serve's quick pages): the values keyed
+        for this build may hold them, and what was reused then may not be now."""
+        self._value_keys = {}
+        self._whole_site_key = None
+        self.unchanged = set()
+
     def keep(self, output_file):
         """The output already holds this page or feed: counted as reused, not written again."""
         self.record.reused(output_file)
@@ -323,9 +330,24 @@ def save_records(pelican):
 
 
 def forget_keys(content, context=None):
-    """content_refreshed: a content re-read alone has a new text; its kept keys are the old one's."""
-    for memo in ("_structure_key", "_summary_key", "_text_key"):
-        content.__dict__.pop(memo, None)
+    """content_refreshed: a content re-read alone has a new text and maybe a new header; its
+    kept keys are the old one's, and so are those of the contents that link to it (neighbours,
+    related posts, translations), whose summary keys hold its address and metadata."""
+    for item in [content, *linking_to(content, context or {})]:
+        for memo in ("_structure_key", "_summary_key", "_text_key"):
+            item.__dict__.pop(memo, None)
+
+
+def linking_to(content, context):
+    """The contents of `context` with an attribute that is `content` or a list holding it."""
+    return [
+        item
+        for item in contents_in(context)
+        if any(
+            value is content or (isinstance(value, (list, tuple)) and any(other is content for other in value))
+            for value in vars(item).values()
+        )
+    ]
 
 
 def declare_settings(pelican):

@@ -12,7 +12,8 @@ into a temporary folder and measures, each `--repeat` times, reporting the media
   of `output/pagefind/`, and an estimate of the bytes a browser fetches for one search;
 - `make serve` as an author meets it (`serve_latency`): the first build, then per save the
   wait until the edited page is served and the open tab is told to reload, the wait until a
-  retitled newest post shows on the home page, and the server's memory.
+  retitled newest post shows on every kind of page that lists it (home, tag page, neighbour,
+  feed), and the server's memory.
 
 Every measured build runs in its own Python process, which reports its own peak RSS and that
 of its largest child (Pagefind's binary). The results are printed as a table and written to

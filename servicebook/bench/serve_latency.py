@@ -1,6 +1,8 @@
 """What an author waits for under `make serve`: from saving a post to its page being served
 with the edit (what a browser reload gets), to the open tab being told to reload, and from
-retitling the newest post to the home page showing the new title.
+retitling the newest post to every page that shows its title having it: the home page, its
+first tag's page, the page of the post before it (which names it as the newer one) and the
+site's Atom feed.
 
 The server runs as `make serve` runs it (servicebook.site.serve in its own process) on the
 benchmark's corpus; edits are real file writes and the pages are fetched over HTTP, polled
@@ -10,6 +12,7 @@ them, most of which come while a build runs.
 """
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -33,14 +36,14 @@ TIMEOUT_SECONDS = 600
 class ServeTimes:
     """Seconds: the first build (serving from then on), and per edit, save → page served,
     save → reload announced, save → page served for saves 3 s apart (most come while the
-    last save's build runs); retitle → home page. Peak RSS in MB of the server process and
-    of its largest child (Pagefind)."""
+    last save's build runs); retitle → the pages that show the title (`shown_elsewhere`).
+    Peak RSS in MB of the server process and of its largest child (Pagefind)."""
 
     first_build: float = 0.0
     page: list = field(default_factory=list)
     reload: list = field(default_factory=list)
     page_while_building: list = field(default_factory=list)
-    home: list = field(default_factory=list)
+    site: list = field(default_factory=list)
     rss_mb: float = 0.0
     child_rss_mb: float = 0.0
 
@@ -129,6 +132,10 @@ class Server:
                 time.sleep(0.1)
         raise RuntimeError("the server did not answer:\n" + "\n".join(self.lines[-30:]))
 
+    def fetch(self, path):
+        with urllib.request.urlopen(self.url(path), timeout=TIMEOUT_SECONDS) as response:
+            return response.read().decode("utf-8", "replace")
+
     def wait_for_text(self, path, text, since):
         """Seconds from `since` until `path` is served holding `text`."""
         while time.monotonic() - since < TIMEOUT_SECONDS:
@@ -172,6 +179,21 @@ def article_path(source):
     """The address of a generated article (ARTICLE_URL is {date:%Y}/{slug}/)."""
     header = read_header(source.read_text(encoding="utf-8"))
     return f"/{header['date'].value[:4]}/{header['slug'].value}/"
+
+
+def shown_elsewhere(html, home):
+    """The other pages that show a post's title, from its page's `html` and the home page's:
+    the home page, the first tag's page, the older neighbour's page and the site's Atom feed."""
+    found = ["/"]
+    for pattern, text in (
+        (r'<a[^>]*href="([^"]*/tag/[^"]+)"', html),
+        (r'<a rel="prev" href="([^"]+)"', html),
+        (r'<link rel="alternate" type="application/atom\+xml"[^>]*href="([^"]+)"', home),
+    ):
+        match = re.search(pattern, text)
+        if match:
+            found.append(match.group(1))
+    return found
 
 
 def _settle(server, builds_before):
@@ -234,6 +256,7 @@ def measure_serve(content, overrides, edits=5, say=print):
             time.sleep(max(0.0, SAVES_APART_SECONDS - (time.monotonic() - saved)))
         _settle(server, builds)
         newest = max(posts, key=lambda path: read_header(path.read_text(encoding="utf-8"))["date"].value)
+        showing = shown_elsewhere(server.fetch(article_path(newest)), server.fetch("/"))
         for index in range(edits):
             title = f"Retitled{index}x{os.getpid()}"
             text = newest.read_text(encoding="utf-8")
@@ -243,8 +266,9 @@ def measure_serve(content, overrides, edits=5, say=print):
             builds = server.builds_reported()
             saved = time.monotonic()
             newest.write_text("".join(lines), encoding="utf-8")
-            times.home.append(server.wait_for_text("/", title, saved))
-            say(f"  make serve: retitle {index + 1}/{edits}: home page {times.home[-1]:.2f} s")
+            # Each waited for in turn, from the save: the last is when all show it.
+            times.site.append(max(server.wait_for_text(path, title, saved) for path in showing))
+            say(f"  make serve: retitle {index + 1}/{edits}: {', '.join(showing)} show it after {times.site[-1]:.2f} s")
             _settle(server, builds)
         times.rss_mb, times.child_rss_mb = server.rss_mb, server.child_rss_mb
     finally:
