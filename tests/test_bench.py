@@ -303,7 +303,7 @@ def test_the_server_is_idle_only_once_every_build_it_began_has_reported():
 def test_the_retitle_is_awaited_on_every_kind_of_page_that_shows_the_title():
     from servicebook.bench.serve_latency import shown_elsewhere
 
-    post = '<a href="/tag/refunds/">refunds</a> <a href="/tag/rail/">rail</a> <a rel="prev" href="/2024/older/">Older</a>'
+    post = '<a href="/tag/refunds/">refunds</a> <a href="/tag/rail/">rail</a> <a rel="prev" href="/2024/older/">'
     home = '<link rel="alternate" type="application/atom+xml" title="All" href="/feeds/all.atom.xml">'
     assert shown_elsewhere(post, home) == ["/", "/tag/refunds/", "/2024/older/", "/feeds/all.atom.xml"]
     assert shown_elsewhere("<p>The oldest post, untagged.</p>", "") == ["/"]
