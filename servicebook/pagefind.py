@@ -130,13 +130,18 @@ class PagefindService:
     2,000 pages would take over three minutes of waiting. A reader thread collects answers.
     """
 
-    def __init__(self, timeout=DEFAULT_TIMEOUT):
+    def __init__(self, timeout=DEFAULT_TIMEOUT, niceness=0):
+        """`niceness`: how far below this process's priority Pagefind runs (with `nice`, where
+        there is one), so that what an author waits for comes first."""
         from pagefind.service import get_executable
 
         check_pagefind_installed()
         self.timeout = timeout
+        command = [str(get_executable()), "--service"]
+        if niceness and shutil.which("nice"):
+            command = [shutil.which("nice"), "-n", str(niceness), *command]
         self._process = subprocess.Popen(
-            [str(get_executable()), "--service"],
+            command,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -227,14 +232,14 @@ def is_whole(path):
 class LiveIndex:
     """A Pagefind index that takes pages one at a time while the caller goes on working."""
 
-    def __init__(self, bundle_path, exclude_selectors=DEFAULT_EXCLUDE_SELECTORS, timeout=DEFAULT_TIMEOUT):
+    def __init__(self, bundle_path, exclude_selectors=DEFAULT_EXCLUDE_SELECTORS, timeout=DEFAULT_TIMEOUT, niceness=0):
         self.bundle_path = Path(bundle_path)
         self.pages = []
         self.urls = []
         # Pages Pagefind left out of the written index, for having no words it indexes
         # (a body of symbols only): by URL.
         self.left_out = []
-        self._service = PagefindService(timeout)
+        self._service = PagefindService(timeout, niceness)
         config = {"exclude_selectors": list(exclude_selectors)}
         created = self._service.send({"type": "NewIndex", "config": config})
         self._index_id = self._service.answer(created, "start an index")["index_id"]

@@ -228,10 +228,12 @@ class LastBuild:
     def render_the_rest(self, written):
         """Once contents changed in place: write again every output of the build that shows
         them differently now, but those in `written`; returns their paths."""
-        if not self.changed_in_place:
+        changed = [self.sources[path] for path in self.changed_in_place]
+        if not changed:
             return []
         self.changed_in_place = []
-        return self.writer.write_again(self.writer.kept, written, most=MAX_PAGES_AGAIN)
+        context = self.generators[0].context
+        return self.writer.write_again(self.writer.kept, changed, context, written, most=MAX_PAGES_AGAIN)
 
     def _write(self, content, generator):
         """Render `content`'s page as Pelican's generators do (generate_articles,

@@ -18,8 +18,8 @@ content_refreshed(content, context=context)
     reading kept). A plugin that gives contents something derived from their body (reading
     time, image copies and the preview image) gives it to this one content too, removing what
     no longer applies; it raises when it cannot, and the page waits for the whole rebuild.
-    A plugin that keeps something on *other* contents derived from this one's header forgets
-    it too.
+    (What other contents keep of this one's header, the writer forgets before it writes the
+    pages that show them again: servicebook.writing.AtomicWriter.write_again.)
 
 writer_made(writer)
     The build's writer (servicebook.writing.AtomicWriter) was made, before anything is

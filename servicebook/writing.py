@@ -243,15 +243,16 @@ class AtomicWriter(Writer):
             self.kept.append(page)
         self.write_planned([page], [None])
 
-    def write_again(self, pages, written=(), most=None):
+    def write_again(self, pages, changed, context, written=(), most=None):
         """Write again those of `pages` (from `kept`) whose text is no longer what the output
-        holds, the contents they show having changed in place since they were written; returns
-        their paths. Only a reusing writer knows which those are (the others write every page).
+        holds, the `changed` contents of the site's `context` having changed in place since
+        they were written; returns their paths. Only a reusing writer knows which those are
+        (the others write every page).
         Pages in `written` were written since, by other means. Stops once `most` pages were
         rendered (a change that every page shows, such as a menu's title, is as quick in
         the whole build). Announces nothing: the whole build that follows does (the search
         index, the sitemap)."""
-        self.forget_contents()
+        self.forget_contents(changed, context)
         written = set(written)
         again, rendered = [], 0
         for page in pages:
@@ -272,8 +273,9 @@ class AtomicWriter(Writer):
                 again.append(page.path)
         return again
 
-    def forget_contents(self):
-        """Forget what the writer worked out from the site's contents (they changed in place)."""
+    def forget_contents(self, changed, context):
+        """Forget what the writer worked out from the `changed` contents of `context` (they
+        changed in place)."""
 
     def _open_w(self, filename, encoding, override=False):
         # Pelican's checks and bookkeeping (pelican.writers.Writer._open_w), then a file that

@@ -6,6 +6,7 @@ page fragments and the filter files. Both are gzip files starting with the 12-by
 """
 
 import json
+import os
 import random
 import re
 import threading
@@ -15,6 +16,7 @@ import pytest
 
 import pelicanconf
 from helpers import CONTENT, SETTINGS, build_small_site, content_articles, is_draft, parse_html, post, read_header
+from search_index import search_index
 from search_index.search_index import SiteIndexer
 from servicebook import pagefind as si
 from servicebook import site
@@ -440,3 +442,20 @@ def test_a_background_index_waits_while_a_quick_page_renders(tmp_path):
         assert finishing.is_alive() and indexer.index is None
     finishing.join(timeout=60)
     assert [fragment["url"] for fragment in fragments(tmp_path / "output" / "pagefind")] == ["/2024/one/"]
+
+
+@pytest.mark.skipif(not hasattr(os, "getpriority"), reason="no process priorities here")
+def test_a_background_index_runs_pagefind_below_the_builds_priority():
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    for niceness, expected in ((0, ours), (10, min(19, ours + 10))):
+        service = si.PagefindService(niceness=niceness)
+        try:
+            # Pagefind's service answers (under nice, once nice has made itself Pagefind)...
+            assert "index_id" in service.answer(service.send({"type": "NewIndex", "config": {}}), "start an index")
+            # ...at the lower priority.
+            assert os.getpriority(os.PRIO_PROCESS, service._process.pid) == expected
+        finally:
+            service.close()
+    background = {**SETTINGS, "SEARCH_INDEX_IN_BACKGROUND": True, "SEARCH_INDEX_EXCLUDE": None}
+    assert SiteIndexer(background, "output").niceness == search_index.BACKGROUND_NICENESS
+    assert SiteIndexer({**background, "SEARCH_INDEX_IN_BACKGROUND": False}, "output").niceness == 0

@@ -250,9 +250,12 @@ class CachingWriter(ReusingWriter):
     def is_unchanged(self, filename):
         return filename in self.unchanged
 
-    def forget_contents(self):
-        """The site's contents changed in place (make serve's quick pages): the values keyed
-        for this build may hold them, and what was reused then may not be now."""
+    def forget_contents(self, changed, context):
+        """The `changed` contents of `context` changed in place (make serve's quick pages):
+        the keys of those that link to them hold their old address and metadata, the values
+        keyed for this build may hold them, and what was reused then may not be now."""
+        for content in linking_to(changed, context):
+            forget_keys(content)
         self._value_keys = {}
         self._whole_site_key = None
         self.unchanged = set()
@@ -330,24 +333,20 @@ def save_records(pelican):
 
 
 def forget_keys(content, context=None):
-    """content_refreshed: a content re-read alone has a new text and maybe a new header; its
-    kept keys are the old one's, and so are those of the contents that link to it (neighbours,
-    related posts, translations), whose summary keys hold its address and metadata."""
-    for item in [content, *linking_to(content, context or {})]:
-        for memo in ("_structure_key", "_summary_key", "_text_key"):
-            item.__dict__.pop(memo, None)
+    """content_refreshed: a content re-read alone has a new text; its kept keys are the old one's."""
+    for memo in ("_structure_key", "_summary_key", "_text_key"):
+        content.__dict__.pop(memo, None)
 
 
-def linking_to(content, context):
-    """The contents of `context` with an attribute that is `content` or a list holding it."""
-    return [
-        item
-        for item in contents_in(context)
-        if any(
-            value is content or (isinstance(value, (list, tuple)) and any(other is content for other in value))
-            for value in vars(item).values()
-        )
-    ]
+def linking_to(contents, context):
+    """The contents of `context` with an attribute that is one of `contents` or a list that
+    holds one (neighbours, related posts, translations)."""
+    wanted = {id(content) for content in contents}
+
+    def links(value):
+        return id(value) in wanted or (isinstance(value, (list, tuple)) and any(id(item) in wanted for item in value))
+
+    return [item for item in contents_in(context) if any(map(links, vars(item).values()))]
 
 
 def declare_settings(pelican):

@@ -61,6 +61,10 @@ from servicebook.writing import QUICK_WRITES
 
 logger = logging.getLogger(__name__)
 
+# Below the build's priority (nice's scale, 0 to 19): in the background, Pagefind gets the
+# processor time the rest leaves.
+BACKGROUND_NICENESS = 10
+
 DEFAULTS = {
     "SEARCH_INDEX": True,
     "SEARCH_INDEX_DIR": BUNDLE_DIR,  # in the output; the search page loads Pagefind from there
@@ -92,8 +96,10 @@ class SiteIndexer:
         # The source of each article's and page's page, by URL: named if Pagefind leaves it out.
         self.sources = {}
         # In the background, the pages are read and indexed after the last one is written,
-        # so that indexing takes nothing from writing them.
+        # so that indexing takes nothing from writing them, and Pagefind yields the processor
+        # to what an author waits for (make serve's quick pages and rebuilds).
         self.later = [] if settings["SEARCH_INDEX_IN_BACKGROUND"] else None
+        self.niceness = BACKGROUND_NICENESS if settings["SEARCH_INDEX_IN_BACKGROUND"] else 0
         self.superseded = threading.Event()
 
     def page_written(self, path, source=None):
@@ -115,7 +121,9 @@ class SiteIndexer:
         if not has_search_body(html):
             return
         if self.index is None:
-            self.index = LiveIndex(self.output_path / self.bundle_dir, self.exclude_selectors, self.timeout)
+            self.index = LiveIndex(
+                self.output_path / self.bundle_dir, self.exclude_selectors, self.timeout, self.niceness
+            )
         self.index.add(html, page_url(relative))
 
     def finish(self):
