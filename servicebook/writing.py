@@ -139,9 +139,21 @@ class PlannedPage:
     def produce(self):
         """What `AtomicWriter.write_planned` needs of this page: its text, or what the
         template's `produce` returns (the render cache's outcome), in any process."""
+        return self._produce(self.localcontext)
+
+    def _produce(self, localcontext):
         self.context["localsiteurl"] = self.localsiteurl
         produce = getattr(self.template, "produce", None)
-        return produce(self.localcontext) if produce else self.template.render(self.localcontext)
+        return produce(localcontext) if produce else self.template.render(localcontext)
+
+    def text(self, produced=None):
+        """The text to write: what `produce()` returned, here or in another process
+        (`produced`), through the template's `apply` (the render cache records it there)."""
+        localcontext = self.localcontext
+        if produced is None:
+            produced = self._produce(localcontext)
+        apply = getattr(self.template, "apply", None)
+        return apply(localcontext, produced) if apply else produced
 
 
 class _Planning:
@@ -219,16 +231,12 @@ class AtomicWriter(Writer):
         """Write each page of `plan` as Pelican's writer would have: `produced` are their
         `PlannedPage.produce()` results, in order (a None: produce it here)."""
         for page, result in zip(plan, produced, strict=True):
-            if result is None:
-                result = page.produce()
-            localcontext = page.localcontext
-            apply = getattr(page.template, "apply", None)
-            text = apply(localcontext, result) if apply else result
+            text = page.text(result)
             if not page.skipped:
                 with self._opened(page.path, "utf-8") as handle:
                     handle.write(text)
             if page.announced:
-                signals.content_written.send(page.path, context=localcontext)
+                signals.content_written.send(page.path, context=page.localcontext)
 
     def write_made(self, path, made, context):
         """Write to `path` what `made` makes (with `produce(None)` and `apply(None, produced)`,
@@ -247,11 +255,10 @@ class AtomicWriter(Writer):
         """Write again those of `pages` (from `kept`) whose text is no longer what the output
         holds, the `changed` contents of the site's `context` having changed in place since
         they were written; returns their paths. Only a reusing writer knows which those are
-        (the others write every page).
-        Pages in `written` were written since, by other means. Stops once `most` pages were
-        rendered (a change that every page shows, such as a menu's title, is as quick in
-        the whole build). Announces nothing: the whole build that follows does (the search
-        index, the sitemap)."""
+        (the others write every page). Pages in `written` were written since, by other means.
+        Stops once `most` pages were rendered (a change that every page shows, such as a
+        menu's title, is as quick in the whole build). Announces nothing: the whole build
+        that follows does (the search index, the sitemap)."""
         self.forget_contents(changed, context)
         written = set(written)
         again, rendered = [], 0
@@ -260,10 +267,7 @@ class AtomicWriter(Writer):
                 continue
             if most is not None and rendered >= most:
                 break
-            localcontext = page.localcontext
-            result = page.produce()
-            apply = getattr(page.template, "apply", None)
-            text = apply(localcontext, result) if apply else result
+            text = page.text()
             if self.is_unchanged(page.path):
                 continue
             rendered += 1
