@@ -16,6 +16,8 @@ from servicebook.site import SERVE_SETTINGS
 LONG = " ".join(["word"] * 900)
 PAGE = "Title: About\n\nWho we are.\n"
 TEAM = "Title: Team\nSlug: team\n\nWho works here.\n"
+# With its own slug: a new title leaves it where it is.
+CASE = case("The bill came twice.").replace("Title: A case", "Title: A case\nSlug: a-case")
 
 
 @pytest.fixture
@@ -182,7 +184,7 @@ def served(tmp_path):
         for i, tags in enumerate(["birds, rivers", "birds", "rivers", "birds, weirs"], start=1)
     }
     files["posts/titled.md"] = post("Made from its title", "Body.", tags="birds", date="2024-06-01")
-    files["cases/bill.md"] = case("The bill came twice.")
+    files["cases/bill.md"] = CASE
     files["pages/about.md"] = PAGE
     files["pages/team.md"] = TEAM
     write_content(tmp_path / "content", files)
@@ -280,3 +282,21 @@ def test_a_change_that_most_pages_show_is_left_to_the_whole_build(served, tmp_pa
     got = output_files(folder / "output")
     assert len([name for name in got if got[name] != before.get(name)]) > 10  # the menu of every page
     assert got == clean_build_of(folder, tmp_path)
+
+
+def test_quick_edits_one_after_another_leave_what_a_clean_build_writes(served, tmp_path):
+    site, folder, _ = served
+    edits = [
+        ("posts/p3.md", post("Kingfishers", "Body 3.", slug="p3", tags="rivers", date="2024-03-01")),
+        ("posts/p3.md", post("Dippers", "Body 3, longer now.", slug="p3", tags="rivers", date="2024-03-01")),
+        ("posts/p1.md", post("Post 1", "Body 1.", slug="p1", tags="birds, rivers", date="2024-01-01", summary="S.")),
+        ("cases/bill.md", CASE.replace("Title: A case", "Title: The double bill")),
+    ]
+    for relative, text in edits:
+        (folder / "content" / relative).write_text(text)
+        pages = quick_page.render_quick_pages(site.last, [str(folder / "content" / relative)])
+        assert len(pages) == 1, relative
+        quick_page.render_the_rest(site.last, pages)
+    got, want = output_files(folder / "output"), clean_build_of(folder, tmp_path)
+    assert sorted(name for name in want if got.get(name) != want[name]) == []
+    assert b"Dippers" in got["index.html"] and b"The double&nbsp;bill" in got["cases/index.html"]

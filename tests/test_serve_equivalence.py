@@ -44,7 +44,12 @@ class Site:
         for _ in range(4):
             self.create()
         write_content(
-            self.content, {"cases/bill.md": case("The bill came twice."), "pages/about.md": "Title: About\n\nUs.\n"}
+            self.content,
+            {
+                # With a slug of its own, so a new title leaves it where it is (a quick edit).
+                "cases/bill.md": case("The bill came twice.").replace("Title: A case", "Title: A case\nSlug: a-case"),
+                "pages/about.md": "Title: About\n\nUs.\n",
+            },
         )
 
     def overrides(self, output, cache):
