@@ -300,3 +300,14 @@ def test_quick_edits_one_after_another_leave_what_a_clean_build_writes(served, t
     got, want = output_files(folder / "output"), clean_build_of(folder, tmp_path)
     assert sorted(name for name in want if got.get(name) != want[name]) == []
     assert b"Dippers" in got["index.html"] and b"The double&nbsp;bill" in got["cases/index.html"]
+
+
+def test_a_file_that_came_and_went_with_the_save_is_left_out(served):
+    site, folder, _ = served
+    source = folder / "content/posts/p3.md"
+    source.write_text(post("Kingfishers", "Body 3.", slug="p3", tags="rivers", date="2024-03-01"))
+    # `sed -i` and editors write a file beside the source and rename it over the source.
+    renamed = str(folder / "content/posts/sedX1b2c3")
+    assert len(quick_page.render_quick_pages(site.last, [str(source), renamed])) == 1
+    (folder / "content/posts/new.md").write_text(post("New", "Body.", slug="new"))
+    assert quick_page.render_quick_pages(site.last, [str(source), str(folder / "content/posts/new.md")]) == []
