@@ -211,6 +211,21 @@ class Sources:
         return path.suffix == ".py" and any(path.is_relative_to(folder) for folder in self.code)
 
 
+def changed_paths(changes):
+    """The paths of a batch of watchfiles changes, but those of files that came and went
+    within it: what an editor or `sed -i` writes beside a source and renames over it."""
+    from watchfiles import Change
+
+    seen = {}
+    for change, path in changes:
+        seen.setdefault(path, set()).add(change)
+    return sorted(
+        path
+        for path, kinds in seen.items()
+        if not ({Change.added, Change.deleted} <= kinds and not os.path.exists(path))
+    )
+
+
 def watch(sources, on_change, stop):
     """Call `on_change(paths)` with each batch of changed source paths until `stop` is set."""
     import watchfiles
@@ -222,7 +237,9 @@ def watch(sources, on_change, stop):
         for changes in watchfiles.watch(
             *paths, watch_filter=relevant, recursive=recursive, step=50, stop_event=stop, raise_interrupt=False
         ):
-            on_change(sorted({path for _, path in changes}))
+            paths = changed_paths(changes)
+            if paths:
+                on_change(paths)
 
     recursive = [str(path) for path in [*sources.folders, *sources.code] if Path(path).is_dir()]
     threads = [threading.Thread(target=follow, args=(recursive, True), daemon=True)]

@@ -213,3 +213,18 @@ def test_pelicans_writer_skips_a_page_the_quick_page_wrote_during_the_build(tmp_
     with writer._open_w(str(target), "utf-8") as handle:
         handle.write("the build's page, from an older save")
     assert target.read_text(encoding="utf-8") == "the quick page, from the newest save"
+
+
+def test_a_file_that_came_and_went_in_one_batch_is_no_change(tmp_path):
+    from watchfiles import Change
+
+    from servicebook.devserver import changed_paths
+
+    source, temporary, gone = (str(tmp_path / name) for name in ("post.md", "sedAb12Cd", "old.md"))
+    (tmp_path / "post.md").write_text("Title: A\n\nBody.\n")
+    # sed -i: a file written beside the source, then renamed over it.
+    batch = {(Change.added, temporary), (Change.modified, temporary), (Change.deleted, temporary)}
+    assert changed_paths(batch | {(Change.added, source)}) == [source]
+    # A source deleted is a change (its page goes); so is one deleted and written again.
+    assert changed_paths({(Change.deleted, gone)}) == [gone]
+    assert changed_paths({(Change.added, source), (Change.deleted, source)}) == [source]
