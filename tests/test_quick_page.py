@@ -311,3 +311,13 @@ def test_a_file_that_came_and_went_with_the_save_is_left_out(served):
     assert len(quick_page.render_quick_pages(site.last, [str(source), renamed])) == 1
     (folder / "content/posts/new.md").write_text(post("New", "Body.", slug="new"))
     assert quick_page.render_quick_pages(site.last, [str(source), str(folder / "content/posts/new.md")]) == []
+
+
+def test_on_a_site_ordered_by_title_a_retitle_waits_for_the_whole_build(served):
+    site, folder, build = served
+    build(ARTICLE_ORDER_BY="title")
+    source = folder / "content/posts/p3.md"
+    source.write_text(post("Aardvarks", "Body 3.", slug="p3", tags="rivers", date="2024-03-01"))
+    assert quick_page.render_quick_pages(site.last, [str(source)]) == []
+    source.write_text(post("Post 3", "Body 3, and more.", slug="p3", tags="rivers", date="2024-03-01"))
+    assert len(quick_page.render_quick_pages(site.last, [str(source)])) == 1  # a body edit does not
