@@ -321,3 +321,14 @@ def test_on_a_site_ordered_by_title_a_retitle_waits_for_the_whole_build(served):
     assert quick_page.render_quick_pages(site.last, [str(source)]) == []
     source.write_text(post("Post 3", "Body 3, and more.", slug="p3", tags="rivers", date="2024-03-01"))
     assert len(quick_page.render_quick_pages(site.last, [str(source)])) == 1  # a body edit does not
+
+
+def test_a_retitle_of_a_post_with_aliases_waits_for_the_whole_build(served):
+    site, folder, build = served
+    source = folder / "content/posts/p5.md"
+    source.write_text(post("Post 5", "Body 5.", slug="p5", date="2024-05-01", aliases="/old/heron.html"))
+    time.sleep(0.01)
+    build()
+    assert "Post&nbsp;5" in (folder / "output/old/heron.html").read_text()  # its redirect page shows the title
+    source.write_text(post("Herons", "Body 5.", slug="p5", date="2024-05-01", aliases="/old/heron.html"))
+    assert quick_page.render_quick_pages(site.last, [str(source)]) == []
