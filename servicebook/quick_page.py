@@ -179,12 +179,9 @@ class LastBuild:
         """{path: the header fields that changed} of the sources among `paths` when each is a
         body edit, or (once the build has written every output) an edit of its body and
         QUICK_HEADER_FIELDS; None when any path is something else (another header edit, a
-        new or deleted file, the theme...). A path that is no source and no longer exists is
-        left out."""
+        new or deleted file, the theme...)."""
         edits = {}
         for path in map(os.path.abspath, paths):
-            if path not in self.sources and not os.path.exists(path):
-                continue  # came and went: an editor's (or `sed -i`'s) file saved by rename
             text = _read_text(path) if path in self.sources else None
             if text is None:
                 return None

@@ -302,15 +302,17 @@ def test_quick_edits_one_after_another_leave_what_a_clean_build_writes(served, t
     assert b"Dippers" in got["index.html"] and b"The double&nbsp;bill" in got["cases/index.html"]
 
 
-def test_a_file_that_came_and_went_with_the_save_is_left_out(served):
+def test_a_deleted_file_that_is_no_post_sends_the_save_to_the_whole_build(served):
     site, folder, _ = served
     source = folder / "content/posts/p3.md"
-    source.write_text(post("Kingfishers", "Body 3.", slug="p3", tags="rivers", date="2024-03-01"))
-    # `sed -i` and editors write a file beside the source and rename it over the source.
-    renamed = str(folder / "content/posts/sedX1b2c3")
-    assert len(quick_page.render_quick_pages(site.last, [str(source), renamed])) == 1
+    source.write_text(post("Post 3", "Body 3, without the picture.", slug="p3", tags="rivers", date="2024-03-01"))
+    # A picture (or any file) deleted with the edit: the whole build removes its copies. A
+    # file that came and went within the save (sed -i's, an editor's) never gets here
+    # (servicebook.devserver.changed_paths).
+    assert quick_page.render_quick_pages(site.last, [str(source), str(folder / "content/images/gone.png")]) == []
     (folder / "content/posts/new.md").write_text(post("New", "Body.", slug="new"))
     assert quick_page.render_quick_pages(site.last, [str(source), str(folder / "content/posts/new.md")]) == []
+    assert len(quick_page.render_quick_pages(site.last, [str(source)])) == 1
 
 
 def test_on_a_site_ordered_by_title_a_retitle_waits_for_the_whole_build(served):
