@@ -10,7 +10,7 @@ content cache kept in memory. Odd seeds build as `make serve` builds (one proces
 kept for quick edits), even seeds with every core (parallel_write).
 After each step the output is compared with a clean build in a fresh folder (the search
 index and the sitemap's dates aside); after an edit changed in place, also before the whole
-rebuild, as the quick edit left it. CI runs three short sequences;
+rebuild, as the quick edit left it. CI runs four sequences of ten edits;
 SERVICEBOOK_FUZZ_SEEDS=20 SERVICEBOOK_FUZZ_STEPS=100 run many more, longer ones.
 """
 
@@ -26,8 +26,8 @@ from helpers import ROOT, case, output_files, post, write_content
 from servicebook import quick_page, site
 from servicebook.kept_content import KeptReaderCaches
 
-STEPS = int(os.environ.get("SERVICEBOOK_FUZZ_STEPS", "6"))
-SEEDS = range(1, 1 + int(os.environ.get("SERVICEBOOK_FUZZ_SEEDS", "3")))
+STEPS = int(os.environ.get("SERVICEBOOK_FUZZ_STEPS", "10"))
+SEEDS = range(1, 1 + int(os.environ.get("SERVICEBOOK_FUZZ_SEEDS", "4")))
 WORDS = "heron kingfisher weir bill refund queue tariff meter letter".split()
 TAGS = ["billing", "refunds", "rail", "energy"]
 
