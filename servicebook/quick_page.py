@@ -176,25 +176,26 @@ class LastBuild:
         return next(generator for generator in self.generators if isinstance(generator, kind))
 
     def quick_edits(self, paths):
-        """{path: the header fields that changed} of the sources among `paths` when each is a
-        body edit, or (once the build has written every output) an edit of its body and
-        QUICK_HEADER_FIELDS; None when any path is something else (another header edit, a
-        new or deleted file, the theme...)."""
+        """{path: (the header fields that changed, the new header)} of the sources among
+        `paths` when each is a body edit, or (once the build has written every output) an
+        edit of its body and QUICK_HEADER_FIELDS; None when any path is something else
+        (another header edit, a new or deleted file, the theme...)."""
         edits = {}
         for path in map(os.path.abspath, paths):
             text = _read_text(path) if path in self.sources else None
             if text is None:
                 return None
-            fields = changed_fields(self.headers[path], header_text(text))
+            header = header_text(text)
+            fields = changed_fields(self.headers[path], header)
             if fields and (self.writer is None or not fields <= QUICK_HEADER_FIELDS):
                 return None
-            edits[path] = fields
+            edits[path] = fields, header
         return edits if 0 < len(edits) <= MAX_QUICK_PAGES else None
 
-    def render(self, path, fields):
-        """Re-read the source at `path`, whose header `fields` changed, and write its page;
-        returns the page's path. Raises ValueError when the change must wait for the whole
-        build after all."""
+    def render(self, path, fields, header):
+        """Re-read the source at `path`, whose header `fields` changed (it is now `header`),
+        and write its page; returns the page's path. Raises ValueError when the change must
+        wait for the whole build after all."""
         old = self.sources[path]
         generator = self._generator_of(old)
         fresh = generator.readers.read_file(
@@ -209,7 +210,7 @@ class LastBuild:
         else:
             self._check_in_place(old, fresh, fields)
             refresh_in_place(old, fresh, fields)
-            self.headers[path] = header_text(_read_text(path) or "")
+            self.headers[path] = header
             self.changed_in_place.append(path)
             content = old
         content_refreshed.send(content, context=generator.context)
@@ -281,7 +282,7 @@ def render_quick_pages(last_build, paths):
     # The whole build that follows reports every problem, with its file and line, once.
     with QUIET_THREADS.quiet(), QUICK_WRITES.rendering():
         try:
-            return [last_build.render(path, fields) for path, fields in edits.items()]
+            return [last_build.render(path, *edit) for path, edit in edits.items()]
         except Exception:  # noqa: BLE001 - the whole build comes next and says what is wrong
             return []
 

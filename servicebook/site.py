@@ -170,6 +170,12 @@ def clean(output_path=OUTPUT, cache_path=ROOT / ".cache"):
         shutil.rmtree(path, ignore_errors=True)
 
 
+def _named(paths, start=os.curdir):
+    """`paths` in a message: the first three, relative to `start`, and how many more."""
+    more = f" and {len(paths) - 3} more" if len(paths) > 3 else ""
+    return ", ".join(os.path.relpath(path, start) for path in paths[:3]) + more
+
+
 def serve(host="127.0.0.1", port=8000, settings_file=PELICANCONF, **overrides):
     """Build, serve the output and rebuild (then reload the open pages) when the content, the
     theme or the settings change; a change to our code restarts the server (servicebook.devserver).
@@ -189,9 +195,10 @@ def serve(host="127.0.0.1", port=8000, settings_file=PELICANCONF, **overrides):
     served = quick_page.ServedSite()
 
     def wrote(pages, started, what):
-        shown = ", ".join(os.path.relpath(page, settings["OUTPUT_PATH"]) for page in pages[:3])
-        more = f" and {len(pages) - 3} more" if len(pages) > 3 else ""
-        print(f"Wrote {shown}{more} in {time.perf_counter() - started:.2f} s; {what}.", flush=True)
+        print(
+            f"Wrote {_named(pages, settings['OUTPUT_PATH'])} in {time.perf_counter() - started:.2f} s; {what}.",
+            flush=True,
+        )
 
     def quick(paths, reload):
         started, last = time.perf_counter(), served.last
@@ -208,8 +215,7 @@ def serve(host="127.0.0.1", port=8000, settings_file=PELICANCONF, **overrides):
 
     def rebuild(paths):
         if paths:
-            more = f" and {len(paths) - 3} more" if len(paths) > 3 else ""
-            print(f"Rebuilding: {', '.join(os.path.relpath(path) for path in paths[:3])}{more} changed.", flush=True)
+            print(f"Rebuilding: {_named(paths)} changed.", flush=True)
         served.build_begins()
         try:
             result = build(settings_file, **SERVE_SETTINGS, **overrides)

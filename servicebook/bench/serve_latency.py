@@ -140,9 +140,8 @@ class Server:
         """Seconds from `since` until `path` is served holding `text`."""
         while time.monotonic() - since < TIMEOUT_SECONDS:
             try:
-                with urllib.request.urlopen(self.url(path), timeout=TIMEOUT_SECONDS) as response:
-                    if text in response.read().decode("utf-8", "replace"):
-                        return time.monotonic() - since
+                if text in self.fetch(path):
+                    return time.monotonic() - since
             except OSError:
                 pass
             time.sleep(POLL_SECONDS)
