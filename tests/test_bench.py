@@ -235,9 +235,17 @@ def test_serve_rows_hold_the_authors_waits_against_their_targets():
         reload=[1.0] * 5,
         page_while_building=[0.3, 0.5],
         site=[1.5, 2.5, 1.9],
+        new_post=[1.0, 3.0, 1.5],
+        retag=[2.5],
+        deleted=[0.8, 1.1],
         rss_mb=700,
     )
     table = report.render_table(results(posts=5000, serve=serve))
+    assert "| 1.50 s |" in row(table, "make serve: new post") and "**pass**" in row(table, "make serve: new post")
+    assert "**FAIL**" in row(table, "make serve: that post re-tagged")
+    assert "| 0.95 s |" in row(table, "make serve: that post deleted") and "**pass**" in row(
+        table, "make serve: that post deleted"
+    )
     page = row(table, "make serve: save → edited page served")
     assert "| 0.36 s (worst 0.90 s) |" in page and "≤ 0.5 s median, ≤ 1 s worst" in page and "**pass**" in page
     assert "| 1.90 s |" in row(table, "make serve: newest post retitled") and "**pass**" in row(

@@ -2,7 +2,8 @@
 with the edit (what a browser reload gets), to the open tab being told to reload, and from
 retitling the newest post to every page that shows its title having it: the home page, its
 first tag's page, the page of the post before it (which names it as the newer one) and the
-site's Atom feed.
+site's Atom feed; and from saving a new post, re-tagging it and deleting it to the pages
+showing each.
 
 The server runs as `make serve` runs it (servicebook.site.serve in its own process) on the
 benchmark's corpus; edits are real file writes and the pages are fetched over HTTP, polled
@@ -11,6 +12,7 @@ figures are one save's wait, not a queue of them; then saves 3 s apart, as an au
 them, most of which come while a build runs.
 """
 
+import datetime
 import os
 import re
 import signal
@@ -36,7 +38,9 @@ TIMEOUT_SECONDS = 600
 class ServeTimes:
     """Seconds: the first build (serving from then on), and per edit, save → page served,
     save → reload announced, save → page served for saves 3 s apart (most come while the
-    last save's build runs); retitle → the pages that show the title (`shown_elsewhere`).
+    last save's build runs); retitle → the pages that show the title (`shown_elsewhere`);
+    a new post → its page and the home page show it; that post re-tagged → the new tag's
+    page lists it; that post deleted → its page and its title gone from the home page.
     Peak RSS in MB of the server process and of its largest child (Pagefind)."""
 
     first_build: float = 0.0
@@ -44,6 +48,9 @@ class ServeTimes:
     reload: list = field(default_factory=list)
     page_while_building: list = field(default_factory=list)
     site: list = field(default_factory=list)
+    new_post: list = field(default_factory=list)
+    retag: list = field(default_factory=list)
+    deleted: list = field(default_factory=list)
     rss_mb: float = 0.0
     child_rss_mb: float = 0.0
 
@@ -147,6 +154,20 @@ class Server:
             time.sleep(POLL_SECONDS)
         raise RuntimeError(f"{path} never showed {text!r}:\n" + "\n".join(self.lines[-30:]))
 
+    def wait_for_absence(self, path, text, since):
+        """Seconds from `since` until `path` is not found (404) or no longer holds `text`."""
+        while time.monotonic() - since < TIMEOUT_SECONDS:
+            try:
+                if text not in self.fetch(path):
+                    return time.monotonic() - since
+            except urllib.error.HTTPError as error:
+                if error.code == 404:
+                    return time.monotonic() - since
+            except OSError:
+                pass
+            time.sleep(POLL_SECONDS)
+        raise RuntimeError(f"{path} still showed {text!r}:\n" + "\n".join(self.lines[-30:]))
+
     def wait_for_build_after(self, since):
         """Seconds from `since` until a finished build was announced after it."""
         while time.monotonic() - since < TIMEOUT_SECONDS:
@@ -193,6 +214,51 @@ def shown_elsewhere(html, home):
         if match:
             found.append(match.group(1))
     return found
+
+
+def _new_retag_delete(server, newest, mark, times, say):
+    """A post newer than `newest` (a post's source) written, re-tagged, then deleted, each
+    timed from the save until the pages show it (see ServeTimes)."""
+    header = read_header(newest.read_text(encoding="utf-8"))
+    day = datetime.date.fromisoformat(header["date"].value[:10]) + datetime.timedelta(days=1)
+    title, slug, tag = f"Newpost{mark}", f"bench-new-{mark}", f"benchtag{mark}"
+    source = newest.with_name(f"{slug}.md")
+    page, tag_page = f"/{day.year}/{slug}/", f"/tag/{tag}/"
+
+    def save(tags):
+        text = f"Title: {title}\nDate: {day.isoformat()} 09:00\nSlug: {slug}\nTags: {tags}\n\n{edit_sentence(0)}\n"
+        source.write_text(text, encoding="utf-8")
+
+    steps = (
+        (
+            "new post: its page and the home page show it",
+            lambda: save("bench"),
+            times.new_post,
+            server.wait_for_text,
+            (page, "/"),
+        ),
+        (
+            "re-tagged: the new tag's page lists it",
+            lambda: save(f"bench, {tag}"),
+            times.retag,
+            server.wait_for_text,
+            (tag_page,),
+        ),
+        (
+            "deleted: gone from its page, the home page and the tag's",
+            source.unlink,
+            times.deleted,
+            server.wait_for_absence,
+            (page, "/", tag_page),
+        ),
+    )
+    for what, change, waits, wait, paths in steps:
+        builds = server.builds_reported()
+        saved = time.monotonic()
+        change()
+        waits.append(max(wait(path, title, saved) for path in paths))
+        say(f"  make serve: {what} after {waits[-1]:.2f} s")
+        _settle(server, builds)
 
 
 def _settle(server, builds_before):
@@ -269,6 +335,8 @@ def measure_serve(content, overrides, edits=5, say=print):
             times.site.append(max(server.wait_for_text(path, title, saved) for path in showing))
             say(f"  make serve: retitle {index + 1}/{edits}: {', '.join(showing)} show it after {times.site[-1]:.2f} s")
             _settle(server, builds)
+        for index in range(edits):
+            _new_retag_delete(server, newest, f"{index}x{os.getpid()}", times, say)
         times.rss_mb, times.child_rss_mb = server.rss_mb, server.child_rss_mb
     finally:
         server.stop()
