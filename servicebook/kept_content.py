@@ -1,4 +1,4 @@
-"""make serve: Pelican's content cache stays in memory from one build to the next.
+"""make serve: what one build read stays in memory for the next.
 
 Each Pelican build loads its reader cache from disk (every source's text and header,
 pickled: 64 MB at 5,000 posts) and writes it back at the end. In the server that is about
@@ -8,28 +8,255 @@ as usual; every later build's readers get the same dictionary, which Pelican upd
 it reads the sources that changed (its stamps still decide which), and do not write it
 back. The file keeps what the first build wrote; the next server or build re-reads the
 sources saved since.
+
+Then the contents themselves. A build makes an article or page object of every source (its
+header and defaults, the plugins' `content_object_init` work: comment footers, heading
+checks), about 2 s at 5,000 posts even with every text in the cache, and then works out
+again, for every page and feed, what the render cache's keys say of each content
+(servicebook.writing, plugins/render_cache): another 2 s. Here a source unchanged since the
+last build (by its stamp, under the same settings) is not read again: its content is a new
+object with the state the last build's read gave it (what the build then gave it, its
+neighbours, tags as normalised, image markup, is worked out again by the generators and
+plugins, as for any read), and what was logged while it was read is logged again, so every
+problem is still reported. Once the generators are done (the writer is made), a content
+whose state is what the last build's object had at the end, and whose neighbours and other
+contents it shows are such contents too, takes over that object's memos (the attributes
+whose names start with `_` that were set after reading: the render cache's keys, list
+entries, feed items). The text of a content that links to other files (`{filename}`...)
+depends on where they are: it takes no memos when any content or file was added, removed or
+moved. Plugins that note per build what `content_object_init` did hear `content_reused`.
 """
 
 import contextlib
 import os
+from dataclasses import dataclass
+from pathlib import Path
 
 from pelican import generators
+from pelican.contents import Content, Page
 from pelican.readers import Readers
+from pelican.urlwrappers import URLWrapper
+
+from servicebook.hashing import file_stamp
+from servicebook.signals import content_reused, writer_made
+from servicebook.workers import logged_records, replay
+
+# Attributes that differ from build to build whatever the content: the build's context and settings.
+_BUILD_ATTRIBUTES = frozenset({"_context", "settings"})
+
+
+def same(new, old, successor_of, shown=None):
+    """Whether `new` (this build's) shows what `old` (the last build's) showed: a content is the
+    same if `new` was made from `old`'s read (`successor_of`: {id(new content): old content}), a
+    tag, category or author by name and slug, a function by name, collections item by item.
+    The contents found in `new` are added to the list `shown`, when given."""
+    if isinstance(new, Content):
+        if shown is not None:
+            shown.append(new)
+        return successor_of.get(id(new)) is old
+    if new is old:
+        return True
+    if type(new) is not type(old):
+        return False
+    if isinstance(new, URLWrapper):
+        return (new.name, new.slug) == (old.name, old.slug)
+    if isinstance(new, (list, tuple)):
+        return len(new) == len(old) and all(same(a, b, successor_of, shown) for a, b in zip(new, old, strict=True))
+    if isinstance(new, dict):
+        return new.keys() == old.keys() and all(same(item, old[key], successor_of, shown) for key, item in new.items())
+    if callable(new) and hasattr(new, "__qualname__"):
+        return _named(new) == _named(old)
+    try:
+        return bool(new == old)
+    except Exception:  # noqa: BLE001 - what cannot be compared counts as changed
+        return False
+
+
+def _named(function):
+    return getattr(function, "__module__", None), function.__qualname__
+
+
+def _copied(value):
+    """A state's value, its lists and dicts copied (and the lists in those dicts, such as the
+    metadata's tags): plugins change them in place."""
+    if isinstance(value, dict):
+        return {key: list(item) if isinstance(item, list) else item for key, item in value.items()}
+    if isinstance(value, list):
+        return list(value)
+    return value
+
+
+@dataclass
+class KeptRead:
+    """One source as the last build read it: its stamp before reading, the content's state
+    right after, what was logged meanwhile, and the last content made from it."""
+
+    stamp: list
+    state: dict
+    records: list
+    content: Content
+
+
+class KeptReads:
+    """The reads of the last build, by source and content class, and the contents of the
+    build running now that were made from them."""
+
+    def __init__(self):
+        self.reads = {}
+        self.settings = None
+        # This build's contents made from a kept read: (new content, the last build's).
+        self.reused = []
+        self.addresses = {}
+        self.theme = None
+        self.theme_changed = False
+
+    def build_begins(self, settings):
+        """A build's readers are made (twice a build: articles, pages): the reads stay only
+        under the same settings, and the memos (list entries rendered by the theme's
+        macros) only with the same theme."""
+        if self.settings is not None and self.settings[0] is settings:
+            return
+        upper = {key: value for key, value in settings.items() if key.isupper()}
+        if self.settings is not None and not same(upper, self.settings[1], {}):
+            self.reads.clear()
+        theme = _theme_stamps(settings)
+        self.settings, self.reused = (settings, upper), []
+        self.theme_changed, self.theme = theme != self.theme, theme
+
+    def read(self, readers, read_file, path, content_class, context, signal_args):
+        """The content of the source at `path` (absolute), from its kept read when it has
+        not changed since; otherwise read by `read_file` and kept."""
+        key = (path, content_class)
+        stamp = file_stamp(path)
+        kept = self.reads.get(key)
+        if kept is not None and stamp is not None and kept.stamp == stamp:
+            return self._reuse(kept, readers, context, signal_args)
+        with logged_records(also_logged=True) as records:
+            content = read_file()
+        if stamp is not None and stamp == file_stamp(path):
+            state = {name: _copied(value) for name, value in vars(content).items() if name not in _BUILD_ATTRIBUTES}
+            self.reads[key] = KeptRead(stamp, state, records, content)
+        else:
+            self.reads.pop(key, None)
+        return content
+
+    def _reuse(self, kept, readers, context, signal_args):
+        preread_signal, preread_sender, context_signal, context_sender = signal_args
+        if preread_signal:
+            preread_signal.send(preread_sender)
+        if context_signal:
+            context_signal.send(context_sender, metadata=_copied(kept.state["metadata"]))
+        content = object.__new__(type(kept.content))
+        content.__dict__ = {name: _copied(value) for name, value in kept.state.items()}
+        content._context = context
+        content.settings = readers.settings
+        replay(kept.records)
+        content_reused.send(content)
+        self.reused.append((content, kept.content))
+        kept.content = content
+        return content
+
+    def take_over_memos(self, writer=None):
+        """writer_made: the contents made from kept reads take the memos of the last build's
+        objects, where `taking_memos` says they may (see the module's docstring)."""
+        reused, self.reused = self.reused, []
+        if not reused or self.theme_changed:
+            return
+        addresses = _addresses(reused[0][0]._context)
+        moved, self.addresses = addresses != self.addresses, addresses
+        for new, old in taking_memos(reused, moved):
+            for name, value in vars(old).items():
+                if name.startswith("_") and name not in new.__dict__:
+                    new.__dict__[name] = _copied(value)
+
+
+def taking_memos(reused, moved):
+    """The pairs of `reused` ((this build's content, the last build's) made from one read)
+    whose new content has the old one's state, shows contents whose address and header (what
+    it shows of them: a neighbour, a related post) are as they were, and, when contents or
+    files were `moved` (added, removed, given another address), has no link to another file."""
+    successor_of = {id(new): old for new, old in reused}
+    shown = {id(new): [] for new, _ in reused}
+    compared = {id(new): _compare(new, old, successor_of, moved, shown[id(new)]) for new, old in reused}
+    return [
+        (new, old)
+        for new, old in reused
+        if compared[id(new)][0] and all(compared.get(id(content), (False, False))[1] for content in shown[id(new)])
+    ]
+
+
+def _compare(new, old, successor_of, moved, shown):
+    """(whether `new` has `old`'s state, but for the build's own attributes and `old`'s
+    memos, whether its header is `old`'s); the contents it shows are added to `shown`. With
+    `moved` (contents or files added, removed or moved), a content with links to other files
+    never has the same state."""
+    mine, theirs = new.__dict__, old.__dict__
+    if not same(mine.get("metadata"), theirs.get("metadata"), successor_of, shown):
+        return False, False
+    if moved and _links(new):
+        return False, True
+    for name, value in mine.items():
+        if name in _BUILD_ATTRIBUTES or name == "metadata":
+            continue
+        if name not in theirs or not same(value, theirs[name], successor_of, shown):
+            return False, True
+    return all(name in mine for name in theirs if not name.startswith("_")), True
+
+
+def _links(content):
+    """Whether the text or summary links to other files (Pelican's `{filename}` and kin),
+    found as Pelican finds them."""
+    regex = content.settings["INTRASITE_LINK_REGEX"]
+    if regex not in _LINK_PATTERNS:
+        _LINK_PATTERNS[regex] = content._get_intrasite_link_regex()
+    return any(
+        _LINK_PATTERNS[regex].search(text or "") for text in (content._content, getattr(content, "_summary", None))
+    )
+
+
+_LINK_PATTERNS = {}
+
+
+def _theme_stamps(settings):
+    """The stamp of every file of the theme and its overrides."""
+    folders = [settings.get("THEME"), *settings.get("THEME_TEMPLATES_OVERRIDES", [])]
+    return sorted(
+        (str(path), file_stamp(path))
+        for folder in folders
+        if folder
+        for path in Path(folder).rglob("*")
+        if path.is_file()
+    )
+
+
+def _addresses(context):
+    """{source path: address} of every content and file of the build."""
+    return {
+        path: (getattr(item, "url", None), getattr(item, "save_as", None))
+        for kind in ("generated_content", "static_content")
+        for path, item in context.get(kind, {}).items()
+    }
 
 
 class KeptReaderCaches:
-    """The reader caches of one long-lived process, by cache file."""
+    """The reader caches and the reads of one long-lived process, by cache file."""
 
     def __init__(self):
         self.caches = {}
+        self.reads = KeptReads()
 
     def readers_class(self):
-        kept = self.caches
+        kept, reads = self.caches, self.reads
 
         class KeptReaders(Readers):
             adopted = False
 
             def __init__(self, settings=None, cache_name=""):
+                self._made(settings, cache_name)
+                # After the readers: Pelican's Markdown reader adds to the MARKDOWN setting.
+                reads.build_begins(settings)
+
+            def _made(self, settings, cache_name):
                 path = os.path.join(settings["CACHE_PATH"], cache_name) if cache_name else None
                 if path not in kept:
                     super().__init__(settings, cache_name)
@@ -52,15 +279,40 @@ class KeptReaderCaches:
                 if not self.adopted:
                     super().save_cache()
 
+            def read_file(self, base_path, path, content_class=Page, fmt=None, context=None, *signals, **named):
+                signal_args = _signal_args(signals, named)
+                absolute = os.path.abspath(os.path.join(base_path, path))
+
+                def read():
+                    return super(KeptReaders, self).read_file(
+                        base_path, path, content_class, fmt, context, *signal_args
+                    )
+
+                if fmt is not None:
+                    return read()
+                return reads.read(self, read, absolute, content_class, context, signal_args)
+
         return KeptReaders
 
     @contextlib.contextmanager
     def installed(self):
-        """Builds run inside use the kept caches (Pelican's generators make their readers
-        from the name `Readers` in their module)."""
+        """Builds run inside use the kept caches and reads (Pelican's generators make their
+        readers from the name `Readers` in their module)."""
         original = generators.Readers
         generators.Readers = self.readers_class()
+        writer_made.connect(self.reads.take_over_memos)
         try:
             yield self
         finally:
             generators.Readers = original
+            writer_made.disconnect(self.reads.take_over_memos)
+
+
+_SIGNAL_NAMES = ("preread_signal", "preread_sender", "context_signal", "context_sender")
+
+
+def _signal_args(positional, named):
+    """Pelican's read_file signal arguments, in order, however they were passed."""
+    values = dict(zip(_SIGNAL_NAMES, positional, strict=False))
+    values.update(named)
+    return tuple(values.get(name) for name in _SIGNAL_NAMES)

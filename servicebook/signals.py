@@ -21,6 +21,11 @@ content_refreshed(content, context=context)
     (What other contents keep of this one's header, the writer forgets before it writes the
     pages that show them again: servicebook.writing.AtomicWriter.write_again.)
 
+content_reused(content)
+    `make serve` made `content` from the last build's read of its source, unchanged since
+    (servicebook.kept_content): it has the state `content_object_init` left, without the
+    signal. A plugin that notes per build what it did on `content_object_init` notes it here.
+
 writer_made(writer)
     The build's writer (servicebook.writing.AtomicWriter) was made, before anything is
     written: `make serve` keeps it, with its list of the outputs it writes (KEEP_OUTPUTS).
@@ -31,4 +36,5 @@ from blinker import signal
 fixed_outputs = signal("servicebook.fixed_outputs")
 headers_checked_elsewhere = signal("servicebook.headers_checked_elsewhere")
 content_refreshed = signal("servicebook.content_refreshed")
+content_reused = signal("servicebook.content_reused")
 writer_made = signal("servicebook.writer_made")

@@ -27,12 +27,13 @@ class _RecordCollector(logging.Handler):
 
 
 @contextlib.contextmanager
-def logged_records():
+def logged_records(also_logged=False):
     """In a worker: what is logged in the block goes to the list yielded, in a form that can be
-    sent to the build's process (see `replay`), instead of this process's handlers."""
+    sent to the build's process (see `replay`), instead of this process's handlers; with
+    `also_logged`, to them as well."""
     collector = _RecordCollector()
     root = logging.getLogger()
-    saved, root.handlers = root.handlers, [collector]
+    saved, root.handlers = root.handlers, [*root.handlers, collector] if also_logged else [collector]
     try:
         yield collector.records
     finally:

@@ -1,14 +1,22 @@
 """make serve keeps Pelican's content cache in memory between builds: later builds neither
 load nor write the file, and still read every source that changed."""
 
+import json
+import shutil
+from datetime import datetime
 from unittest import mock
 
 import pytest
-from pelican import generators
+from pelican import generators, signals
+from pelican.contents import Article
 from pelican.readers import Readers
+from pelican.settings import DEFAULT_CONFIG
+from pelican.urlwrappers import Tag
 
-from helpers import build_small_site, parse_html, post
-from servicebook.kept_content import KeptReaderCaches
+from helpers import ROOT, build_small_site, parse_html, post, problem_lines
+from servicebook import quick_page, site
+from servicebook.kept_content import KeptReaderCaches, same, taking_memos
+from servicebook.signals import writer_made
 
 POSTS = {
     "posts/one.md": post("Herons", "Some words.", slug="one", tags="birds"),
@@ -55,3 +63,170 @@ def test_nothing_is_kept_without_a_content_cache(tmp_path, caching):
         build_small_site(tmp_path, POSTS, CACHE_CONTENT=caching, LOAD_CONTENT_CACHE=caching)
     # One for the articles' readers, one for the pages'.
     assert len(kept.caches) == (2 if caching else 0)
+
+
+THREE = {
+    "posts/one.md": post("Herons", "Some words.", slug="one", date="2024-01-02 10:00"),
+    "posts/two.md": post("Kingfishers", "Other words.", slug="two", date="2024-02-03 10:00"),
+    "posts/three.md": post("Coots", "Third words.", slug="three", date="2024-03-04 10:00"),
+    "posts/four.md": post("Grebes", "Fourth words.", slug="four", date="2024-04-05 10:00"),
+}
+
+
+def page_text(tmp_path, slug=None):
+    """The text of a post's page (or of the home page), spaces as typed."""
+    page = tmp_path / "output" / ("2024/" + slug if slug else "") / "index.html"
+    return parse_html(page).get_text(" ").replace("\xa0", " ")
+
+
+def test_a_later_build_reads_only_the_sources_that_changed(tmp_path):
+    with KeptReaderCaches().installed():
+        build_small_site(tmp_path, THREE)
+        changed = {"posts/two.md": post("Kingfishers by the weir", "Other words.", slug="two", date="2024-02-03 10:00")}
+        with mock.patch.object(Readers, "read_file", autospec=True, side_effect=Readers.read_file) as read_file:
+            build_small_site(tmp_path, changed)
+    assert [call.kwargs.get("path", call.args[2]) for call in read_file.call_args_list] == ["posts/two.md"]
+    # The posts not read again are on their pages and lists as before.
+    assert "Herons" in page_text(tmp_path, "one") and "Grebes" in page_text(tmp_path, "four")
+    index = page_text(tmp_path)
+    assert all(title in index for title in ("Herons", "Kingfishers by the weir", "Coots", "Grebes"))
+
+
+def test_problems_found_while_reading_are_reported_by_every_build(tmp_path):
+    files = {**THREE, "posts/one.md": post("Herons", "# A second title\n\nSome words.", slug="one")}
+    with KeptReaderCaches().installed():
+        first = build_small_site(tmp_path, files)
+        second = build_small_site(tmp_path, {"posts/two.md": post("Kingfishers", "New words.", slug="two")})
+    found = [problem_lines(result) for result in (first, second)]
+    assert any("one.md" in line and "level-1 heading" in line for line in found[0])
+    assert found[1] == found[0]
+
+
+def memos_when_written(kept, tmp_path, files, **settings):
+    """Build `files` with `kept`; {slug: whether the article had its render-cache key when the
+    writer was made} (taken over from the last build, since nothing computed it yet)."""
+    seen = {}
+
+    def look(writer):
+        for article in quick_page.contents_in(writer_context[0]):
+            seen[article.slug] = "_summary_key" in article.__dict__
+
+    writer_context = []
+
+    def keep_context(generators):
+        writer_context[:] = [generators[0].context]
+
+    signals.all_generators_finalized.connect(keep_context)
+    writer_made.connect(look)
+    try:
+        build_small_site(tmp_path, files, **settings)
+    finally:
+        writer_made.disconnect(look)
+        signals.all_generators_finalized.disconnect(keep_context)
+    return seen
+
+
+def test_unchanged_contents_keep_their_memos_and_the_neighbours_of_a_changed_one_do_not(tmp_path):
+    kept = KeptReaderCaches()
+    with kept.installed():
+        build_small_site(tmp_path, THREE)
+        build_small_site(tmp_path, {})
+        retitled = {"posts/two.md": post("Kingfishers by the weir", "Other words.", slug="two", date="2024-02-03 10:00")}
+        memos = memos_when_written(kept, tmp_path, retitled)
+    # "three" shows "two" as its neighbour: what it kept named the old title.
+    assert memos == {"one": False, "two": False, "three": False, "four": True}
+    assert "Kingfishers by the weir" in page_text(tmp_path, "three")
+    assert "Kingfishers by the weir" in page_text(tmp_path, "one")
+
+
+def test_a_content_that_links_to_a_new_file_is_made_again(tmp_path):
+    files = {
+        **THREE,
+        "posts/four.md": post("Grebes", "See [the stilts]({filename}stilts.md).", slug="four", date="2024-04-05 10:00"),
+    }
+    with KeptReaderCaches().installed():
+        build_small_site(tmp_path, files)
+        build_small_site(tmp_path, {})
+        # Older than every post: the neighbour of "one" only.
+        build_small_site(tmp_path, {"posts/stilts.md": post("Stilts", "New.", slug="stilts", date="2020-01-01")})
+    link = parse_html(tmp_path / "output" / "2024" / "four" / "index.html").find("a", string="the stilts")
+    assert link["href"].endswith("/2020/stilts/")
+
+
+def test_a_changed_list_entry_template_is_used_for_every_entry(tmp_path):
+    theme = tmp_path / "theme"
+    shutil.copytree(ROOT / "theme", theme)
+    with KeptReaderCaches().installed():
+        build_small_site(tmp_path, THREE, THEME=theme)
+        build_small_site(tmp_path, {}, THEME=theme)
+        macros = theme / "templates" / "_macros.html"
+        macros.write_text(macros.read_text().replace('class="post-summary"', 'class="post-summary entry"'))
+        build_small_site(tmp_path, {}, THEME=theme)
+    index = parse_html(tmp_path / "output" / "index.html")
+    assert len(index.select("article.post-summary.entry")) == 4
+
+
+def test_changed_settings_read_every_source_again(tmp_path):
+    with KeptReaderCaches().installed():
+        build_small_site(tmp_path, THREE)
+        with mock.patch.object(Readers, "read_file", autospec=True, side_effect=Readers.read_file) as read_file:
+            build_small_site(tmp_path, {}, DEFAULT_DATE_FORMAT="%Y-%m-%d")
+    assert read_file.call_count == 4
+    assert "2024-02-03" in page_text(tmp_path, "two")
+
+
+def article(title, text="<p>Text.</p>"):
+    settings = site.load_settings()
+    metadata = {"title": title, "date": datetime(2024, 1, 2)}
+    return Article(text, metadata=metadata, settings=settings, source_path=f"/content/{title}.md", context={})
+
+
+def made_again(old):
+    """A content made from `old`'s read in the next build: its state, other objects."""
+    new = object.__new__(type(old))
+    new.__dict__ = {name: value for name, value in vars(old).items() if not name.startswith("_summary_key")}
+    new.metadata = dict(old.metadata)
+    return new
+
+
+def test_a_content_takes_memos_only_when_what_it_shows_is_as_it_was():
+    heron, egret = article("Heron"), article("Egret")
+    egret.next_article = heron
+    reused = [(made_again(heron), heron), (made_again(egret), egret)]
+    reused[1][0].next_article = reused[0][0]
+    assert taking_memos(reused, moved=False) == reused
+    # A neighbour whose header is not what it was: what the page showed of it is not either
+    # (its own page is made again: its state differs too).
+    reused[0][0].metadata["title"] = "Grey heron"
+    assert taking_memos(reused, moved=False) == []
+
+
+def test_a_content_with_links_takes_no_memos_once_files_moved():
+    linking = article("Linking", '<p><a href="{filename}other.md">other</a></p>')
+    reused = [(made_again(linking), linking)]
+    assert taking_memos(reused, moved=False) == reused
+    assert taking_memos(reused, moved=True) == []
+
+
+def test_what_counts_as_the_same():
+    old, new = article("Heron"), article("Heron")
+    assert same([new], [old], {id(new): old}) and not same([new], [old], {})
+    settings = dict(DEFAULT_CONFIG)
+    # One slug, another name: tag pages and lists show the name.
+    assert not same(Tag("Customer Service", settings), Tag("customer service", settings), {})
+    assert same({"tags": [Tag("birds", settings)]}, {"tags": [Tag("birds", settings)]}, {})
+    assert same(lambda: 1, lambda: 2, {}) and not same(len, abs, {})
+    assert not same([1, 2], [1], {}) and not same((1,), [1], {})
+
+
+def test_contents_not_read_again_stay_known_free_of_comment_boilerplate(tmp_path):
+    def known_clean():
+        (record,) = (tmp_path / "cache").glob("*/comment-free.json")
+        return set(json.loads(record.read_text()))
+
+    with KeptReaderCaches().installed():
+        build_small_site(tmp_path, THREE)
+        first = known_clean()
+        build_small_site(tmp_path, {"posts/two.md": post("Kingfishers", "New words.", slug="two")})
+    # Three posts not read again, one read: the next process does not look at the three again.
+    assert len(first) == 4 and len(known_clean() & first) == 3 and len(known_clean()) == 4

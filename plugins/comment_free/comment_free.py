@@ -31,6 +31,7 @@ from servicebook.hashing import digest
 from servicebook.plugin_settings import declare
 from servicebook.problems import Problem, report, shown_path
 from servicebook.records import JsonRecord
+from servicebook.signals import content_reused
 
 logger = logging.getLogger(__name__)
 
@@ -236,6 +237,7 @@ def clean_content(content):
     key = digest(repr(patterns), *parts.values()) if known else None
     if known and key in known.digests:
         known.seen.add(key)
+        content._known_clean = key
         return
     found = False
     for attribute, html in parts.items():
@@ -254,6 +256,15 @@ def clean_content(content):
                 content.metadata["summary"] = cleaned
     if known and not found:
         known.seen.add(key)
+        content._known_clean = key
+
+
+def note_reused(content):
+    """servicebook.signals.content_reused: a content cleaned by the last build, whose
+    source has not changed, is still known clean."""
+    key = getattr(content, "_known_clean", None)
+    if KnownClean.current is not None and key is not None:
+        KnownClean.current.seen.add(key)
 
 
 def _report(content, findings, in_summary):
@@ -284,3 +295,4 @@ def register():
     signals.initialized.connect(start)
     signals.content_object_init.connect(clean_content)
     signals.finalized.connect(save_known_clean)
+    content_reused.connect(note_reused)
