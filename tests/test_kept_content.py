@@ -14,7 +14,8 @@ from pelican.settings import DEFAULT_CONFIG
 from pelican.urlwrappers import Tag
 
 from helpers import ROOT, build_small_site, parse_html, post, problem_lines
-from servicebook import quick_page, site
+from servicebook import site
+from servicebook.contents import contents_in
 from servicebook.kept_content import KeptReaderCaches, same, taking_memos
 from servicebook.signals import writer_made
 
@@ -102,24 +103,22 @@ def test_problems_found_while_reading_are_reported_by_every_build(tmp_path):
     assert found[1] == found[0]
 
 
-def memos_when_written(kept, tmp_path, files, **settings):
-    """Build `files` with `kept`; {slug: whether the article had its render-cache key when the
-    writer was made} (taken over from the last build, since nothing computed it yet)."""
-    seen = {}
-
-    def look(writer):
-        for article in quick_page.contents_in(writer_context[0]):
-            seen[article.slug] = "_summary_key" in article.__dict__
-
-    writer_context = []
+def memos_when_written(tmp_path, files):
+    """Build `files`; {slug: whether the article had its render-cache key when the writer was
+    made} (taken over from the last build, since nothing computed it yet)."""
+    seen, site_context = {}, []
 
     def keep_context(generators):
-        writer_context[:] = [generators[0].context]
+        site_context[:] = [generators[0].context]
+
+    def look(writer):
+        for article in contents_in(site_context[0]):
+            seen[article.slug] = "_summary_key" in article.__dict__
 
     signals.all_generators_finalized.connect(keep_context)
     writer_made.connect(look)
     try:
-        build_small_site(tmp_path, files, **settings)
+        build_small_site(tmp_path, files)
     finally:
         writer_made.disconnect(look)
         signals.all_generators_finalized.disconnect(keep_context)
@@ -127,12 +126,11 @@ def memos_when_written(kept, tmp_path, files, **settings):
 
 
 def test_unchanged_contents_keep_their_memos_and_the_neighbours_of_a_changed_one_do_not(tmp_path):
-    kept = KeptReaderCaches()
-    with kept.installed():
+    retitled = post("Kingfishers by the weir", "Other words.", slug="two", date="2024-02-03 10:00")
+    with KeptReaderCaches().installed():
         build_small_site(tmp_path, THREE)
         build_small_site(tmp_path, {})
-        retitled = {"posts/two.md": post("Kingfishers by the weir", "Other words.", slug="two", date="2024-02-03 10:00")}
-        memos = memos_when_written(kept, tmp_path, retitled)
+        memos = memos_when_written(tmp_path, {"posts/two.md": retitled})
     # "three" shows "two" as its neighbour: what it kept named the old title.
     assert memos == {"one": False, "two": False, "three": False, "four": True}
     assert "Kingfishers by the weir" in page_text(tmp_path, "three")
