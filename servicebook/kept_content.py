@@ -149,10 +149,10 @@ class KeptReads:
         preread_signal, preread_sender, context_signal, context_sender = signal_args
         if preread_signal:
             preread_signal.send(preread_sender)
-        if context_signal:
-            context_signal.send(context_sender, metadata=_copied(kept.state["metadata"]))
         content = object.__new__(type(kept.content))
         content.__dict__ = {name: _copied(value) for name, value in kept.state.items()}
+        if context_signal:
+            context_signal.send(context_sender, metadata=content.metadata)
         content._context = context
         content.settings = readers.settings
         replay(kept.records)

@@ -145,28 +145,31 @@ class Server:
 
     def wait_for_text(self, path, text, since):
         """Seconds from `since` until `path` is served holding `text`."""
-        while time.monotonic() - since < TIMEOUT_SECONDS:
-            try:
-                if text in self.fetch(path):
-                    return time.monotonic() - since
-            except OSError:
-                pass
-            time.sleep(POLL_SECONDS)
-        raise RuntimeError(f"{path} never showed {text!r}:\n" + "\n".join(self.lines[-30:]))
+        return self._poll(path, since, lambda: text in self.fetch(path), f"never showed {text!r}")
 
     def wait_for_absence(self, path, text, since):
         """Seconds from `since` until `path` is not found (404) or no longer holds `text`."""
-        while time.monotonic() - since < TIMEOUT_SECONDS:
+
+        def gone():
             try:
-                if text not in self.fetch(path):
-                    return time.monotonic() - since
+                return text not in self.fetch(path)
             except urllib.error.HTTPError as error:
                 if error.code == 404:
+                    return True
+                raise
+
+        return self._poll(path, since, gone, f"still showed {text!r}")
+
+    def _poll(self, path, since, done, failure):
+        """Seconds from `since` until `done()` is true (a failed fetch is not yet)."""
+        while time.monotonic() - since < TIMEOUT_SECONDS:
+            try:
+                if done():
                     return time.monotonic() - since
             except OSError:
                 pass
             time.sleep(POLL_SECONDS)
-        raise RuntimeError(f"{path} still showed {text!r}:\n" + "\n".join(self.lines[-30:]))
+        raise RuntimeError(f"{path} {failure}:\n" + "\n".join(self.lines[-30:]))
 
     def wait_for_build_after(self, since):
         """Seconds from `since` until a finished build was announced after it."""
