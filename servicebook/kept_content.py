@@ -23,16 +23,19 @@ whose state is what the last build's object had at the end, and whose neighbours
 contents it shows have the headers they had (all a page shows of them), takes over that
 object's memos (the attributes whose names start with `_` that were set after reading: the
 render cache's keys, list entries, feed items). The text of a content that links to other
-files (`{filename}`...) depends on where they are: it takes no memos when any content or
-file was added, removed or moved; nor does any content after a change to the theme, whose
-macros made the list entries. At 5,000 posts this took a rebuild's writing from about 5.2 s
+files (`{filename}`, `{static}`) depends on where they are: it takes no memos when one of
+those was added, removed or moved; nor does one that attaches a file (`{attach}`: Pelican
+moves the file while it renders the text), nor any content after a change to the theme,
+whose macros made the list entries. At 5,000 posts this took a rebuild's writing from about 5.2 s
 to 3.5 s. Plugins that note per build what `content_object_init` did hear `content_reused`.
 """
 
 import contextlib
 import os
 from dataclasses import dataclass
+from html import unescape
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 from pelican import generators
 from pelican.contents import Content, Page
@@ -40,6 +43,7 @@ from pelican.readers import Readers
 from pelican.urlwrappers import URLWrapper
 
 from servicebook.hashing import file_stamp
+from servicebook.process_memo import ProcessMemo
 from servicebook.signals import content_reused, writer_made
 from servicebook.workers import logged_records, replay
 
@@ -111,7 +115,8 @@ class KeptReads:
         self.settings = None
         # This build's contents made from a kept read: (new content, the last build's).
         self.reused = []
-        self.addresses = {}
+        # The contexts this build's and the last build's contents were read with.
+        self.context = self.last_context = {}
         self.theme = None
         self.theme_changed = False
 
@@ -125,13 +130,14 @@ class KeptReads:
         if self.settings is not None and not same(upper, self.settings[1], {}):
             self.reads.clear()
         theme = _theme_stamps(settings)
-        self.settings, self.reused = (settings, upper), []
+        self.settings, self.reused, self.context = (settings, upper), [], {}
         self.theme_changed, self.theme = theme != self.theme, theme
 
     def read(self, readers, read_file, path, content_class, context, signal_args):
         """The content of the source at `path` (absolute), from its kept read when it has
         not changed since; otherwise read by `read_file` and kept."""
         key = (path, content_class)
+        self.context = context
         stamp = file_stamp(path)
         kept = self.reads.get(key)
         if kept is not None and stamp is not None and kept.stamp == stamp:
@@ -165,10 +171,13 @@ class KeptReads:
         """writer_made: the contents made from kept reads take the memos of the last build's
         objects, where `taking_memos` says they may (see the module's docstring)."""
         reused, self.reused = self.reused, []
+        # Where the last build's contents and files went, once it had rendered its pages (an
+        # `{attach}` link moves its file then), against where this build's are before that.
+        before, now = _addresses(self.last_context), _addresses(self.context)
+        moved = {path for path in before.keys() | now.keys() if before.get(path) != now.get(path)}
+        self.last_context = self.context
         if not reused or self.theme_changed:
             return
-        addresses = _addresses(reused[0][0]._context)
-        moved, self.addresses = addresses != self.addresses, addresses
         for new, old in taking_memos(reused, moved):
             for name, value in vars(old).items():
                 if name.startswith("_") and name not in new.__dict__:
@@ -178,8 +187,9 @@ class KeptReads:
 def taking_memos(reused, moved):
     """The pairs of `reused` ((this build's content, the last build's) made from one read)
     whose new content has the old one's state, shows contents whose address and header (what
-    it shows of them: a neighbour, a related post) are as they were, and, when contents or
-    files were `moved` (added, removed, given another address), has no link to another file."""
+    it shows of them: a neighbour, a related post) are as they were, and links to no file
+    among those `moved` (their source paths, relative to the content folder: added, removed
+    or given another address since the last build)."""
     successor_of = {id(new): old for new, old in reused}
     shown = {id(new): [] for new, _ in reused}
     compared = {id(new): _compare(new, old, successor_of, moved, shown[id(new)]) for new, old in reused}
@@ -192,13 +202,14 @@ def taking_memos(reused, moved):
 
 def _compare(new, old, successor_of, moved, shown):
     """(whether `new` has `old`'s state, but for the build's own attributes and `old`'s
-    memos, whether its header is `old`'s); the contents it shows are added to `shown`. With
-    `moved` (contents or files added, removed or moved), a content with links to other files
-    never has the same state."""
+    memos, whether its header is `old`'s); the contents it shows are added to `shown`. A
+    content whose links lead to a file `moved`, or that attaches a file, never has the same
+    state."""
     mine, theirs = new.__dict__, old.__dict__
     if not same(mine.get("metadata"), theirs.get("metadata"), successor_of, shown):
         return False, False
-    if moved and _links(new):
+    linked = _linked_paths(new)
+    if linked is None or not linked.isdisjoint(moved):
         return False, True
     for name, value in mine.items():
         if name in _BUILD_ATTRIBUTES or name == "metadata":
@@ -208,18 +219,42 @@ def _compare(new, old, successor_of, moved, shown):
     return all(name in mine for name in theirs if not name.startswith("_")), True
 
 
-def _links(content):
-    """Whether the text or summary links to other files (Pelican's `{filename}` and kin),
-    found as Pelican finds them."""
+def _linked_paths(content):
+    """The source paths (relative to the content folder, as the context's `generated_content`
+    and `static_content` name them) that the text or summary links to with `{filename}` or
+    `{static}`, in every spelling Pelican looks them up by; None when a link attaches a file
+    (`{attach}`): Pelican moves that file while it renders the text, so the text is worked
+    out again in every build."""
+    texts = (content._content, getattr(content, "_summary", None))
+    key = (content.settings["INTRASITE_LINK_REGEX"], content.settings["PATH"], content.relative_dir, *texts)
+    # By text: a kept read's text is the same string object from build to build.
+    return _LINKED.get(key, lambda: _find_linked_paths(content, texts))
+
+
+def _find_linked_paths(content, texts):
     regex = content.settings["INTRASITE_LINK_REGEX"]
     if regex not in _LINK_PATTERNS:
         _LINK_PATTERNS[regex] = content._get_intrasite_link_regex()
-    return any(
-        _LINK_PATTERNS[regex].search(text or "") for text in (content._content, getattr(content, "_summary", None))
-    )
+    linked = set()
+    for text in texts:
+        for match in _LINK_PATTERNS[regex].finditer(text or ""):
+            what = match.group("what")
+            if what == "attach":
+                return None
+            if what not in ("filename", "static"):
+                continue
+            value = urlparse(match.group("value"))
+            for path in {value.path, unquote(value.path), urlparse(unescape(value.geturl())).path}:
+                linked.add(
+                    path[1:]
+                    if path.startswith("/")
+                    else content.get_relative_source_path(os.path.join(content.relative_dir, path))
+                )
+    return linked
 
 
 _LINK_PATTERNS = {}
+_LINKED = ProcessMemo(20_000)
 
 
 def _theme_stamps(settings):
@@ -235,9 +270,12 @@ def _theme_stamps(settings):
 
 
 def _addresses(context):
-    """{source path: address} of every content and file of the build."""
+    """{source path: address} of every content and file of the build. Read through Content's
+    own properties: a Static's note that its address was read would keep an `{attach}` link
+    from moving it."""
     return {
-        path: (getattr(item, "url", None), getattr(item, "save_as", None))
+        # None: a source Pelican could not read.
+        path: (Content.url.fget(item), Content.save_as.fget(item)) if isinstance(item, Content) else None
         for kind in ("generated_content", "static_content")
         for path, item in context.get(kind, {}).items()
     }

@@ -2,6 +2,7 @@
 non-strict builds (`make serve`) warn and go on."""
 
 import re
+from unittest import mock
 
 import pytest
 
@@ -306,6 +307,27 @@ def test_good_content_has_no_problems(tmp_path):
     path.parent.mkdir(parents=True)
     path.write_text(post("Fine & dandy", "Body with {filename}ok.md link.", tags="a, b-c"), encoding="utf-8")
     assert check_source(path.read_bytes(), path, tmp_path / "content") == []
+
+
+def test_a_rebuild_checks_the_files_that_changed_or_whose_links_did(tmp_path):
+    files = {
+        "posts/a.md": post("A", "See [b]({filename}b.md).", slug="a"),
+        "posts/c.md": post("C", "Words.", slug="c", date="2024-01-03"),
+    }
+    missing = "content/posts/a.md:5: Link: {filename}b.md points at a missing page"
+
+    def build(changed):
+        with mock.patch("content_checks.content_checks.check_source", side_effect=check_source) as checked:
+            result = build_small_site(tmp_path, changed)
+        checked_files = sorted(call.args[1].name for call in checked.call_args_list)
+        return checked_files, any(line.startswith(missing) for line in problem_lines(result))
+
+    assert build(files) == (["a.md", "c.md"], True)
+    # A file no link names: only it is checked, and the last build's problems still show.
+    assert build({"posts/d.md": post("D", "Words.", slug="d", date="2024-01-04")}) == (["d.md"], True)
+    assert build({"posts/b.md": post("B", "Words.", slug="b", date="2024-01-05")}) == (["a.md", "b.md"], False)
+    (tmp_path / "content/posts/b.md").unlink()
+    assert build({}) == (["a.md"], True)
 
 
 def test_header_and_body_reading():

@@ -176,7 +176,8 @@ def test_changed_settings_read_every_source_again(tmp_path):
 def article(title, text="<p>Text.</p>"):
     settings = site.load_settings()
     metadata = {"title": title, "date": datetime(2024, 1, 2)}
-    return Article(text, metadata=metadata, settings=settings, source_path=f"/content/{title}.md", context={})
+    source_path = f"{settings['PATH']}/posts/{title}.md"
+    return Article(text, metadata=metadata, settings=settings, source_path=source_path, context={})
 
 
 def made_again(old):
@@ -192,18 +193,42 @@ def test_a_content_takes_memos_only_when_what_it_shows_is_as_it_was():
     egret.next_article = heron
     reused = [(made_again(heron), heron), (made_again(egret), egret)]
     reused[1][0].next_article = reused[0][0]
-    assert taking_memos(reused, moved=False) == reused
+    assert taking_memos(reused, moved=set()) == reused
     # A neighbour whose header is not what it was: what the page showed of it is not either
     # (its own page is made again: its state differs too).
     reused[0][0].metadata["title"] = "Grey heron"
-    assert taking_memos(reused, moved=False) == []
+    assert taking_memos(reused, moved=set()) == []
 
 
-def test_a_content_with_links_takes_no_memos_once_files_moved():
-    linking = article("Linking", '<p><a href="{filename}other.md">other</a></p>')
+def test_a_content_with_links_takes_no_memos_once_a_linked_file_moved():
+    linking = article("Linking", '<p><a href="{filename}../cases/other%20one.md">other</a> <a href="{tag}x">x</a></p>')
     reused = [(made_again(linking), linking)]
-    assert taking_memos(reused, moved=False) == reused
-    assert taking_memos(reused, moved=True) == []
+    assert taking_memos(reused, moved={"posts/Heron.md", "posts/other one.md"}) == reused
+    # Found as Pelican looks a link up: relative to the content, its %-escapes undone.
+    assert taking_memos(reused, moved={"cases/other one.md"}) == []
+
+
+def test_a_content_that_attaches_a_file_never_takes_memos():
+    # Pelican moves the file beside the content while it renders the text.
+    attaching = article("Attaching", '<p><a href="{attach}files/doc.pdf">doc</a></p>')
+    reused = [(made_again(attaching), attaching)]
+    assert taking_memos(reused, moved=set()) == []
+
+
+def test_an_attached_file_stays_where_its_content_put_it(tmp_path):
+    files = {
+        **THREE,
+        "posts/four.md": post("Grebes", "See [the map]({attach}files/map.pdf).", slug="four", date="2024-04-05 10:00"),
+        "posts/files/map.pdf": "%PDF-1.4",
+    }
+    with KeptReaderCaches().installed():
+        for changed in (files, {}, {"posts/one.md": post("Herons", "New words.", slug="one", date="2024-01-02 10:00")}):
+            result = build_small_site(tmp_path, changed)
+            found = [
+                path.relative_to(tmp_path / "output").as_posix() for path in (tmp_path / "output").rglob("map.pdf")
+            ]
+            assert found == ["2024/four/files/map.pdf"]
+            assert not problem_lines(result)
 
 
 def test_what_counts_as_the_same():

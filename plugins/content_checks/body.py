@@ -47,8 +47,9 @@ def markup_problems(header, source):
     ]
 
 
-def link_problems(body, first_line, source_path, content_root, source):
-    """{filename}/{static}/{attach} links, and images by site path, whose file does not exist."""
+def link_problems(body, first_line, source_path, content_root, source, linked=None):
+    """{filename}/{static}/{attach} links, and images by site path, whose file does not exist.
+    The list `linked`, when given, gets every file the links name, there or not."""
     problems = []
     for offset, line in enumerate(body.splitlines()):
         found = [(match[0], match["kind"], match["target"]) for match in _INTERNAL_LINK.finditer(line)]
@@ -57,6 +58,8 @@ def link_problems(body, first_line, source_path, content_root, source):
             target = target.split("#", 1)[0].split("?", 1)[0]
             base = content_root if target.startswith("/") else source_path.parent
             missing = base / target.lstrip("/")
+            if target and linked is not None:
+                linked.append(str(missing))
             if target and not missing.exists():
                 what = "page" if kind == "filename" else "image or file"
                 shown = os.path.relpath(missing, content_root.parent)

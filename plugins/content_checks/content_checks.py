@@ -48,11 +48,12 @@ class DuplicateOutputError(ProblemsError):
         )
 
 
-def check_source(raw, source_path, content_root, checked_elsewhere=False, needs_date=False, slug=None):
+def check_source(raw, source_path, content_root, checked_elsewhere=False, needs_date=False, slug=None, linked=None):
     """Every problem of one content file. `checked_elsewhere`: the casebook already checks
     this file's date and field names (and stops the build on them). `needs_date`: articles
     must have a date, pages need not. `slug(name)`: the URL slug Pelican would give a tag or
-    category, to catch names (e.g. in scripts unidecode cannot spell) that give none."""
+    category, to catch names (e.g. in scripts unidecode cannot spell) that give none. The
+    list `linked`, when given, gets every file its links name, there or not."""
     source = os.path.relpath(source_path, content_root.parent)
     text, problems = decode(raw, source)
     if problems:
@@ -110,37 +111,40 @@ def check_source(raw, source_path, content_root, checked_elsewhere=False, needs_
         )
     else:
         problems += wordless_problems(body, body_line, source)
-    problems += link_problems(body, body_line, Path(source_path), content_root, source)
+    problems += link_problems(body, body_line, Path(source_path), content_root, source, linked)
     return problems
 
 
 class CheckRecord:
     """The problems found in each file by the last build, by a key of everything they depend
-    on: a rebuild checks only changed files, and still reports every problem of every file.
-    Kept in CACHE_PATH when CACHE_CONTENT is on."""
+    on: the file, the settings, and whether each file its links name is there. A rebuild
+    checks only changed files (not every file once one is added or removed), and still
+    reports every problem of every file. Kept in CACHE_PATH when CACHE_CONTENT is on."""
 
-    VERSION = "2"
+    VERSION = "3"
 
     def __init__(self, settings):
         self.record = JsonRecord(settings, "content-checks.json")
         self.files = self.record.load({})
 
     def problems(self, key, source, check):
-        """`check()`'s problems for `source`, or the recorded ones when `key` is unchanged."""
+        """`check(linked)`'s problems for `source` (it adds to the list `linked` the files its
+        links name), or the recorded ones when `key` is unchanged and each of those files is
+        there or not as it was."""
         recorded = self.files.get(source)
-        if recorded and recorded[0] == key:
+        if recorded and recorded[0] == key and all(os.path.exists(path) == there for path, there in recorded[2]):
             return [Problem(*fields) for fields in recorded[1]]
-        problems = check()
-        self.files[source] = [key, [[p.source, p.line, p.field, p.message, p.severity] for p in problems]]
+        linked = []
+        problems = check(linked)
+        self.files[source] = [
+            key,
+            [[p.source, p.line, p.field, p.message, p.severity] for p in problems],
+            [[path, os.path.exists(path)] for path in dict.fromkeys(linked)],
+        ]
         return problems
 
     def save(self):
         self.record.save({source: entry for source, entry in self.files.items() if os.path.exists(source)})
-
-
-def content_listing_key(content_root):
-    """Every file under the content folder: link checks depend on which exist."""
-    return digest(*sorted(os.path.join(folder, name) for folder, _, files in os.walk(content_root) for name in files))
 
 
 def check_files(generator, paths, excludes, needs_date):
@@ -159,7 +163,6 @@ def check_files(generator, paths, excludes, needs_date):
         (
             CheckRecord.VERSION,
             str(content_root),
-            content_listing_key(content_root),
             settings["SLUG_REGEX_SUBSTITUTIONS"],
             settings["SLUGIFY_USE_UNICODE"],
             needs_date,
