@@ -56,26 +56,43 @@ def same(new, old, successor_of, shown=None):
     same if `new` was made from `old`'s read (`successor_of`: {id(new content): old content}), a
     tag, category or author by name and slug, a function by name, collections item by item.
     The contents found in `new` are added to the list `shown`, when given."""
+    kind = type(new)
+    # Most values are plain (every content's state is compared on every rebuild).
+    if kind in _PLAIN:
+        return kind is type(old) and new == old
     if isinstance(new, Content):
         if shown is not None:
             shown.append(new)
         return successor_of.get(id(new)) is old
     if new is old:
         return True
-    if type(new) is not type(old):
+    if kind is not type(old):
         return False
     if isinstance(new, URLWrapper):
-        return (new.name, new.slug) == (old.name, old.slug)
+        return new.name == old.name and new.slug == old.slug
     if isinstance(new, (list, tuple)):
-        return len(new) == len(old) and all(same(a, b, successor_of, shown) for a, b in zip(new, old, strict=True))
+        if len(new) != len(old):
+            return False
+        for item, old_item in zip(new, old, strict=True):
+            if not same(item, old_item, successor_of, shown):
+                return False
+        return True
     if isinstance(new, dict):
-        return new.keys() == old.keys() and all(same(item, old[key], successor_of, shown) for key, item in new.items())
+        if new.keys() != old.keys():
+            return False
+        for key, item in new.items():
+            if not same(item, old[key], successor_of, shown):
+                return False
+        return True
     if callable(new) and hasattr(new, "__qualname__"):
         return _named(new) == _named(old)
     try:
         return bool(new == old)
     except Exception:  # noqa: BLE001 - what cannot be compared counts as changed
         return False
+
+
+_PLAIN = frozenset({str, int, float, bool, bytes, type(None)})
 
 
 def _named(function):
@@ -179,9 +196,10 @@ class KeptReads:
         if not reused or self.theme_changed:
             return
         for new, old in taking_memos(reused, moved):
+            # Taken, not copied: the last build's object is not used again.
             for name, value in vars(old).items():
                 if name.startswith("_") and name not in new.__dict__:
-                    new.__dict__[name] = _copied(value)
+                    new.__dict__[name] = value
 
 
 def taking_memos(reused, moved):
