@@ -330,6 +330,30 @@ def test_a_rebuild_checks_the_files_that_changed_or_whose_links_did(tmp_path):
     assert build({}) == (["a.md"], True)
 
 
+def test_the_check_record_reads_a_file_again_only_once_it_was_written(tmp_path):
+    from content_checks.content_checks import CheckRecord
+
+    source = tmp_path / "content/posts/a.md"
+    source.parent.mkdir(parents=True)
+    source.write_text(post("A", "Words."), encoding="utf-8")
+    record = CheckRecord({"CACHE_PATH": str(tmp_path / "cache"), "CACHE_CONTENT": True})
+    checked = []
+
+    def check(raw, linked):
+        checked.append(raw)
+        return []
+
+    record.problems(str(source), "settings", check)
+    with mock.patch("pathlib.Path.read_bytes", side_effect=AssertionError("read again")):
+        record.problems(str(source), "settings", check)
+    source.write_text(post("A", "Words."), encoding="utf-8")  # the same bytes: read, not checked
+    record.problems(str(source), "settings", check)
+    source.write_text(post("A", "Other words."), encoding="utf-8")
+    record.problems(str(source), "settings", check)
+    record.problems(str(source), "other settings", check)
+    assert len(checked) == 3
+
+
 def test_header_and_body_reading():
     text = "\ufeffTitle: T\nDate: 2024-01-01\n\nBody line\nmore\n"
     header = read_header(text)

@@ -7,7 +7,6 @@ files). Problems are logged as warnings: `make serve` shows them and goes on, st
 URL always stop the build, since Pelican would otherwise abort half-way through writing.
 """
 
-import functools
 import logging
 import os
 import re
@@ -19,7 +18,7 @@ from pelican.generators import ArticlesGenerator
 from pelican.readers import ensure_metadata_list
 from pelican.utils import slugify
 
-from servicebook.hashing import digest
+from servicebook.hashing import digest, file_stamp
 from servicebook.headers import (
     PELICAN_KEYS,
     body_of,
@@ -121,25 +120,36 @@ class CheckRecord:
     checks only changed files (not every file once one is added or removed), and still
     reports every problem of every file. Kept in CACHE_PATH when CACHE_CONTENT is on."""
 
-    VERSION = "3"
+    VERSION = "4"
 
     def __init__(self, settings):
         self.record = JsonRecord(settings, "content-checks.json")
         self.files = self.record.load({})
 
-    def problems(self, key, source, check):
-        """`check(linked)`'s problems for `source` (it adds to the list `linked` the files its
-        links name), or the recorded ones when `key` is unchanged and each of those files is
-        there or not as it was."""
+    def problems(self, source, settings_key, check):
+        """`check(raw, linked)`'s problems for the file at `source`, given its bytes (it adds to
+        the list `linked` the files its links name), or the recorded ones when the file and
+        `settings_key` are as they were and each of those files is there or not as it was.
+        An unchanged file is known by its stamp, so it is not read again, else by its bytes."""
+        stamp = file_stamp(source)
         recorded = self.files.get(source)
-        if recorded and recorded[0] == key and all(os.path.exists(path) == there for path, there in recorded[2]):
+        if recorded is not None and not all(os.path.exists(path) == there for path, there in recorded[2]):
+            recorded = None
+        if recorded is not None and recorded[3] == stamp and recorded[4] == settings_key:
+            return [Problem(*fields) for fields in recorded[1]]
+        raw = Path(source).read_bytes()
+        key = digest(raw, settings_key)
+        if recorded is not None and recorded[0] == key:
+            recorded[3:] = [stamp, settings_key]
             return [Problem(*fields) for fields in recorded[1]]
         linked = []
-        problems = check(linked)
+        problems = check(raw, linked)
         self.files[source] = [
             key,
             [[p.source, p.line, p.field, p.message, p.severity] for p in problems],
             [[path, os.path.exists(path)] for path in dict.fromkeys(linked)],
+            stamp,
+            settings_key,
         ]
         return problems
 
@@ -171,10 +181,11 @@ def check_files(generator, paths, excludes, needs_date):
     for relative in generator.get_files(paths, exclude=excludes, extensions=("md", "markdown")):
         path = content_root / relative
         header_checked_elsewhere = any(path.is_relative_to(folder) for folder in elsewhere)
-        raw = path.read_bytes()
-        key = digest(raw, shared, str(header_checked_elsewhere))
-        check = functools.partial(check_source, raw, path, content_root, header_checked_elsewhere, needs_date, slug)
-        for problem in record.problems(key, str(path), check):
+
+        def check(raw, linked, path=path, header_checked_elsewhere=header_checked_elsewhere):
+            return check_source(raw, path, content_root, header_checked_elsewhere, needs_date, slug, linked)
+
+        for problem in record.problems(str(path), shared + str(header_checked_elsewhere), check):
             report(logger, problem)
     record.save()
 
