@@ -93,9 +93,19 @@ QUICK_WRITES = QuickWrites()
 class Plan(list):
     """The pages planned (PlannedPage), in order. A page's local context is a copy of the
     generator's context and a few names: each is kept as the names that differ from one
-    shared copy (thousands of whole copies would hold hundreds of MB)."""
+    shared copy (thousands of whole copies would hold hundreds of MB). `before_page(plan)`,
+    when given, is called before each page is added, every page before it complete."""
 
     _base = None
+
+    def __init__(self, before_page=None):
+        super().__init__()
+        self.before_page = before_page
+
+    def append(self, page):
+        if self.before_page is not None:
+            self.before_page(self)
+        super().append(page)
 
     def compact(self, localcontext):
         """(base, differences) that `PlannedPage.localcontext` makes `localcontext` again."""
@@ -204,11 +214,12 @@ class AtomicWriter(Writer):
         writer_made.send(self)
 
     @contextlib.contextmanager
-    def planning(self):
+    def planning(self, before_page=None):
         """Pages asked for in the block are not rendered: the block yields their list
         (PlannedPage), for `write_planned`. Pelican's checks (a file written twice) still
-        happen as they are asked for; `content_written` is sent when each is written."""
-        self._plan = Plan()
+        happen as they are asked for; `content_written` is sent when each is written.
+        `before_page(plan)` is called before each page is planned (see Plan)."""
+        self._plan = Plan(before_page)
         # Pages rendered in other processes: this writer's list of its outputs would lack
         # what they worked out, so it keeps none.
         self.kept = None

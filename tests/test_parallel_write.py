@@ -29,17 +29,17 @@ def where_removed(result, tmp_path, folder):
 
 @pytest.fixture
 def forked(monkeypatch):
-    """The number of pages each render in workers was given (on a machine with two CPUs, whatever
+    """The number of pages handed to each set of workers (on a machine with two CPUs, whatever
     this one has); every plan of more than one page goes to the workers."""
     counts = []
     monkeypatch.setattr(pw, "usable_cpus", lambda: 2)
-    produced = pw.produced_on_every_core
+    hand_over = pw.Rendering.hand_over
 
-    def recording(plan, workers):
-        counts.append(len(plan))
-        return produced(plan, workers)
+    def recording(rendering, plan):
+        counts.append(len(plan) - rendering.handed)
+        return hand_over(rendering, plan)
 
-    monkeypatch.setattr(pw, "produced_on_every_core", recording)
+    monkeypatch.setattr(pw.Rendering, "hand_over", recording)
     return counts
 
 
@@ -49,7 +49,9 @@ def build(tmp_path, folder, files=MANY, **overrides):
 
 def test_pages_rendered_in_workers_make_the_same_site_as_one_process(tmp_path, forked):
     parallel = build(tmp_path, "parallel")
-    assert forked and sum(forked) > 30  # every post, list and tag page...
+    assert sum(forked) > 30  # every post, list and tag page...
+    # The posts' pages went to workers before the lists were planned.
+    assert forked[0] == 12
     serial = build(tmp_path, "serial", PARALLEL_WRITE=False)
     assert output_files(parallel.output_path) == output_files(serial.output_path)
     assert (parallel.output_path / "2024" / "p03" / "figures.csv").exists()
@@ -68,7 +70,8 @@ def test_a_rebuild_in_workers_renders_what_a_one_process_rebuild_renders(tmp_pat
             result = build(tmp_path, folder, files=changed, PARALLEL_WRITE=parallel)
         assert "Body five" in (result.output_path / "2024" / "p05" / "index.html").read_text(encoding="utf-8")
         counts[folder] = [record.args for record in caplog.records if record.msg.startswith("Render cache:")]
-    assert len(forked) == 4
+    # Two builds, each: the posts, the rest of the articles generator's outputs, the pages.
+    assert len(forked) == 6
     rendered, reused, removed = counts["parallel"][-1]
     assert 1 <= rendered < reused and removed == 0
     assert counts["parallel"] == counts["serial"]
