@@ -79,7 +79,7 @@ class Rendering:
     def __init__(self, workers, early):
         self.workers, self.early = workers, early
         self.pools = []
-        self.parts = collections.deque()  # (a worker's future, how many pages it renders)
+        self.parts = collections.deque()  # (a worker's future, how many pages it renders, its pool)
         self.handed = 0  # the pages of the plan handed to workers
 
     def before_page(self, plan):
@@ -94,13 +94,14 @@ class Rendering:
         if not self.pools:
             resolve_attachments(plan)
         _worker_plan = plan
-        pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("fork"))
+        workers = min(self.workers, len(plan) - self.handed)
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
         self.pools.append(pool)
         # The workers are forked at the first submit.
         with QUICK_WRITES.held():
-            for start, stop in chunks(len(plan) - self.handed, self.workers):
+            for start, stop in chunks(len(plan) - self.handed, workers):
                 future = pool.submit(produce_in_worker, self.handed + start, self.handed + stop)
-                self.parts.append((future, stop - start))
+                self.parts.append((future, stop - start, pool))
         self.handed = len(plan)
 
     def produced(self):
@@ -108,11 +109,13 @@ class Rendering:
         logged here as its result is taken."""
         while self.parts:
             # Each part's pages are let go once written: a whole site's text is hundreds of MB.
-            future, size = self.parts.popleft()
+            future, size, pool = self.parts.popleft()
             try:
                 outcomes = future.result()
             except Exception:  # noqa: BLE001 - a worker that died: its pages are rendered here
                 outcomes = [None] * size
+            if not self.parts or self.parts[0][2] is not pool:
+                pool.shutdown()  # its pages are all in: its workers end
             for outcome in outcomes:
                 if outcome is None:
                     yield None
