@@ -22,12 +22,14 @@ What stays as it is in one process:
   static files' copy must see: contents with one are resolved here first.
 
 Settings: PARALLEL_WRITE (default True); PARALLEL_WRITE_MIN_PAGES (default 64): fewer pages
-than that are rendered in this process, where starting workers would cost more than it saves.
+than that (or left once the articles' pages went to workers) are rendered in this process,
+where starting workers would cost more than it saves.
 """
 
 import collections
 import contextlib
 import functools
+import itertools
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 
@@ -149,12 +151,12 @@ def write_on_every_core(generate_output, settings, writer):
     try:
         with writer.planning(rendering.before_page) as plan:
             generate_output(writer)
-        if not rendering.pools and len(plan) < least:
-            writer.write_planned(plan, [None] * len(plan))
-            return None
-        rendering.hand_over(plan)
+        if len(plan) - rendering.handed >= least:
+            rendering.hand_over(plan)
+        # Fewer pages than `least` not handed over: rendered here (a None to write_planned).
+        left_here = itertools.repeat(None, len(plan) - rendering.handed)
         with contextlib.closing(rendering.produced()) as produced:
-            writer.write_planned(plan, produced)
+            writer.write_planned(plan, itertools.chain(produced, left_here))
     finally:
         rendering.close()
     return None
