@@ -7,9 +7,11 @@ SearchIndexError, which stops the build with what Pagefind said.
 """
 
 import base64
+import contextlib
 import fnmatch
 import importlib.util
 import json
+import queue
 import re
 import shutil
 import subprocess
@@ -152,17 +154,28 @@ class PagefindService:
         self._output_ended = False
         self._arrived = threading.Condition()
         threading.Thread(target=self._read_answers, name="pagefind", daemon=True).start()
+        # Requests are written by a thread of their own: Pagefind indexes one page at a time,
+        # and while it is behind, writing to it blocks (seconds of a 5,000-post build, when the
+        # build's process has pages to write and plan).
+        self._outbox = queue.SimpleQueue()
+        self._sender = threading.Thread(target=self._send_requests, name="pagefind-requests", daemon=True)
+        self._sender.start()
 
     def send(self, payload):
         """Send a request; returns its message id, for `answer`."""
         self._sent += 1
-        message = json.dumps({"message_id": self._sent, "payload": payload}).encode("utf-8")
-        try:
-            self._process.stdin.write(base64.b64encode(message) + b",")
-            self._process.stdin.flush()
-        except OSError:
-            pass  # it stopped; `answer` says how
+        self._outbox.put((self._sent, payload))
         return self._sent
+
+    def _send_requests(self):
+        while (request := self._outbox.get()) is not None:
+            message_id, payload = request
+            message = json.dumps({"message_id": message_id, "payload": payload}).encode("utf-8")
+            try:
+                self._process.stdin.write(base64.b64encode(message) + b",")
+                self._process.stdin.flush()
+            except (OSError, ValueError):
+                pass  # it stopped, or was stopped; `answer` says how
 
     def answer(self, message_id, step):
         """The payload answering `message_id`; SearchIndexError if Pagefind refused or stopped."""
@@ -208,8 +221,18 @@ class PagefindService:
             self._arrived.notify_all()
 
     def close(self):
+        """Stop Pagefind; requests not sent yet are not sent."""
+        with contextlib.suppress(queue.Empty):
+            while True:
+                self._outbox.get_nowait()
+        self._outbox.put(None)
+        self._sender.join(timeout=10)
+        if self._sender.is_alive():
+            self._process.kill()  # it stopped reading: the request being written fails
+            self._sender.join()
         if self._process.poll() is None:
-            self._process.stdin.close()
+            with contextlib.suppress(OSError):  # what the sender left unflushed, when it stopped
+                self._process.stdin.close()
             try:
                 self._process.wait(timeout=10)
             except subprocess.TimeoutExpired:
@@ -243,6 +266,8 @@ class LiveIndex:
         config = {"exclude_selectors": list(exclude_selectors)}
         created = self._service.send({"type": "NewIndex", "config": config})
         self._index_id = self._service.answer(created, "start an index")["index_id"]
+        # The write `write_ahead` asked for, and how many pages it holds.
+        self._ahead = None
 
     def add(self, html, url):
         self.urls.append(url)
@@ -252,15 +277,28 @@ class LiveIndex:
             )
         )
 
+    def write_ahead(self):
+        """Have Pagefind write the bundle of the pages added so far while the caller goes on
+        (it takes seconds for thousands of pages); `write` waits for it, and writes the
+        bundle again if pages were added since."""
+        remove_old_bundle(self.bundle_path)
+        self._ahead = self._send_write(), len(self.pages)
+
+    def _send_write(self):
+        return self._service.send(
+            {"type": "WriteFiles", "index_id": self._index_id, "output_path": str(self.bundle_path)}
+        )
+
     def write(self):
         """Wait for every page, write the bundle, stop Pagefind; returns pagefind-entry.json."""
         for page in self.pages:
             self._service.answer(page, "index a page")
-        remove_old_bundle(self.bundle_path)
-        written = self._service.send(
-            {"type": "WriteFiles", "index_id": self._index_id, "output_path": str(self.bundle_path)}
-        )
-        self._service.answer(written, "write the index")
+        if self._ahead is not None:
+            self._service.answer(self._ahead[0], "write the index")
+        if self._ahead is None or self._ahead[1] < len(self.pages):
+            # Pagefind builds the index again from every page it was given, for a whole new bundle.
+            remove_old_bundle(self.bundle_path)
+            self._service.answer(self._send_write(), "write the index")
         try:
             entry = self._written_entry()
         finally:

@@ -32,14 +32,22 @@ def replaced_whole(path, mode="w", encoding="utf-8"):
     written beside it, then renamed over it (one step for a reader); on an error, `path` is
     left as it was."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.partial")
+    encoding = None if "b" in mode else encoding
     try:
-        with open(partial, mode, encoding=None if "b" in mode else encoding) as handle:
+        handle = open(partial, mode, encoding=encoding)
+    except FileNotFoundError:
+        # Its folder is made only when missing: most of a build's thousands of files go
+        # into folders that exist, and a call to the file system per file is time too.
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(partial, mode, encoding=encoding)
+    try:
+        with handle:
             yield handle
         os.replace(partial, path)
-    finally:
+    except BaseException:
         partial.unlink(missing_ok=True)
+        raise
 
 
 class QuickWrites:
@@ -94,7 +102,8 @@ class Plan(list):
     """The pages planned (PlannedPage), in order. A page's local context is a copy of the
     generator's context and a few names: each is kept as the names that differ from one
     shared copy (thousands of whole copies would hold hundreds of MB). `before_page(plan)`,
-    when given, is called before each page is added, every page before it complete."""
+    when given, is called before each page, feed or paginated list is planned, every page
+    before it complete (and outside Pelican's writer, so that it may write those pages)."""
 
     _base = None
 
@@ -102,10 +111,9 @@ class Plan(list):
         super().__init__()
         self.before_page = before_page
 
-    def append(self, page):
+    def page_comes(self):
         if self.before_page is not None:
             self.before_page(self)
-        super().append(page)
 
     def compact(self, localcontext):
         """(base, differences) that `PlannedPage.localcontext` makes `localcontext` again."""
@@ -235,6 +243,7 @@ class AtomicWriter(Writer):
             return super().write_file(name, template, context, *args, **kwargs)
         # Pelican announces each page as it writes it; a planned page is announced when
         # `write_planned` writes it.
+        self._plan.page_comes()
         with signals.content_written.muted():
             return super().write_file(name, _Planning(template, context, self._plan), context, *args, **kwargs)
 
@@ -243,11 +252,14 @@ class AtomicWriter(Writer):
         `PlannedPage.produce()` results, in order (a None: produce it here)."""
         for page, result in zip(plan, produced, strict=True):
             text = page.text(result)
+            written = None
             if not page.skipped:
                 with self._opened(page.path, "utf-8") as handle:
                     handle.write(text)
+                written = None if isinstance(handle, Discarded) else text
             if page.announced:
-                signals.content_written.send(page.path, context=page.localcontext)
+                with _announcing(page.path, written):
+                    signals.content_written.send(page.path, context=page.localcontext)
 
     def write_made(self, path, made, context):
         """Write to `path` what `made` makes (with `produce(None)` and `apply(None, produced)`,
@@ -256,6 +268,7 @@ class AtomicWriter(Writer):
         page = PlannedPage(made, None, context, announced=False)
         page.path = path
         if self._plan is not None:
+            self._plan.page_comes()
             self._plan.append(page)
             return
         if self.kept is not None:
@@ -331,6 +344,27 @@ class ReusingWriter(AtomicWriter):
         """Write `render()` to `output_file` (relative to the output) unless `inputs` (what
         it is made from) are those of the last build; return the file's path."""
         raise NotImplementedError
+
+
+# The page content_written is being sent for, and the text just written to it.
+_announced = threading.local()
+
+
+@contextlib.contextmanager
+def _announcing(path, text):
+    _announced.page = (path, text)
+    try:
+        yield
+    finally:
+        _announced.page = None
+
+
+def written_text(path):
+    """For a content_written handler: the text the writer has just written to `path`, so
+    that it need not read the file back (5,000 reads of 0.2 ms at 5,000 posts); None if
+    the writer did not (a page it left as it was): read the file."""
+    page = getattr(_announced, "page", None)
+    return page[1] if page is not None and page[0] == path else None
 
 
 def _holds(path, text):

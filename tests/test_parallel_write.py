@@ -4,9 +4,11 @@ every page from the build's process in Pelican's order, and loses no warning or 
 import logging
 import threading
 import time
+from pathlib import Path
 
 import jinja2
 import pytest
+from pelican import signals
 
 from helpers import build_small_site, daily_posts, output_files, problem_lines
 from parallel_write import parallel_write as pw
@@ -50,14 +52,42 @@ def build(tmp_path, folder, files=MANY, **overrides):
 def test_pages_rendered_in_workers_make_the_same_site_as_one_process(tmp_path, forked):
     parallel = build(tmp_path, "parallel")
     assert sum(forked) > 30  # every post, list and tag page...
-    # The posts' pages went to workers before the lists were planned.
-    assert forked[0] == 12
+    # The posts' pages went to workers in parts as they were planned, before the lists were.
+    assert forked[:4] == [3, 3, 3, 3]
     serial = build(tmp_path, "serial", PARALLEL_WRITE=False)
     assert output_files(parallel.output_path) == output_files(serial.output_path)
     assert (parallel.output_path / "2024" / "p03" / "figures.csv").exists()
     # Every page was announced as written: the sitemap lists each post.
     sitemap = (parallel.output_path / "sitemap.xml").read_text(encoding="utf-8")
     assert all(f"2024/p{i:02d}/" in sitemap for i in range(12))
+
+
+def test_pages_the_workers_rendered_are_written_while_the_lists_are_still_planned(tmp_path, forked, monkeypatch):
+    planned, written = [], {}  # (the generator's rendering, how many of its pages are planned)
+    before_page = pw.Rendering.before_page
+
+    def after_the_workers(rendering, plan):
+        if rendering.parts:
+            rendering.parts[0][0].result()  # as if planning took longer than rendering
+        planned.append((rendering, len(plan)))
+        return before_page(rendering, plan)
+
+    def note(path, context=None):
+        written[Path(path).relative_to(tmp_path / "parallel" / "output").as_posix()] = planned[-1]
+
+    monkeypatch.setattr(pw.Rendering, "before_page", after_the_workers)
+    signals.content_written.connect(note)
+    try:
+        build(tmp_path, "parallel")
+    finally:
+        signals.content_written.disconnect(note)
+    articles = planned[0][0]
+    all_planned = max(count for rendering, count in planned if rendering is articles)
+    posts = [f"2024/p{i:02d}/index.html" for i in range(12)]
+    # Every post's page was written (and announced: the search index hears of it) while the
+    # articles generator was still planning its lists, and first, as Pelican writes them.
+    assert all(written[post][0] is articles and written[post][1] < all_planned for post in posts)
+    assert sorted(list(written)[:12]) == posts
 
 
 def test_a_rebuild_in_workers_renders_what_a_one_process_rebuild_renders(tmp_path, forked, caplog):
@@ -70,8 +100,8 @@ def test_a_rebuild_in_workers_renders_what_a_one_process_rebuild_renders(tmp_pat
             result = build(tmp_path, folder, files=changed, PARALLEL_WRITE=parallel)
         assert "Body five" in (result.output_path / "2024" / "p05" / "index.html").read_text(encoding="utf-8")
         counts[folder] = [record.args for record in caplog.records if record.msg.startswith("Render cache:")]
-    # Two builds, each: the posts, the rest of the articles generator's outputs, the pages.
-    assert len(forked) == 6
+    # Two builds, each: the posts in four parts, the rest of the articles generator's outputs, the pages.
+    assert len(forked) == 12
     rendered, reused, removed = counts["parallel"][-1]
     assert 1 <= rendered < reused and removed == 0
     assert counts["parallel"] == counts["serial"]

@@ -11,8 +11,10 @@ import random
 import re
 import threading
 from collections import Counter
+from pathlib import Path
 
 import pytest
+from pelican import signals
 
 import pelicanconf
 from helpers import CONTENT, SETTINGS, build_small_site, content_articles, is_draft, parse_html, post, read_header
@@ -314,6 +316,57 @@ def test_a_rebuild_replaces_the_index(tmp_path):
     assert filter_index(bundle)["tag"] == {"birds": 2}
 
 
+def test_pagefind_writes_its_bundle_once_every_article_and_page_is_written_not_after_the_lists(tmp_path, monkeypatch):
+    written, ahead = [], []
+    write_ahead = si.LiveIndex.write_ahead
+
+    def recording(index):
+        ahead.append(len(written))
+        return write_ahead(index)
+
+    def note(path, context=None):
+        written.append(Path(path).relative_to(tmp_path / "output").as_posix())
+
+    monkeypatch.setattr(si.LiveIndex, "write_ahead", recording)
+    signals.content_written.connect(note)
+    try:
+        result = build_small_site(tmp_path, {**POSTS, "pages/about.md": "Title: About\n\nWho writes here.\n"})
+    finally:
+        signals.content_written.disconnect(note)
+    # Asked once, as the last of them was written (this receiver hears of it after the index).
+    assert len(ahead) == 1
+    assert {"2024/one/index.html", "2024/two/index.html", "about/index.html"} <= set(written[: ahead[0] + 1])
+    assert {"index.html", "tag/birds/index.html"} <= set(written[ahead[0] + 1 :])
+    bundle = result.output_path / "pagefind"
+    assert {fragment["url"] for fragment in fragments(bundle)} == {"/2024/one/", "/2024/two/", "/about/"}
+
+
+def test_a_list_page_with_a_search_body_is_in_the_index_written_ahead_of_it(tmp_path):
+    overrides = tmp_path / "overrides"
+    overrides.mkdir()
+    tag = (site.ROOT / "theme" / "templates" / "tag.html").read_text(encoding="utf-8")
+    (overrides / "tag.html").write_text(
+        tag.replace('<p class="lede">', '<p class="lede" data-pagefind-body>', 1), encoding="utf-8"
+    )
+    result = build_small_site(tmp_path / "site", POSTS, THEME_TEMPLATES_OVERRIDES=[str(overrides)])
+    bundle = result.output_path / "pagefind"
+    urls = [fragment["url"] for fragment in fragments(bundle)]
+    # Written again with the tag's page; nothing of the first bundle is left beside it.
+    assert sorted(urls) == ["/2024/one/", "/2024/two/", "/tag/birds/"]
+    assert len(list((bundle / "fragment").iterdir())) == 3
+
+
+def test_pages_added_after_a_bundle_written_ahead_are_in_the_bundle_written_last(tmp_path):
+    index = si.LiveIndex(tmp_path / "bundle")
+    page = '<html lang="en"><body><main data-pagefind-body><h1>{0}</h1><p>About {0}.</p></main></body></html>'
+    index.add(page.format("herons"), "/herons/")
+    index.write_ahead()
+    index.add(page.format("gulls"), "/gulls/")
+    entry = index.write()
+    assert si.indexed_page_count(entry) == 2
+    assert sorted(fragment["url"] for fragment in fragments(tmp_path / "bundle")) == ["/gulls/", "/herons/"]
+
+
 def test_a_bundle_file_counts_as_written_only_when_whole(built_site, tmp_path):
     bundle = built_site.output_path / "pagefind"
     fragment = sorted((bundle / "fragment").iterdir())[0]
@@ -347,6 +400,30 @@ def test_pagefinds_last_words_are_read_even_when_it_exits_before_they_are(tmp_pa
         with pytest.raises(si.SearchIndexError) as raised:
             si.LiveIndex(tmp_path / "pagefind-bundle")
         assert "Error: the index exploded" in str(raised.value), f"output lost on start {attempt + 1}"
+
+
+def test_sending_to_pagefind_does_not_wait_while_pagefind_is_behind(tmp_path, monkeypatch):
+    from pagefind.service import get_executable
+
+    gate = tmp_path / "gate"
+    slow = tmp_path / "pagefind"
+    # Reads nothing until the gate opens: its pipe fills after a few requests.
+    slow.write_text(f'#!/bin/sh\nwhile [ ! -e {gate} ]; do sleep 0.05; done\nexec {get_executable()} "$@"\n')
+    slow.chmod(0o755)
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(slow))
+    service = si.PagefindService()
+    requests = [{"type": "NewIndex", "config": {"exclude_selectors": [f".n{i}" * 20_000]}} for i in range(10)]
+    sent = []
+    sending = threading.Thread(target=lambda: sent.extend(service.send(request) for request in requests))
+    sending.start()
+    sending.join(timeout=10)
+    try:
+        assert not sending.is_alive(), "send() waited for Pagefind to read"
+        gate.touch()
+        assert all("index_id" in service.answer(message_id, "start an index") for message_id in sent)
+    finally:
+        gate.touch()
+        service.close()
 
 
 def test_an_index_missing_pages_fails_the_build(tmp_path, monkeypatch):

@@ -22,6 +22,7 @@ RELATIVE_URLS, TEMPLATE_PAGES.
 
 import logging
 import os
+import weakref
 from dataclasses import dataclass
 from urllib.parse import quote, unquote, urlsplit
 
@@ -279,9 +280,19 @@ def check_aliases(generators):
         raise AliasError(errors)
 
 
+# Which of Pelican's two content generators have written their pages, by the build's writer.
+_written_by = weakref.WeakKeyDictionary()
+
+
 def write_redirects(generator, writer):
-    """page_writer_finalized: every post, page and list is written, so a redirect written over
-    one of them is caught here too (a build without content_checks, a plugin that claims nothing)."""
+    """article_writer_finalized and page_writer_finalized: once both generators have written
+    (in Pelican's order or not: search_index writes the pages first), every post, page and
+    list is written, so a redirect written over one of them is caught here too (a build
+    without content_checks, a plugin that claims nothing)."""
+    written_by = _written_by.setdefault(writer, set())
+    written_by.add(type(generator))
+    if len(written_by) < 2:
+        return
     settings = generator.settings
     if not enabled(settings):
         return
@@ -321,5 +332,6 @@ def declare_settings(pelican):
 def register():
     signals.initialized.connect(declare_settings)
     signals.all_generators_finalized.connect(check_aliases)
+    signals.article_writer_finalized.connect(write_redirects)
     signals.page_writer_finalized.connect(write_redirects)
     fixed_outputs.connect(alias_outputs)

@@ -7,9 +7,10 @@ context, and does Pelican's checks as it is asked (servicebook.writing.AtomicWri
 Then worker processes, one per core, forked from this one so that they hold the whole site,
 render them, and this process writes each page in Pelican's order and announces it with
 `content_written`, as Pelican does (the sitemap, the search index and the progress line see
-every page as before). The articles' pages, which Pelican plans first, go to workers as soon
-as they are planned: they render while this process plans the lists and feeds (about 2 s at
-5,000 posts that one core used to spend alone).
+every page as before). The articles' pages, which Pelican plans first, go to workers in parts
+as they are planned, and each part is written as soon as it is rendered: they render while
+this process plans the lists and feeds (seconds at 5,000 posts that one core used to spend
+alone), and the search index has them before the lists are written.
 
 What stays as it is in one process:
 - each page's bytes: the same template renders the same context;
@@ -72,21 +73,38 @@ def chunks(count, workers):
 
 
 class Rendering:
-    """The worker processes rendering one generator's planned pages. Those planned by the time
-    `early` pages are (the generator's articles, planned first) go to workers forked then,
-    which render them while this process plans the rest (Pelican's loops over the lists, the
-    feeds: seconds at 5,000 posts, with the other cores idle); the rest go to workers forked
-    once every page is planned."""
+    """The worker processes rendering one generator's planned pages. Until `early` pages are
+    planned (the generator's articles, which Pelican plans first), every `batch` of them goes
+    to workers forked then, which render it while this process plans the next (the
+    articles' pages alone take seconds to plan at 5,000 posts) and then the lists and feeds
+    (Pelican's loops: seconds more, with the other cores idle before); the rest go to workers
+    forked once every page is planned. Pages rendered by then are written meanwhile, in order
+    (`write`: the writer's write_planned)."""
 
-    def __init__(self, workers, early):
+    # Parts of the early pages handed over one by one: a pool forked per part.
+    EARLY_PARTS = 4
+
+    def __init__(self, workers, early, least, write):
         self.workers, self.early = workers, early
+        self.batch = max(least, -(-early // self.EARLY_PARTS))
+        self.write = write
         self.pools = []
         self.parts = collections.deque()  # (a worker's future, how many pages it renders, its pool)
         self.handed = 0  # the pages of the plan handed to workers
+        self.written = 0  # the pages of the plan written
 
     def before_page(self, plan):
-        if not self.pools and len(plan) >= self.early:
+        waiting = len(plan) - self.handed  # planned, not handed over yet
+        to_come = self.early - len(plan)  # early pages not planned yet
+        # A part, unless fewer than a part's pages would be left (they join the last one).
+        if self.handed < self.early and (to_come <= 0 or waiting >= self.batch <= to_come):
             self.hand_over(plan)
+        # Pages the workers have rendered are written while the rest are planned: the search
+        # index gets the articles' pages seconds sooner, and Pagefind indexes them meanwhile.
+        while self.parts and self.parts[0][0].done():
+            size = self.parts[0][1]
+            self.write(plan[self.written : self.written + size], self._next_part())
+            self.written += size
 
     def hand_over(self, plan):
         """Fork workers (they hold `plan` as it is now) to render the pages not handed yet."""
@@ -107,24 +125,27 @@ class Rendering:
         self.handed = len(plan)
 
     def produced(self):
-        """What each page handed over produced in the workers, in order; a page's logs are
-        logged here as its result is taken."""
+        """What each page handed over and not written yet produced in the workers, in order;
+        a page's logs are logged here as its result is taken."""
         while self.parts:
-            # Each part's pages are let go once written: a whole site's text is hundreds of MB.
-            future, size, pool = self.parts.popleft()
-            try:
-                outcomes = future.result()
-            except Exception:  # noqa: BLE001 - a worker that died: its pages are rendered here
-                outcomes = [None] * size
-            if not self.parts or self.parts[0][2] is not pool:
-                pool.shutdown()  # its pages are all in: its workers end
-            for outcome in outcomes:
-                if outcome is None:
-                    yield None
-                    continue
-                result, records = outcome
-                replay(records)
-                yield result
+            yield from self._next_part()
+
+    def _next_part(self):
+        # Each part's pages are let go once written: a whole site's text is hundreds of MB.
+        future, size, pool = self.parts.popleft()
+        try:
+            outcomes = future.result()
+        except Exception:  # noqa: BLE001 - a worker that died: its pages are rendered here
+            outcomes = [None] * size
+        if not self.parts or self.parts[0][2] is not pool:
+            pool.shutdown()  # its pages are all in: its workers end
+        for outcome in outcomes:
+            if outcome is None:
+                yield None
+                continue
+            result, records = outcome
+            replay(records)
+            yield result
 
     def close(self):
         global _worker_plan
@@ -147,7 +168,7 @@ def write_on_every_core(generate_output, settings, writer):
         return generate_output(writer)
     least = settings["PARALLEL_WRITE_MIN_PAGES"]
     articles = len(getattr(generate_output.__self__, "articles", ()))
-    rendering = Rendering(usable_cpus(), max(least, articles))
+    rendering = Rendering(usable_cpus(), max(least, articles), least, writer.write_planned)
     try:
         with writer.planning(rendering.before_page) as plan:
             generate_output(writer)
@@ -156,7 +177,7 @@ def write_on_every_core(generate_output, settings, writer):
         # Fewer pages than `least` not handed over: rendered here (a None to write_planned).
         left_here = itertools.repeat(None, len(plan) - rendering.handed)
         with contextlib.closing(rendering.produced()) as produced:
-            writer.write_planned(plan, itertools.chain(produced, left_here))
+            writer.write_planned(plan[rendering.written :], itertools.chain(produced, left_here))
     finally:
         rendering.close()
     return None

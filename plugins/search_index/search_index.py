@@ -2,8 +2,11 @@
 
 Every page Pelican writes (`content_written`) that has a `data-pagefind-body` element is
 handed to Pagefind's indexing service (its Python API) as soon as it is written. The service
-is a separate process, so indexing runs on another core while Pelican renders the rest; at
-`finalized` the index is written to OUTPUT_PATH/SEARCH_INDEX_DIR/ (pagefind/). So `make build`, `make publish`
+is a separate process, so indexing runs on another core while Pelican renders the rest. The
+index is written to OUTPUT_PATH/SEARCH_INDEX_DIR/ (pagefind/) as soon as every article's and
+page's own page is (Pelican's pages are written before the articles' lists for that), while
+the build writes the lists and feeds; it is written again at `finalized` only if a later page
+had a search body after all. So `make build`, `make publish`
 and every rebuild of `make serve` leave a fresh index of exactly the pages of that build (a
 page left in the output by an older build is not searchable). Titles, dates and authors come
 from `data-pagefind-meta`, and every `data-pagefind-filter` the templates carry (tag,
@@ -40,7 +43,9 @@ import time
 from pathlib import Path, PurePath, PurePosixPath
 
 from pelican import signals
+from pelican.generators import PagesGenerator
 
+from servicebook.contents import contents_in
 from servicebook.pagefind import (
     BUNDLE_DIR,
     DEFAULT_EXCLUDE_SELECTORS,
@@ -57,7 +62,7 @@ from servicebook.pagefind import (
 )
 from servicebook.plugin_settings import declare
 from servicebook.problems import Problem, report, shown_path
-from servicebook.writing import QUICK_WRITES
+from servicebook.writing import QUICK_WRITES, written_text
 
 logger = logging.getLogger(__name__)
 
@@ -101,9 +106,29 @@ class SiteIndexer:
         self.later = [] if settings["SEARCH_INDEX_IN_BACKGROUND"] else None
         self.niceness = BACKGROUND_NICENESS if settings["SEARCH_INDEX_IN_BACKGROUND"] else 0
         self.superseded = threading.Event()
+        # The articles' and pages' own pages not written yet (see `write_contents_first`).
+        self.awaited = set()
+
+    def await_contents(self, contents):
+        """Have Pagefind write its bundle as soon as each of `contents` has its page written,
+        while the build writes the rest (lists and feeds: seconds at 5,000 posts). Should a
+        page with a search body come after all, the bundle is written again with it."""
+        self.awaited = {
+            os.path.abspath(os.path.join(self.output_prefix, content.save_as))
+            for content in contents
+            if content.save_as and not is_excluded(PurePath(content.save_as).as_posix(), self.patterns)
+        }
 
     def page_written(self, path, source=None):
+        text = written_text(path)
         path = os.path.abspath(path)
+        self._take(path, source, text)
+        if self.awaited:
+            self.awaited.discard(path)
+            if not self.awaited and self.index is not None:
+                self.index.write_ahead()
+
+    def _take(self, path, source, text):
         if not path.endswith(".html") or not path.startswith(self.output_prefix):
             return
         relative = PurePath(path[len(self.output_prefix) :]).as_posix()
@@ -114,10 +139,11 @@ class SiteIndexer:
         if self.later is not None:
             self.later.append((path, relative))
         else:
-            self._index(path, relative)
+            self._index(path, relative, text)
 
-    def _index(self, path, relative):
-        html = Path(path).read_text(encoding="utf-8", errors="replace")
+    def _index(self, path, relative, html=None):
+        if html is None:
+            html = Path(path).read_text(encoding="utf-8", errors="replace")
         if not has_search_body(html):
             return
         if self.index is None:
@@ -186,6 +212,19 @@ def start_indexing(pelican):
         logger.info("Search index: off (SEARCH_INDEX = False)")
 
 
+def write_contents_first(generators):
+    """all_generators_finalized: the pages generator's pages are written before the articles
+    generator's (Pelican writes them after), so that every article's and page's own page,
+    where the search bodies are, is written before the lists and feeds, and Pagefind
+    writes its bundle while they are (see `SiteIndexer.await_contents`). The order changes
+    no page: each is made from the context every generator finished before any writes."""
+    indexer = SiteIndexer.current
+    if indexer is None or indexer.later is not None:
+        return
+    generators.sort(key=lambda generator: not isinstance(generator, PagesGenerator))
+    indexer.await_contents(contents_in(generators[0].context))
+
+
 def index_written_page(path, context=None):
     if SiteIndexer.current is not None:
         content = (context or {}).get("article") or (context or {}).get("page")
@@ -220,5 +259,6 @@ def declare_settings(pelican):
 def register():
     signals.initialized.connect(declare_settings)
     signals.initialized.connect(start_indexing)
+    signals.all_generators_finalized.connect(write_contents_first)
     signals.content_written.connect(index_written_page)
     signals.finalized.connect(write_index)
