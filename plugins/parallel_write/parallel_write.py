@@ -97,7 +97,7 @@ class Rendering:
         waiting = len(plan) - self.handed  # planned, not handed over yet
         to_come = self.early - len(plan)  # early pages not planned yet
         # A part, unless fewer than a part's pages would be left (they join the last one).
-        if self.handed < self.early and (to_come <= 0 or waiting >= self.batch <= to_come):
+        if self.handed < self.early and (to_come <= 0 or min(waiting, to_come) >= self.batch):
             self.hand_over(plan)
         # Pages the workers have rendered are written while the rest are planned: the search
         # index gets the articles' pages seconds sooner, and Pagefind indexes them meanwhile.

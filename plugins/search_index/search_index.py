@@ -116,8 +116,12 @@ class SiteIndexer:
         self.awaited = {
             os.path.abspath(os.path.join(self.output_prefix, content.save_as))
             for content in contents
-            if content.save_as and not is_excluded(PurePath(content.save_as).as_posix(), self.patterns)
+            if content.save_as and not self._left_out(PurePath(content.save_as).as_posix())
         }
+
+    def _left_out(self, relative):
+        """Whether the output page at `relative` (to the output) is never indexed."""
+        return PurePosixPath(relative).parts[0] == self.bundle_dir or is_excluded(relative, self.patterns)
 
     def page_written(self, path, source=None):
         text = written_text(path)
@@ -132,7 +136,7 @@ class SiteIndexer:
         if not path.endswith(".html") or not path.startswith(self.output_prefix):
             return
         relative = PurePath(path[len(self.output_prefix) :]).as_posix()
-        if PurePosixPath(relative).parts[0] == self.bundle_dir or is_excluded(relative, self.patterns):
+        if self._left_out(relative):
             return
         if source:
             self.sources[page_url(relative)] = source
