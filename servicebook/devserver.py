@@ -30,6 +30,8 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from servicebook.background import BACKGROUND
+
 EVENTS_PATH = "/__servicebook/events"
 SCRIPT_PATH = "/__servicebook/live-reload.js"
 SCRIPT = (Path(__file__).with_name("live_reload.js")).read_bytes()
@@ -283,6 +285,8 @@ class Rebuilder:
 def restart():
     """Replace this process with a fresh one, started the same way (new code, same port)."""
     print("Our code changed: restarting the server.", flush=True)
+    # A search index stopped for a build would never go on, nor see its input closed.
+    BACKGROUND.let_go()
     os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])
 
 

@@ -14,11 +14,13 @@ import json
 import queue
 import re
 import shutil
+import signal
 import subprocess
 import threading
 import time
 from pathlib import Path
 
+from servicebook.background import BACKGROUND
 from servicebook.pagefind_files import read_pagefind_file
 from servicebook.problems import Problem, ProblemsError
 
@@ -134,7 +136,8 @@ class PagefindService:
 
     def __init__(self, timeout=DEFAULT_TIMEOUT, niceness=0):
         """`niceness`: how far below this process's priority Pagefind runs (with `nice`, where
-        there is one), so that what an author waits for comes first."""
+        there is one), so that what an author waits for comes first; a service with one
+        works in the background, and is stopped while BACKGROUND is paused."""
         from pagefind.service import get_executable
 
         check_pagefind_installed()
@@ -160,6 +163,16 @@ class PagefindService:
         self._outbox = queue.SimpleQueue()
         self._sender = threading.Thread(target=self._send_requests, name="pagefind-requests", daemon=True)
         self._sender.start()
+        if niceness:
+            BACKGROUND.add(self)
+
+    def signal(self, number):
+        """Send Pagefind a signal, unless it has ended."""
+        with contextlib.suppress(ProcessLookupError):
+            self._process.send_signal(number)
+
+    def is_stopped(self):
+        return BACKGROUND.holds(self)
 
     def send(self, payload):
         """Send a request; returns its message id, for `answer`."""
@@ -179,7 +192,7 @@ class PagefindService:
 
     def answer(self, message_id, step):
         """The payload answering `message_id`; SearchIndexError if Pagefind refused or stopped."""
-        deadline = time.monotonic() + self.timeout
+        deadline = BACKGROUND.clock() + self.timeout
         with self._arrived:
             while message_id not in self._answers:
                 stopped = self._process.poll() is not None
@@ -188,7 +201,7 @@ class PagefindService:
                     self._arrived.wait_for(lambda: self._output_ended, timeout=5)
                     if message_id in self._answers:
                         break
-                if stopped or time.monotonic() > deadline:
+                if stopped or BACKGROUND.clock() > deadline:
                     problem = (
                         f"Pagefind stopped with exit code {self._process.returncode} while trying to {step}"
                         if stopped
@@ -222,6 +235,8 @@ class PagefindService:
 
     def close(self):
         """Stop Pagefind; requests not sent yet are not sent."""
+        # A stopped Pagefind would never read the end of its input, nor exit.
+        BACKGROUND.discard(self)
         with contextlib.suppress(queue.Empty):
             while True:
                 self._outbox.get_nowait()
@@ -323,27 +338,33 @@ class LiveIndex:
         some hundred builds), so wait while it runs: until the entry reads, no size changes
         between two looks and every data file decompresses whole."""
         entry_file = self.bundle_path / "pagefind-entry.json"
-        deadline = time.monotonic() + self._service.timeout
+        deadline = BACKGROUND.clock() + self._service.timeout
         previous = None
         while True:
+            # Files that did not change while Pagefind was stopped tell nothing.
             sizes = {path: path.stat().st_size for path in self.bundle_path.rglob("*") if path.is_file()}
+            look = BACKGROUND.pauses, sizes
             try:
                 entry, problem = json.loads(entry_file.read_text(encoding="utf-8")), None
             except (OSError, ValueError) as error:
                 entry, problem = None, error
-            if entry is not None and sizes == previous and all(map(is_whole, sizes)):
+            settled = look == previous and not self._service.is_stopped()
+            if entry is not None and settled and all(map(is_whole, sizes)):
                 return entry
-            if time.monotonic() > deadline:
+            if BACKGROUND.clock() > deadline:
                 raise SearchIndexError(
                     failure_message(
                         f"Pagefind wrote no readable {entry_file} ({problem or 'files still changing or empty'})"
                     )
                 )
-            previous = sizes
+            previous = look
             time.sleep(0.05)
 
     def abandon(self):
-        """Stop Pagefind without writing anything (a failed build)."""
+        """Stop Pagefind without writing anything (a failed build, or one the next build
+        supersedes): at once, unless it was asked to write already."""
+        if self._ahead is None:
+            self._service.signal(signal.SIGKILL)
         self._service.close()
 
 
@@ -371,5 +392,6 @@ def wait_for_index():
     """Block until an index being written in the background is on disk."""
     global _writing
     if _writing is not None:
-        _writing.join()
+        with BACKGROUND.waited_for():
+            _writing.join()
         _writing = None

@@ -13,6 +13,7 @@ from pathlib import Path
 from jinja2 import TemplateError
 
 from servicebook import build_log, problems
+from servicebook.background import BACKGROUND
 from servicebook.hashing import digest
 from servicebook.plugin_settings import declare
 from servicebook.progress import WRITING, Progress, follow_build
@@ -113,7 +114,10 @@ def build(settings_file=PELICANCONF, *, strict=False, **overrides):
     started = time.perf_counter()
     stopped = None
     try:
-        Pelican(settings).run()
+        # An earlier build's search index, still being made in the background (make serve),
+        # waits until this build is done.
+        with BACKGROUND.paused():
+            Pelican(settings).run()
     except Exception as error:  # noqa: BLE001 - reported below; a bug still raises its traceback
         stopped = error
     finally:
@@ -201,17 +205,18 @@ def serve(host="127.0.0.1", port=8000, settings_file=PELICANCONF, **overrides):
         )
 
     def quick(paths, reload):
-        started, last = time.perf_counter(), served.last
-        pages = quick_page.render_quick_pages(last, paths)
-        if not pages:
-            return
-        wrote(pages, started, "the rest follows")
-        reload()
-        started = time.perf_counter()
-        rest = quick_page.render_the_rest(last, pages)
-        if rest:
-            wrote(rest, started, "the whole build follows")
+        with BACKGROUND.paused():
+            started, last = time.perf_counter(), served.last
+            pages = quick_page.render_quick_pages(last, paths)
+            if not pages:
+                return
+            wrote(pages, started, "the rest follows")
             reload()
+            started = time.perf_counter()
+            rest = quick_page.render_the_rest(last, pages)
+            if rest:
+                wrote(rest, started, "the whole build follows")
+                reload()
 
     def rebuild(paths):
         if paths:
@@ -234,4 +239,9 @@ def serve(host="127.0.0.1", port=8000, settings_file=PELICANCONF, **overrides):
         ignored=[Path(settings["OUTPUT_PATH"]), Path(settings["CACHE_PATH"])],
     )
     with KeptReaderCaches().installed(), served.following():
-        devserver.run(settings["OUTPUT_PATH"], rebuild, sources, host=host, port=port, quick=quick)
+        try:
+            devserver.run(settings["OUTPUT_PATH"], rebuild, sources, host=host, port=port, quick=quick)
+        finally:
+            # Stopped by a rebuild cut short, the search index being written would keep the
+            # process from ending (it waits for that index).
+            BACKGROUND.let_go()

@@ -9,7 +9,9 @@ import json
 import os
 import random
 import re
+import signal
 import threading
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -22,6 +24,7 @@ from search_index import search_index
 from search_index.search_index import SiteIndexer
 from servicebook import pagefind as si
 from servicebook import site
+from servicebook.background import BACKGROUND
 from servicebook.bench import measure
 from servicebook.pagefind_files import cbor_decode, read_pagefind_file
 from servicebook.writing import QUICK_WRITES
@@ -536,3 +539,113 @@ def test_a_background_index_runs_pagefind_below_the_builds_priority():
     background = {**SETTINGS, "SEARCH_INDEX_IN_BACKGROUND": True, "SEARCH_INDEX_EXCLUDE": None}
     assert SiteIndexer(background, "output").niceness == search_index.BACKGROUND_NICENESS
     assert SiteIndexer({**background, "SEARCH_INDEX_IN_BACKGROUND": False}, "output").niceness == 0
+
+
+def process_state(pid):
+    """The state letter of a process (T: stopped), from /proc."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+
+
+def comes_to(service, stopped, seconds=10):
+    """Whether Pagefind is (`stopped`) or is not stopped within `seconds`: a signal reaches a
+    process running on another core a moment after it is sent."""
+    deadline = time.monotonic() + seconds
+    while (process_state(service._process.pid) == "T") != stopped:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def new_index(service):
+    return service.answer(service.send({"type": "NewIndex", "config": {}}), "start an index")
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="no /proc here")
+def test_a_background_pagefind_is_stopped_while_a_build_runs_and_goes_on_after(tmp_path):
+    background, foreground = si.PagefindService(niceness=10), si.PagefindService()
+    seen = {}
+
+    def look(generator):
+        seen.update(background=process_state(background._process.pid), other=process_state(foreground._process.pid))
+
+    signals.article_generator_finalized.connect(look)
+    try:
+        build_small_site(tmp_path, POSTS, SEARCH_INDEX=False)
+        assert seen["background"] == "T" and seen["other"] != "T"
+        assert comes_to(background, stopped=False)
+        assert "index_id" in new_index(background)
+    finally:
+        signals.article_generator_finalized.disconnect(look)
+        background.close()
+        foreground.close()
+
+
+def test_the_time_pagefind_is_stopped_does_not_count_toward_its_timeout():
+    service = si.PagefindService(timeout=1, niceness=10)
+    answers = []
+    try:
+        with BACKGROUND.paused():
+            waiting = threading.Thread(target=lambda: answers.append(new_index(service)))
+            waiting.start()
+            waiting.join(timeout=2.5)  # over twice the timeout, with Pagefind stopped
+            assert waiting.is_alive() and not answers
+        waiting.join(timeout=30)
+        assert "index_id" in answers[0]
+    finally:
+        service.close()
+
+
+def test_an_index_given_up_stops_pagefind_at_once_unless_it_was_asked_to_write(tmp_path):
+    page = '<html lang="en"><body><main data-pagefind-body><p>Herons.</p></main></body></html>'
+    given_up, writing = si.LiveIndex(tmp_path / "a"), si.LiveIndex(tmp_path / "b")
+    for index in (given_up, writing):
+        index.add(page, "/herons/")
+    writing.write_ahead()
+    given_up.abandon()
+    writing.abandon()
+    assert given_up._service._process.returncode == -signal.SIGKILL
+    assert writing._service._process.returncode == 0
+
+
+def test_a_build_that_waits_for_a_background_index_lets_it_run(tmp_path):
+    """A build writing its own index waits for the one written in the background (both write
+    the same folder): that one runs meanwhile, though builds stop background indexes."""
+    build_small_site(tmp_path, POSTS, SEARCH_INDEX_IN_BACKGROUND=True)
+    ended = []
+    building = threading.Thread(target=lambda: ended.append(build_small_site(tmp_path, {})), daemon=True)
+    building.start()
+    building.join(timeout=60)
+    waited_for_itself = building.is_alive()
+    if waited_for_itself:
+        with BACKGROUND.waited_for():  # so that the test ends (and fails)
+            building.join(timeout=120)
+    assert not waited_for_itself and ended, "the build waited for a Pagefind it had stopped"
+    assert {fragment["url"] for fragment in fragments(tmp_path / "output" / "pagefind")} == {"/2024/one/", "/2024/two/"}
+
+
+@pytest.fixture
+def background_pagefind():
+    service = si.PagefindService(niceness=10)
+    yield service
+    service.close()
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="no /proc here")
+def test_a_background_pagefind_runs_while_it_is_waited_for_and_stops_again_after(background_pagefind):
+    with BACKGROUND.paused():
+        assert comes_to(background_pagefind, stopped=True)
+        with BACKGROUND.waited_for():
+            assert "index_id" in new_index(background_pagefind)
+        assert comes_to(background_pagefind, stopped=True)
+    assert comes_to(background_pagefind, stopped=False)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="no /proc here")
+def test_background_pagefinds_let_go_run_though_a_build_still_holds_them(background_pagefind):
+    """What the server does as it ends or restarts while a build holds Pagefind stopped."""
+    with BACKGROUND.paused():
+        assert comes_to(background_pagefind, stopped=True)
+        BACKGROUND.let_go()
+        assert comes_to(background_pagefind, stopped=False)
+        assert "index_id" in new_index(background_pagefind)

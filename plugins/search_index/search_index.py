@@ -29,7 +29,8 @@ Settings:
                         False (default): the build ends when the index is written. True
                         (`make serve`): the build ends when the pages are written; the pages
                         then go to Pagefind, which writes the index meanwhile (seconds for
-                        thousands of pages), pausing while make serve writes a quick page.
+                        thousands of pages), pausing while make serve writes a quick page or
+                        builds again (Pagefind is stopped then: servicebook.background).
                         The next build stops sending them (it indexes every page itself); an
                         index Pagefind is already writing delays only that build's own index.
 
