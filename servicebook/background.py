@@ -6,6 +6,8 @@ server's priority, and at 5,000 posts it takes longer than an author takes to sa
 The lower priority alone did not keep it from slowing the next rebuild: 6.5–9.4 s at 5,000
 posts with the search index on, 5.1–7.2 s with it off. The time they spend stopped does not
 count toward their timeouts (`clock`); while someone waits for one (`waited_for`), they run.
+When the server ends or restarts they are let go (`let_go`); should it be killed while one is
+stopped, that one dies with it (servicebook.pagefind starts them under `setpriv --pdeathsig`).
 """
 
 import contextlib

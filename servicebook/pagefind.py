@@ -145,6 +145,10 @@ class PagefindService:
         command = [str(get_executable()), "--service"]
         if niceness and shutil.which("nice"):
             command = [shutil.which("nice"), "-n", str(niceness), *command]
+        if niceness and shutil.which("setpriv"):
+            # A background Pagefind may be stopped (servicebook.background): should this
+            # process be killed meanwhile, nothing would ever continue it; it dies with it.
+            command = [shutil.which("setpriv"), "--pdeathsig", "KILL", *command]
         self._process = subprocess.Popen(
             command,
             stdin=subprocess.PIPE,

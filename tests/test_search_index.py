@@ -9,7 +9,10 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -649,3 +652,25 @@ def test_background_pagefinds_let_go_run_though_a_build_still_holds_them(backgro
         BACKGROUND.let_go()
         assert comes_to(background_pagefind, stopped=False)
         assert "index_id" in new_index(background_pagefind)
+
+
+@pytest.mark.skipif(not shutil.which("setpriv"), reason="no setpriv here")
+def test_a_background_pagefind_held_stopped_dies_with_the_process_that_started_it():
+    started = (
+        "from servicebook.background import BACKGROUND\n"
+        "from servicebook import pagefind\n"
+        "service = pagefind.PagefindService(niceness=10)\n"
+        "with BACKGROUND.paused():\n"
+        "    print(service._process.pid, flush=True)\n"
+        "    input()\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", started], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    pagefind = int(process.stdout.readline())
+    process.kill()
+    process.wait()
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{pagefind}").exists() and process_state(pagefind) != "Z" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not Path(f"/proc/{pagefind}").exists() or process_state(pagefind) == "Z"
