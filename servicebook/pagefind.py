@@ -175,9 +175,6 @@ class PagefindService:
         with contextlib.suppress(ProcessLookupError):
             self._process.send_signal(number)
 
-    def is_stopped(self):
-        return BACKGROUND.holds(self)
-
     def send(self, payload):
         """Send a request; returns its message id, for `answer`."""
         self._sent += 1
@@ -352,7 +349,7 @@ class LiveIndex:
                 entry, problem = json.loads(entry_file.read_text(encoding="utf-8")), None
             except (OSError, ValueError) as error:
                 entry, problem = None, error
-            settled = look == previous and not self._service.is_stopped()
+            settled = look == previous and not BACKGROUND.holds(self._service)
             if entry is not None and settled and all(map(is_whole, sizes)):
                 return entry
             if BACKGROUND.clock() > deadline:

@@ -544,16 +544,31 @@ def test_a_background_index_runs_pagefind_below_the_builds_priority():
     assert SiteIndexer({**background, "SEARCH_INDEX_IN_BACKGROUND": False}, "output").niceness == 0
 
 
+needs_proc = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="no /proc here")
+
+
 def process_state(pid):
-    """The state letter of a process (T: stopped), from /proc."""
-    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    """The state letter of a process (T: stopped, Z: ended, not yet reaped), from /proc;
+    None once it is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return None
 
 
-def comes_to(service, stopped, seconds=10):
-    """Whether Pagefind is (`stopped`) or is not stopped within `seconds`: a signal reaches a
-    process running on another core a moment after it is sent."""
+def stopped(state):
+    return state == "T"
+
+
+def going_on(state):
+    return state not in ("T", "Z", None)
+
+
+def comes_to(pid, wanted, seconds=10):
+    """Whether the process's state is `wanted` within `seconds`: a signal reaches a process
+    running on another core a moment after it is sent."""
     deadline = time.monotonic() + seconds
-    while (process_state(service._process.pid) == "T") != stopped:
+    while not wanted(process_state(pid)):
         if time.monotonic() > deadline:
             return False
         time.sleep(0.01)
@@ -564,7 +579,7 @@ def new_index(service):
     return service.answer(service.send({"type": "NewIndex", "config": {}}), "start an index")
 
 
-@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="no /proc here")
+@needs_proc
 def test_a_background_pagefind_is_stopped_while_a_build_runs_and_goes_on_after(tmp_path):
     background, foreground = si.PagefindService(niceness=10), si.PagefindService()
     seen = {}
@@ -576,7 +591,7 @@ def test_a_background_pagefind_is_stopped_while_a_build_runs_and_goes_on_after(t
     try:
         build_small_site(tmp_path, POSTS, SEARCH_INDEX=False)
         assert seen["background"] == "T" and seen["other"] != "T"
-        assert comes_to(background, stopped=False)
+        assert comes_to(background._process.pid, going_on)
         assert "index_id" in new_index(background)
     finally:
         signals.article_generator_finalized.disconnect(look)
@@ -634,26 +649,27 @@ def background_pagefind():
     service.close()
 
 
-@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="no /proc here")
+@needs_proc
 def test_a_background_pagefind_runs_while_it_is_waited_for_and_stops_again_after(background_pagefind):
     with BACKGROUND.paused():
-        assert comes_to(background_pagefind, stopped=True)
+        assert comes_to(background_pagefind._process.pid, stopped)
         with BACKGROUND.waited_for():
             assert "index_id" in new_index(background_pagefind)
-        assert comes_to(background_pagefind, stopped=True)
-    assert comes_to(background_pagefind, stopped=False)
+        assert comes_to(background_pagefind._process.pid, stopped)
+    assert comes_to(background_pagefind._process.pid, going_on)
 
 
-@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="no /proc here")
+@needs_proc
 def test_background_pagefinds_let_go_run_though_a_build_still_holds_them(background_pagefind):
     """What the server does as it ends or restarts while a build holds Pagefind stopped."""
     with BACKGROUND.paused():
-        assert comes_to(background_pagefind, stopped=True)
+        assert comes_to(background_pagefind._process.pid, stopped)
         BACKGROUND.let_go()
-        assert comes_to(background_pagefind, stopped=False)
+        assert comes_to(background_pagefind._process.pid, going_on)
         assert "index_id" in new_index(background_pagefind)
 
 
+@needs_proc
 @pytest.mark.skipif(not shutil.which("setpriv"), reason="no setpriv here")
 def test_a_background_pagefind_held_stopped_dies_with_the_process_that_started_it():
     started = (
@@ -670,7 +686,4 @@ def test_a_background_pagefind_held_stopped_dies_with_the_process_that_started_i
     pagefind = int(process.stdout.readline())
     process.kill()
     process.wait()
-    deadline = time.monotonic() + 10
-    while Path(f"/proc/{pagefind}").exists() and process_state(pagefind) != "Z" and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not Path(f"/proc/{pagefind}").exists() or process_state(pagefind) == "Z"
+    assert comes_to(pagefind, lambda state: state in ("Z", None))
