@@ -106,8 +106,9 @@ def check_pagefind_installed():
         )
 
 
-def remove_old_bundle(bundle_path):
-    """Delete a previous index so no stale fragment survives; refuse to delete anything else."""
+def remove_old_bundle(bundle_path, spared=None):
+    """Delete a previous index so no stale fragment survives; refuse to delete anything else.
+    With `spared` (a glob), what it matches in the bundle's folder stays (the other shards)."""
     if not bundle_path.exists():
         return
     looks_like_bundle = (bundle_path / "pagefind-entry.json").exists() or (bundle_path / "pagefind.js").exists()
@@ -116,7 +117,12 @@ def remove_old_bundle(bundle_path):
             f"Search index: {bundle_path} exists and is not a Pagefind index; move it away, "
             "Pagefind writes the search index there"
         )
-    shutil.rmtree(bundle_path)
+    if spared is None:
+        shutil.rmtree(bundle_path)
+        return
+    for path in bundle_path.iterdir():
+        if not path.match(spared):
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
 
 
 def page_url(relative_path):
@@ -269,10 +275,14 @@ def is_whole(path):
 
 
 class LiveIndex:
-    """A Pagefind index that takes pages one at a time while the caller goes on working."""
+    """A Pagefind index that takes pages one at a time while the caller goes on working.
+    What `spared` matches in its folder is not its own (see `remove_old_bundle`)."""
 
-    def __init__(self, bundle_path, exclude_selectors=DEFAULT_EXCLUDE_SELECTORS, timeout=DEFAULT_TIMEOUT, niceness=0):
+    def __init__(
+        self, bundle_path, exclude_selectors=DEFAULT_EXCLUDE_SELECTORS, timeout=DEFAULT_TIMEOUT, niceness=0, spared=None
+    ):
         self.bundle_path = Path(bundle_path)
+        self.spared = spared
         self.pages = []
         self.urls = []
         # Pages Pagefind left out of the written index, for having no words it indexes
@@ -297,7 +307,7 @@ class LiveIndex:
         """Have Pagefind write the bundle of the pages added so far while the caller goes on
         (it takes seconds for thousands of pages); `write` waits for it, and writes the
         bundle again if pages were added since."""
-        remove_old_bundle(self.bundle_path)
+        remove_old_bundle(self.bundle_path, self.spared)
         self._ahead = self._send_write(), len(self.pages)
 
     def _send_write(self):
@@ -313,7 +323,7 @@ class LiveIndex:
             self._service.answer(self._ahead[0], "write the index")
         if self._ahead is None or self._ahead[1] < len(self.pages):
             # Pagefind builds the index again from every page it was given, for a whole new bundle.
-            remove_old_bundle(self.bundle_path)
+            remove_old_bundle(self.bundle_path, self.spared)
             self._service.answer(self._send_write(), "write the index")
         try:
             entry = self._written_entry()
@@ -343,7 +353,7 @@ class LiveIndex:
         previous = None
         while True:
             # Files that did not change while Pagefind was stopped tell nothing.
-            sizes = {path: path.stat().st_size for path in self.bundle_path.rglob("*") if path.is_file()}
+            sizes = {path: path.stat().st_size for path in self._own_files()}
             look = BACKGROUND.pauses, sizes
             try:
                 entry, problem = json.loads(entry_file.read_text(encoding="utf-8")), None
@@ -360,6 +370,13 @@ class LiveIndex:
                 )
             previous = look
             time.sleep(0.05)
+
+    def _own_files(self):
+        """The files of this index's bundle (not those `spared`, which other Pagefinds write)."""
+        for path in self.bundle_path.rglob("*"):
+            spared = self.spared and fnmatch.fnmatchcase(path.relative_to(self.bundle_path).parts[0], self.spared)
+            if not spared and path.is_file():
+                yield path
 
     def abandon(self):
         """Stop Pagefind without writing anything (a failed build, or one the next build

@@ -4,7 +4,11 @@ No benchmark is run here: corpus generation is checked on a small corpus, the re
 given numbers.
 """
 
+import os
 import re
+import shutil
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -13,9 +17,10 @@ from pelican.utils import slugify
 
 from casebook.facts import validate_case
 from content_checks.content_checks import check_source
-from helpers import SETTINGS
+from helpers import SETTINGS, build_small_site, post
+from servicebook import search_shards
 from servicebook.bench import corpus as generated
-from servicebook.bench import measure, query_size, report
+from servicebook.bench import measure, memory, query_size, report, serve_latency
 from servicebook.boilerplate import is_boilerplate
 from servicebook.headers import read_header
 from servicebook.pagefind_files import cbor_decode
@@ -153,6 +158,50 @@ def test_cbor_decoding_and_chunk_lookup():
     assert cbor_decode(bytes([0xA1, 0x61]) + b"k" + bytes([0xF5])) == {"k": True}
 
 
+def test_what_a_query_fetches_counts_every_shard_and_pagefinds_scripts_once(tmp_path):
+    posts = {
+        f"posts/p{n}.md": post(f"Post {n}", f"A refund for heron {n}.", slug=f"p{n}", tags="birds") for n in range(6)
+    }
+    bundle = build_small_site(tmp_path, posts, SEARCH_INDEX_SHARD_PAGES=2).output_path / "pagefind"
+    _, _, query, extra = query_size.bundle_stats(bundle)
+    labels = [label for label, _ in query.items]
+    assert extra["shards"] == 3 and query.exact
+    assert [label.split(":")[0] for label in labels if label.endswith("pagefind-entry.json")] == [
+        "pagefind",
+        "shard-1",
+        "shard-2",
+    ]
+    assert sum(label.endswith(("pagefind.js", ".pagefind")) for label in labels) == 2  # the script and its wasm
+    assert sum("index chunk for 'refund'" in label for label in labels) == 3
+    chunks = [path for path in bundle.rglob("*.pf_index")]
+    assert extra["index_chunks"] == len(chunks) and extra["index_bytes"] == sum(p.stat().st_size for p in chunks)
+    # What the serve benchmark reads of the index: a page's fragment, in the shard its URL names.
+    shard = bundle / search_shards.shard_folders(3)[search_shards.shard_of("/2024/p4/", 3)]
+    assert serve_latency.indexed_fragment(shard, "/2024/p4/")["meta"]["title"] == "Post\u00a04"  # typography
+    assert serve_latency.indexed_fragment(shard, "/2024/p9/") is None
+
+
+def test_the_memory_of_the_pagefinds_under_a_process_is_added_up(tmp_path):
+    # Programs named pagefind (by their name, as /proc knows them), and one that is not.
+    (tmp_path / "pagefind").symlink_to(shutil.which("sleep"))
+    (tmp_path / "other").symlink_to(shutil.which("sleep"))
+    started = [subprocess.Popen([str(tmp_path / name), "30"]) for name in ("pagefind", "pagefind", "other")]
+    try:
+        deadline = time.monotonic() + 10
+        while not all(Path(f"/proc/{p.pid}/comm").read_text().strip() in ("pagefind", "other") for p in started):
+            assert time.monotonic() < deadline, "the programs did not start"
+            time.sleep(0.02)
+        each = [memory.peak_rss_mb(process.pid) for process in started]
+        assert all(each)
+        assert memory.pagefinds_rss_mb(os.getpid()) == pytest.approx(each[0] + each[1])
+        watch = memory.PeakWatch(os.getpid(), interval=0.05)
+        assert watch.stop().pagefind_mb == pytest.approx(each[0] + each[1]) and watch.rss_mb > 0
+    finally:
+        for process in started:
+            process.kill()
+            process.wait()
+
+
 # ---- Report ----
 
 
@@ -238,6 +287,7 @@ def test_serve_rows_hold_the_authors_waits_against_their_targets():
         new_post=[1.0, 3.0, 1.5],
         retag=[2.5],
         deleted=[0.8, 1.1],
+        indexed=[1.2, 3.0, 1.4],
         rss_mb=700,
     )
     table = report.render_table(results(posts=5000, serve=serve))
@@ -251,6 +301,7 @@ def test_serve_rows_hold_the_authors_waits_against_their_targets():
     assert "| 1.90 s |" in row(table, "make serve: newest post retitled") and "**pass**" in row(
         table, "make serve: newest"
     )
+    assert "| 1.40 s |" in row(table, "make serve: each of those four → the search index")
     assert "**pass**" in row(table, "make serve: peak memory")
     assert "| 0.40 s (worst 0.50 s) |" in row(table, "make serve: saves 3 s apart")
     # At 1,000 posts the median must be 0.3 s; a worst wait over 1 s fails at any size.

@@ -11,6 +11,9 @@ from collections import Counter
 import pytest
 
 from helpers import CONTENT, ROOT, build_small_site, content_articles, is_draft, post
+from pelicanconf import CONTENT_SECURITY_POLICY
+from servicebook import site
+from servicebook.browser import serve_directory
 
 pytest_plugins = ["browser_fixtures"]
 
@@ -23,6 +26,19 @@ _WORD = re.compile(r"[a-z]{7,}")
 
 def article_url(header):
     return f"/{header['date'][:4]}/{header['slug']}/"
+
+
+@pytest.fixture(scope="module", params=["one bundle", "in shards"])
+def site_server(request, built_site, tmp_path_factory):
+    """The sample site, its index in one bundle and in shards of about 5 pages: every test
+    here must see the same search (results, filters, counts) either way."""
+    output = built_site.output_path
+    if request.param == "in shards":
+        output = tmp_path_factory.mktemp("sharded")
+        site.build(OUTPUT_PATH=output, CACHE_PATH=tmp_path_factory.mktemp("sharded-cache"), SEARCH_INDEX_SHARD_PAGES=5)
+        assert len(list((output / "pagefind").glob("shard-*"))) >= 3
+    with serve_directory(output, {"Content-Security-Policy": CONTENT_SECURITY_POLICY}) as server:
+        yield server
 
 
 def distinctive_word():

@@ -26,9 +26,10 @@ from helpers import CONTENT, SETTINGS, build_small_site, content_articles, is_dr
 from search_index import search_index
 from search_index.search_index import SiteIndexer
 from servicebook import pagefind as si
-from servicebook import site
+from servicebook import search_shards, site
 from servicebook.background import BACKGROUND
 from servicebook.bench import measure
+from servicebook.hashing import file_stamp
 from servicebook.pagefind_files import cbor_decode, read_pagefind_file
 from servicebook.writing import QUICK_WRITES
 from tag_normalise.tag_normalise import alias_keys, canonical_names
@@ -373,6 +374,113 @@ def test_pages_added_after_a_bundle_written_ahead_are_in_the_bundle_written_last
     assert sorted(fragment["url"] for fragment in fragments(tmp_path / "bundle")) == ["/gulls/", "/herons/"]
 
 
+# ---- An index in shards ----
+
+
+def test_shards_follow_from_the_page_count_and_each_pages_url():
+    urls = [f"/2024/post-{number}/" for number in range(5001)]
+    assert [search_shards.shard_count(urls[:pages], 500) for pages in (0, 1, 500, 501, 5001)] == [1, 1, 1, 2, 11]
+    assert search_shards.shard_count(urls, 0) == 1
+    # Fewer shards rather than one that no page falls to.
+    assert [search_shards.shard_of(url, 3) for url in ("/2024/one/", "/2024/two/", "/2024/three/")] == [1, 2, 1]
+    assert search_shards.shard_count(["/2024/one/", "/2024/two/", "/2024/three/"], 1) == 2
+    assert search_shards.shard_folders(3) == ["", "shard-1", "shard-2"]
+    # The same in every process and build (not Python's salted hash): a page stays in its shard.
+    assert search_shards.shard_of("/2024/one/", 4) == 3 and search_shards.shard_of("/2024/two/", 4) == 0
+    spread = Counter(search_shards.shard_of(f"/2024/post-{number}/", 8) for number in range(4000))
+    assert sorted(spread) == list(range(8)) and max(spread.values()) < 1.2 * min(spread.values())
+
+
+def test_what_pagefind_reads_of_a_page_leaves_out_what_changes_no_index():
+    page = (
+        '<html lang="en"><head><title>{title}</title></head><body><nav><a href="/{newer}/">Newer</a></nav>'
+        "<article data-pagefind-body><h1>Herons</h1><p>{body}</p></article>"
+        '<span data-pagefind-filter="tag">{tag}</span><aside>Related: {related}</aside></body></html>'
+    )
+    words = {"title": "Herons", "newer": "gulls", "body": "About herons.", "tag": "birds", "related": "Gulls"}
+    same = search_shards.indexed_part(page.format(**words))
+    # A new story before it, or new related stories, change nothing Pagefind reads.
+    assert search_shards.indexed_part(page.format(**{**words, "newer": "terns", "related": "Terns"})) == same
+    for name, changed in (("title", "Egrets"), ("body", "About egrets."), ("tag", "waders")):
+        assert search_shards.indexed_part(page.format(**{**words, name: changed})) != same, name
+    assert search_shards.indexed_part(page.format(**words).replace('lang="en"', 'lang="de"')) != same
+
+
+def shard_urls(bundle):
+    """{folder name: URLs of its fragments} for a bundle and the shards in it."""
+    return {
+        folder.name: sorted(fragment["url"] for fragment in fragments(folder))
+        for folder in [bundle, *sorted(bundle.glob("shard-*"))]
+    }
+
+
+NINE_POSTS = {
+    f"posts/p{number}.md": post(f"Post {number}", f"Heron {number} ate a refund.", slug=f"p{number}", tags=tag)
+    for number, tag in enumerate(["birds", "fish", "birds", "fish", "birds", "owls", "birds", "fish", "birds"])
+}
+
+
+def test_a_large_sites_index_is_in_shards_that_the_search_page_merges(tmp_path):
+    result = build_small_site(tmp_path, NINE_POSTS, SEARCH_INDEX_SHARD_PAGES=3)
+    bundle = result.output_path / "pagefind"
+    shards = shard_urls(bundle)
+    assert list(shards) == ["pagefind", "shard-1", "shard-2"]
+    # Each page in the one shard its URL names; every page in one.
+    for place, urls in enumerate(shards.values()):
+        assert urls and all(search_shards.shard_of(url, 3) == place for url in urls), (place, urls)
+    assert sorted(url for urls in shards.values() for url in urls) == [f"/2024/p{n}/" for n in range(9)]
+    # A merged shard holds what a search reads of it; Pagefind's scripts come from the first.
+    for shard in ("shard-1", "shard-2"):
+        names = sorted(path.name for path in (bundle / shard).iterdir())
+        assert names[:4] == ["filter", "fragment", "index", "pagefind-entry.json"] and len(names) == 5
+        assert names[4].endswith(".pf_meta")
+    assert (bundle / "pagefind-component-ui.js").is_file() and (bundle / "wasm.en.pagefind").is_file()
+    search = parse_html(result.output_path / "search" / "index.html").select_one("[data-search-ui]")
+    assert search["data-search-shards"] == "/pagefind/shard-1/ /pagefind/shard-2/"
+    # Filter counts added up over the shards are the site's, as the search page shows them.
+    counts = Counter()
+    for folder in [bundle, bundle / "shard-1", bundle / "shard-2"]:
+        counts.update(filter_index(folder)["tag"])
+    assert counts == {"birds": 5, "fish": 3, "owls": 1}
+
+    # In one bundle again: no shard is left behind.
+    result = build_small_site(tmp_path, NINE_POSTS, SEARCH_INDEX_SHARD_PAGES=0)
+    assert shard_urls(bundle) == {"pagefind": [f"/2024/p{n}/" for n in range(9)]}
+    assert (
+        parse_html(result.output_path / "search" / "index.html").select_one("[data-search-ui]")["data-search-shards"]
+        == ""
+    )
+
+
+def test_a_first_shard_written_again_leaves_the_other_shards_alone(tmp_path):
+    """A list page with a search body comes after the bundle was written ahead (see below):
+    its shard is written again; this one's is the first, whose folder holds the others."""
+    assert search_shards.shard_of("/tag/fish/", 2) == 0
+    overrides = tmp_path / "overrides"
+    overrides.mkdir()
+    tag = (site.ROOT / "theme" / "templates" / "tag.html").read_text(encoding="utf-8")
+    (overrides / "tag.html").write_text(
+        tag.replace('<p class="lede">', '<p class="lede" data-pagefind-body>', 1), encoding="utf-8"
+    )
+    two = post("Second post", "Nothing about birds here.", slug="two", date="2024-02-03 10:00", tags="fish")
+    posts = {**POSTS, "posts/two.md": two}
+    result = build_small_site(
+        tmp_path / "site", posts, THEME_TEMPLATES_OVERRIDES=[str(overrides)], SEARCH_INDEX_SHARD_PAGES=1
+    )
+    assert shard_urls(result.output_path / "pagefind") == {
+        "pagefind": ["/2024/two/", "/tag/fish/"],
+        "shard-1": ["/2024/one/", "/tag/birds/"],
+    }
+
+
+def test_a_shard_that_no_page_fell_to_fails_the_index_with_what_to_do(tmp_path):
+    index = search_shards.ShardedIndex(tmp_path / "pagefind", 4)
+    page = '<html lang="en"><body><main data-pagefind-body><h1>Herons</h1><p>About herons.</p></main></body></html>'
+    index.add(page, "/2024/one/")  # shard 3 of 4
+    with pytest.raises(si.SearchIndexError, match="shard-1.*SEARCH_INDEX_SHARD_PAGES = 0"):
+        index.write()
+
+
 def test_a_bundle_file_counts_as_written_only_when_whole(built_site, tmp_path):
     bundle = built_site.output_path / "pagefind"
     fragment = sorted((bundle / "fragment").iterdir())[0]
@@ -474,6 +582,43 @@ def test_a_background_index_is_written_after_the_build_returns(tmp_path):
     )
     si.wait_for_index()
     assert len(fragments(bundle)) == 3
+
+
+def test_a_background_index_writes_again_only_the_shards_whose_pages_changed(tmp_path):
+    """make serve's builds: a shard is written again when a page of it changed, came or went,
+    or its bundle is missing; the others are left as they are."""
+    sharded = {"SEARCH_INDEX_IN_BACKGROUND": True, "SEARCH_INDEX_SHARD_PAGES": 3}
+    bundle = tmp_path / "output" / "pagefind"
+
+    def build(files=None):
+        build_small_site(tmp_path, files or {}, **sharded)
+        si.wait_for_index()
+        folders = [bundle, bundle / "shard-1", bundle / "shard-2"]
+        return [file_stamp(folder / "pagefind-entry.json") for folder in folders], shard_urls(bundle)
+
+    stamps, urls = build(NINE_POSTS)
+    assert sorted(url for shard in urls.values() for url in shard) == [f"/2024/p{n}/" for n in range(9)]
+    edited = search_shards.shard_of("/2024/p4/", 3)
+    again, urls = build({"posts/p4.md": post("Post 4", "A kingfisher ate a refund.", slug="p4", tags="birds")})
+    assert [a == b for a, b in zip(stamps, again, strict=True)] == [shard != edited for shard in range(3)]
+    p4 = next(
+        fragment
+        for fragment in fragments(bundle / search_shards.shard_folders(3)[edited])
+        if fragment["url"] == "/2024/p4/"
+    )
+    assert "kingfisher" in p4["content"]
+
+    assert build()[0] == again, "nothing changed: nothing is written"
+
+    (tmp_path / "content" / "posts" / "p4.md").unlink()
+    gone, urls = build()
+    assert [a == b for a, b in zip(again, gone, strict=True)] == [shard != edited for shard in range(3)]
+    assert "/2024/p4/" not in [url for shard in urls.values() for url in shard]
+
+    shutil.rmtree(bundle / "shard-1")
+    written, urls = build()
+    assert [a == b for a, b in zip(gone, written, strict=True)] == [True, False, True]
+    assert len([url for shard in urls.values() for url in shard]) == 8
 
 
 def test_a_new_build_does_not_wait_for_the_last_index_being_written(tmp_path):
@@ -585,6 +730,9 @@ def test_a_background_pagefind_is_stopped_while_a_build_runs_and_goes_on_after(t
     seen = {}
 
     def look(generator):
+        # A stopped process is seen stopped once it has run to take the signal: on a busy
+        # machine, Pagefind ten steps below the build's priority waits its turn for that.
+        comes_to(background._process.pid, stopped)
         seen.update(background=process_state(background._process.pid), other=process_state(foreground._process.pid))
 
     signals.article_generator_finalized.connect(look)
@@ -633,7 +781,8 @@ def test_a_build_that_waits_for_a_background_index_lets_it_run(tmp_path):
     ended = []
     building = threading.Thread(target=lambda: ended.append(build_small_site(tmp_path, {})), daemon=True)
     building.start()
-    building.join(timeout=60)
+    # Long enough for a Pagefind ten steps below everything else on a busy machine.
+    building.join(timeout=180)
     waited_for_itself = building.is_alive()
     if waited_for_itself:
         with BACKGROUND.waited_for():  # so that the test ends (and fails)

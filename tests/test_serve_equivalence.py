@@ -8,23 +8,27 @@ quick page for the change from the last build (and, for an edit it changes in pl
 other output that shows it), then the whole rebuild over the same output and caches, the
 content cache kept in memory. Odd seeds build as `make serve` builds (one process, its outputs
 kept for quick edits), even seeds with every core (parallel_write).
-After each step the output is compared with a clean build in a fresh folder (the search
-index and the sitemap's dates aside); after an edit changed in place, also before the whole
-rebuild, as the quick edit left it. CI runs four sequences of ten edits;
+After each step the output is compared with a clean build in a fresh folder (the sitemap's
+dates aside; the search index, in shards of two pages, by what it finds: make serve writes
+again only the shards whose pages changed); after an edit changed in place, also before the
+whole rebuild, as the quick edit left it. CI runs four sequences of ten edits;
 SERVICEBOOK_FUZZ_SEEDS=20 SERVICEBOOK_FUZZ_STEPS=100 run many more, longer ones.
 """
 
+import json
 import os
 import random
 import shutil
 import time
+from pathlib import Path
 
 import pytest
 from PIL import Image
 
 from helpers import ROOT, case, output_files, post, write_content
-from servicebook import quick_page, site
+from servicebook import pagefind, quick_page, site
 from servicebook.kept_content import KeptReaderCaches
+from servicebook.pagefind_files import cbor_decode, read_pagefind_file
 
 STEPS = int(os.environ.get("SERVICEBOOK_FUZZ_STEPS", "10"))
 SEEDS = range(1, 1 + int(os.environ.get("SERVICEBOOK_FUZZ_SEEDS", "4")))
@@ -60,7 +64,7 @@ class Site:
             "CACHE_PATH": cache,
             "IMAGES_CACHE_PATH": cache / "images",
             "PLUGIN_PATHS": [str(ROOT / "plugins")],
-            "SEARCH_INDEX": False,
+            "SEARCH_INDEX_SHARD_PAGES": 2,
         }
 
     def build(self, output, cache, **settings):
@@ -199,6 +203,22 @@ def assert_same(output, clean, done, when=""):
     assert [name for name in want if got[name] != want[name]] == [], f"after {done}{when}: contents differ"
 
 
+def search_index(output):
+    """What each shard of a search index finds (its pages' fragments) and counts (its filters'
+    values), by the shard's folder: the files' names and order depend on the order pages
+    were added in."""
+    found = {}
+    for folder in sorted((Path(output) / "pagefind").glob("**/fragment")):
+        fragments = (json.loads(read_pagefind_file(path)) for path in folder.glob("*.pf_fragment"))
+        pages = sorted(fragments, key=lambda page: page["url"])
+        filters = {}
+        for path in folder.parent.glob("filter/*.pf_filter"):
+            name, values = cbor_decode(read_pagefind_file(path))
+            filters[name] = sorted((value, len(pages)) for value, pages in values)
+        found[folder.parent.name] = pages, filters
+    return found
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 def test_the_served_site_equals_a_clean_build_after_any_edits(tmp_path, seed):
     rng = random.Random(seed)
@@ -226,5 +246,7 @@ def test_the_served_site_equals_a_clean_build_after_any_edits(tmp_path, seed):
         last_builds.build_begins()
         with kept.installed(), last_builds.following():
             served.build(output, cache, **how)
+        pagefind.wait_for_index()
         assert_same(output, clean / "output", done)
+        assert search_index(output) == search_index(clean / "output"), f"after {done}: the search index differs"
         shutil.rmtree(clean)

@@ -12,6 +12,14 @@ page left in the output by an older build is not searchable). Titles, dates and 
 from `data-pagefind-meta`, and every `data-pagefind-filter` the templates carry (tag,
 category, case facets, ...) becomes a filter: nothing here knows their names.
 
+A larger site's index is in shards (SEARCH_INDEX_SHARD_PAGES): Pagefind bundles of a few
+hundred pages each, the first in pagefind/ and the others in it (shard-1/, ...). Each is
+indexed by a Pagefind of its own, so they are written side by side on every core (Pagefind
+writes one bundle on one core: the longest wait of a full build at 5,000 posts), and the
+search page merges them (SEARCH_INDEX_SHARDS in its context; theme/static/js/search.js).
+A page's shard follows from its URL; `make serve` writes again only the shards with a page
+that changed in what Pagefind reads of it, came or went (ShardRecord).
+
 Drafts (DRAFT_SAVE_AS and friends) are left out, so the dev server's search finds what the
 public site will.
 
@@ -24,6 +32,12 @@ Settings:
                         and -filter values still are); default: hidden elements and the
                         byline (`.meta`: date, author, category, reading time), which results
                         show from the metadata anyway and which would crowd every excerpt.
+  SEARCH_INDEX_SHARD_PAGES
+                        about how many pages each shard of the index holds (default 500;
+                        0: one bundle). A larger site's index is split into shards, bundles
+                        that Pagefinds side by side write on every core and the search page
+                        merges (one search, one ranked list); each page's shard follows from
+                        its URL, so an edit changes only its page's shard.
   SEARCH_INDEX_TIMEOUT  seconds Pagefind may take to answer (default 300).
   SEARCH_INDEX_IN_BACKGROUND
                         False (default): the build ends when the index is written. True
@@ -31,8 +45,10 @@ Settings:
                         then go to Pagefind, which writes the index meanwhile (seconds for
                         thousands of pages), pausing while make serve writes a quick page or
                         builds again (Pagefind is stopped then: servicebook.background).
-                        The next build stops sending them (it indexes every page itself); an
-                        index Pagefind is already writing delays only that build's own index.
+                        Only the shards whose pages changed are written again. The next
+                        build stops sending them (it indexes what changed since the last index
+                        written); an index Pagefind is already writing delays only that
+                        build's own index.
 
 Any failure of Pagefind raises SearchIndexError, which fails the build with what it said.
 """
@@ -47,11 +63,11 @@ from pelican import signals
 from pelican.generators import PagesGenerator
 
 from servicebook.contents import contents_in
+from servicebook.hashing import digest, file_stamp
 from servicebook.pagefind import (
     BUNDLE_DIR,
     DEFAULT_EXCLUDE_SELECTORS,
     DEFAULT_TIMEOUT,
-    LiveIndex,
     SearchIndexError,
     exclude_patterns,
     has_search_body,
@@ -63,6 +79,7 @@ from servicebook.pagefind import (
 )
 from servicebook.plugin_settings import declare
 from servicebook.problems import Problem, report, shown_path
+from servicebook.search_shards import ShardedIndex, indexed_part, shard_count, shard_folders, shard_of
 from servicebook.writing import QUICK_WRITES, written_text
 
 logger = logging.getLogger(__name__)
@@ -78,7 +95,56 @@ DEFAULTS = {
     "SEARCH_INDEX_EXCLUDE_SELECTORS": DEFAULT_EXCLUDE_SELECTORS,
     "SEARCH_INDEX_TIMEOUT": DEFAULT_TIMEOUT,
     "SEARCH_INDEX_IN_BACKGROUND": False,
+    "SEARCH_INDEX_SHARD_PAGES": 500,
 }
+
+
+class ShardRecord:
+    """What each shard of an index on disk was written from, kept from one build to the next
+    in make serve's process, so that a build writes again only the shards with a page that
+    changed, came or went (an edit: one shard of many). A page is known by the digest of what
+    Pagefind reads of it (`indexed_part`: a new post changes the pages around it, not what
+    they are found by), read again only when its file changed."""
+
+    # By the index's folder and what is left out of the pages' text (which changes the index).
+    _records = {}
+
+    @classmethod
+    def of(cls, bundle_path, exclude_selectors):
+        return cls._records.setdefault((str(bundle_path), tuple(exclude_selectors)), cls())
+
+    def __init__(self):
+        self.shards = 0  # how many the index had
+        self.written = {}  # shard -> {url: digest of its page}
+        self._pages = {}  # page path -> (its file's stamp, digest; None without a search body)
+
+    def page_digest(self, path):
+        """The digest of the page at `path`; None if it has no search body."""
+        stamp = file_stamp(path)
+        known = self._pages.get(path)
+        if known is None or known[0] != stamp:
+            html = Path(path).read_text(encoding="utf-8", errors="replace")
+            known = self._pages[path] = stamp, digest(indexed_part(html)) if has_search_body(html) else None
+        return known[1]
+
+    def holds(self, shards, shard, pages, folder):
+        """Whether the bundle of `shard` (of `shards`) in `folder` was written from `pages`."""
+        return (
+            shards == self.shards
+            and self.written.get(shard) == pages
+            and (Path(folder) / "pagefind-entry.json").is_file()
+        )
+
+    def forget(self, shards):
+        """`shards` are being written again: until they are, nothing is known of them."""
+        for shard in shards:
+            self.written.pop(shard, None)
+
+    def wrote(self, shards, written):
+        """The index now has `shards` shards, and `written` ({shard: pages}) were written."""
+        if shards != self.shards:
+            self.shards, self.written = shards, {}
+        self.written.update(written)
 
 
 class SiteIndexer:
@@ -97,6 +163,8 @@ class SiteIndexer:
         self.patterns = exclude_patterns(settings)
         self.exclude_selectors = settings["SEARCH_INDEX_EXCLUDE_SELECTORS"]
         self.timeout = settings["SEARCH_INDEX_TIMEOUT"]
+        self.pages_per_shard = settings["SEARCH_INDEX_SHARD_PAGES"]
+        self.shards = 1  # see `plan_shards`
         self.index = None
         self.content_root = settings["PATH"]
         # The source of each article's and page's page, by URL: named if Pagefind leaves it out.
@@ -110,14 +178,27 @@ class SiteIndexer:
         # The articles' and pages' own pages not written yet (see `write_contents_first`).
         self.awaited = set()
 
+    def indexed_pages(self, contents):
+        """The output paths (relative) of the pages of `contents` that are indexed."""
+        return [
+            PurePath(content.save_as).as_posix()
+            for content in contents
+            if content.save_as and not self._left_out(PurePath(content.save_as).as_posix())
+        ]
+
+    def plan_shards(self, contents):
+        """How many shards the index of the pages of `contents` is split into, and the
+        address of each bundle but the first, for the search page to merge."""
+        urls = [page_url(relative) for relative in self.indexed_pages(contents)]
+        self.shards = shard_count(urls, self.pages_per_shard)
+        return [f"{self.bundle_dir}/{folder}/" for folder in shard_folders(self.shards)[1:]]
+
     def await_contents(self, contents):
         """Have Pagefind write its bundle as soon as each of `contents` has its page written,
         while the build writes the rest (lists and feeds: seconds at 5,000 posts). Should a
         page with a search body come after all, the bundle is written again with it."""
         self.awaited = {
-            os.path.abspath(os.path.join(self.output_prefix, content.save_as))
-            for content in contents
-            if content.save_as and not self._left_out(PurePath(content.save_as).as_posix())
+            os.path.abspath(os.path.join(self.output_prefix, relative)) for relative in self.indexed_pages(contents)
         }
 
     def _left_out(self, relative):
@@ -151,20 +232,69 @@ class SiteIndexer:
             html = Path(path).read_text(encoding="utf-8", errors="replace")
         if not has_search_body(html):
             return
+        self._add(html, page_url(relative))
+
+    def _add(self, html, url, kept=()):
         if self.index is None:
-            self.index = LiveIndex(
-                self.output_path / self.bundle_dir, self.exclude_selectors, self.timeout, self.niceness
+            self.index = ShardedIndex(
+                self.output_path / self.bundle_dir,
+                self.shards,
+                self.exclude_selectors,
+                self.timeout,
+                self.niceness,
+                kept,
             )
-        self.index.add(html, page_url(relative))
+        self.index.add(html, url)
+
+    def _superseded(self):
+        """Whether a newer build began (it indexes what changed since the last index written);
+        waits while a quick page renders."""
+        QUICK_WRITES.wait_while_rendering()
+        if not self.superseded.is_set():
+            return False
+        self.abandon()
+        logger.info("Search index: left to the next build")
+        return True
+
+    def _index_changed_shards(self, record):
+        """In the background: hand Pagefind the pages of every shard with a page changed,
+        added or gone since its bundle was written (`record`). Returns what each is written
+        from, for the record; None when there is nothing to write (or a newer build began)."""
+        pages = {}  # shard -> {url: (path, digest)}
+        for path, relative in self.later:
+            if self._superseded():
+                return None
+            page = record.page_digest(path)
+            if page is not None:
+                url = page_url(relative)
+                pages.setdefault(shard_of(url, self.shards), {})[url] = path, page
+        written = {shard: {url: page for url, (_, page) in urls.items()} for shard, urls in pages.items()}
+        changed = [
+            shard
+            for shard, folder in enumerate(shard_folders(self.shards))
+            if not record.holds(self.shards, shard, written.get(shard, {}), self.output_path / self.bundle_dir / folder)
+        ]
+        if not pages:
+            return {}  # nothing to index at all (finish says so)
+        if not changed:
+            logger.info("Search index: no indexed page changed")
+            return None
+        record.forget(changed)
+        kept = set(range(self.shards)) - set(changed)
+        for shard in changed:
+            for url, (path, _) in pages.get(shard, {}).items():
+                if self._superseded():
+                    return None
+                self._add(Path(path).read_text(encoding="utf-8", errors="replace"), url, kept)
+        return {shard: written.get(shard, {}) for shard in changed}
 
     def finish(self):
-        for path, relative in self.later or ():
-            QUICK_WRITES.wait_while_rendering()
-            if self.superseded.is_set():
-                self.abandon()
-                logger.info("Search index: left to the next build, which indexes every page")
+        record = None
+        if self.later is not None:
+            record = ShardRecord.of(self.output_path / self.bundle_dir, self.exclude_selectors)
+            written = self._index_changed_shards(record)
+            if written is None:
                 return
-            self._index(path, relative)
         if self.index is None:
             remove_old_bundle(self.output_path / self.bundle_dir)
             logger.warning(
@@ -175,6 +305,8 @@ class SiteIndexer:
             return
         started = time.perf_counter()
         entry = self.index.write()
+        if record is not None:
+            record.wrote(self.shards, written)
         for url in self.index.left_out:
             source = self.sources.get(url)
             problem = "found no words to index on this page" + ("" if source else f" ({url})")
@@ -187,11 +319,13 @@ class SiteIndexer:
                     f"Pagefind {problem}, so search will not find it",
                 ),
             )
+        written_shards = len([index for index in self.index.shards if index is not None])
         logger.info(
-            "Search index: %d pages indexed by Pagefind %s into %s, %.2f s after the last page was written",
+            "Search index: %d pages indexed by Pagefind %s into %s (%s), %.2f s after the last page was written",
             len(self.index.pages),
             entry.get("version", "?"),
             self.output_path / self.bundle_dir,
+            f"{written_shards} of {self.shards} shards" if self.shards > 1 else "one bundle",
             time.perf_counter() - started,
         )
 
@@ -215,6 +349,14 @@ def start_indexing(pelican):
     SiteIndexer.current = SiteIndexer(pelican.settings, pelican.output_path) if enabled else None
     if not enabled:
         logger.info("Search index: off (SEARCH_INDEX = False)")
+
+
+def name_the_shards(generators):
+    """all_generators_finalized: the search page names every shard of the index but the
+    first (SEARCH_INDEX_SHARDS, in its template's context), to merge them."""
+    indexer = SiteIndexer.current
+    if indexer is not None:
+        generators[0].context["SEARCH_INDEX_SHARDS"] = indexer.plan_shards(contents_in(generators[0].context))
 
 
 def write_contents_first(generators):
@@ -264,6 +406,7 @@ def declare_settings(pelican):
 def register():
     signals.initialized.connect(declare_settings)
     signals.initialized.connect(start_indexing)
+    signals.all_generators_finalized.connect(name_the_shards)
     signals.all_generators_finalized.connect(write_contents_first)
     signals.content_written.connect(index_written_page)
     signals.finalized.connect(write_index)

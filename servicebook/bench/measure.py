@@ -1,6 +1,7 @@
 """Measuring: each build in its own Python process, which reports its own peak memory."""
 
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -12,6 +13,7 @@ from pathlib import Path, PurePosixPath
 from servicebook import pagefind
 
 from .corpus import edit_sentence
+from .memory import PeakWatch
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,7 +48,8 @@ class Run:
 
     @property
     def child_rss_mb(self):
-        return self.report["children_maxrss_kb"] / 1024
+        """The most its Pagefinds held together (one per shard of the search index)."""
+        return self.report["pagefind_mb"]
 
     @property
     def cpu_seconds(self):
@@ -63,6 +66,7 @@ def child_main(argv=None):
 
     spec = json.loads((argv or sys.argv)[1])
     report = {}
+    memory = PeakWatch(os.getpid())
     if spec["kind"] == "plain":
         from pelican import main as pelican_main
 
@@ -107,7 +111,7 @@ def child_main(argv=None):
         raise ValueError(spec["kind"])
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     report["maxrss_kb"] = own.ru_maxrss
-    report["children_maxrss_kb"] = children.ru_maxrss
+    report["pagefind_mb"] = memory.stop().pagefind_mb
     # Processor time of the run's every process (workers and Pagefind are waited for).
     report["cpu_seconds"] = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
     print(RESULT_MARKER + json.dumps(report), flush=True)

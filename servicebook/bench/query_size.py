@@ -6,6 +6,8 @@ import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
+from servicebook.search_shards import SHARD_FOLDERS
+
 ROOT = Path(__file__).resolve().parents[2]
 QUERY_WORD = "refund"
 # What Pagefind's Component UI shows before "Load more": fragments are fetched per shown result.
@@ -53,51 +55,34 @@ class QueryBytes:
 
 
 def bundle_stats(bundle, term=QUERY_WORD, results_shown=RESULTS_SHOWN):
-    """(bytes, files, QueryBytes) for a Pagefind bundle folder."""
-    # Imported here: the plain-Pelican child imports this module without plugins/ on its path.
-    from servicebook.pagefind_files import cbor_decode, read_pagefind_file
-
+    """(bytes, files, QueryBytes) for a Pagefind bundle folder, and the shards in it (a search
+    fetches each shard's entry, metadata, index chunk and filters; Pagefind's scripts and
+    WebAssembly once, from the first)."""
     bundle = Path(bundle)
     files = [p for p in bundle.rglob("*") if p.is_file()]
     total = sum(p.stat().st_size for p in files)
-    entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
-    language, info = next(iter(entry["languages"].items()))
-
-    def size(name):
-        path = bundle / name
-        return path.stat().st_size if path.exists() else 0
-
+    shards = [bundle, *sorted(bundle.glob(SHARD_FOLDERS))]
+    parts = [_shard_query(shard, term, shard == bundle) for shard in shards]
     items = [
-        ("pagefind-entry.json", size("pagefind-entry.json")),
-        ("pagefind.js", size("pagefind.js")),
-        ("pagefind-worker.js", size("pagefind-worker.js")),
-        (f"wasm.{info['wasm']}.pagefind", size(f"wasm.{info['wasm']}.pagefind")),
-        (f"pagefind.{info['hash']}.pf_meta", size(f"pagefind.{info['hash']}.pf_meta")),
+        (label if len(shards) == 1 else f"{shard.name}: {label}", size)
+        for shard, part in zip(shards, parts, strict=True)
+        for label, size in part[0]
     ]
-    exact = True
-    index_files = sorted((bundle / "index").glob("*.pf_index"))
-    try:
-        chunks = index_chunks(cbor_decode(read_pagefind_file(bundle / f"pagefind.{info['hash']}.pf_meta")))
-        wanted = chunks_for_term(chunks, term)
-        items += [(f"index chunk for {term!r} ({h})", size(f"index/{h}.pf_index")) for h in wanted]
-        query_chunks = sum(size(f"index/{h}.pf_index") for h in wanted)
-    except (OSError, ValueError, KeyError, IndexError):
-        exact = False
-        largest = max((p.stat().st_size for p in index_files), default=0)
-        items.append((f"largest index chunk (of {len(index_files)}; meta unreadable)", largest))
-        query_chunks = largest
-    filters = list((bundle / "filter").glob("*.pf_filter"))
-    items.append(
-        (f"all {len(filters)} filter chunks (the filter pane loads them)", sum(p.stat().st_size for p in filters))
-    )
-    fragments = sorted(p.stat().st_size for p in (bundle / "fragment").glob("*.pf_fragment"))
+    index_files = [path for shard in shards for path in (shard / "index").glob("*.pf_index")]
+    fragments = sorted(p.stat().st_size for shard in shards for p in (shard / "fragment").glob("*.pf_fragment"))
     if fragments:
         median = int(statistics.median(fragments))
         items.append((f"{results_shown} result fragments (median fragment {median} B)", results_shown * median))
-    ui = sum(size(name) for name in ("pagefind-component-ui.js", "pagefind-component-ui.css"))
+    ui = sum(
+        (bundle / name).stat().st_size
+        for name in ("pagefind-component-ui.js", "pagefind-component-ui.css")
+        if (bundle / name).exists()
+    )
     ui += (ROOT / "theme" / "static" / "js" / "search.js").stat().st_size
-    query = QueryBytes(items, ui, exact)
-    query.worst = query.total - query_chunks + max((p.stat().st_size for p in index_files), default=0)
+    query = QueryBytes(items, ui, all(part[2] for part in parts))
+    # The largest chunk of each shard in place of the query's.
+    query.worst = query.total - sum(part[1] for part in parts) + sum(part[3] for part in parts)
+    entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
     return (
         total,
         len(files),
@@ -108,6 +93,45 @@ def bundle_stats(bundle, term=QUERY_WORD, results_shown=RESULTS_SHOWN):
             "largest_index_chunk": max((p.stat().st_size for p in index_files), default=0),
             "fragments": len(fragments),
             "fragment_bytes": sum(fragments),
-            "language": language,
+            "language": next(iter(entry["languages"])),
+            "shards": len(shards),
         },
     )
+
+
+def _shard_query(bundle, term, first):
+    """What a one-word search fetches of one bundle: ([(label, bytes)], the query's index
+    chunks' bytes, whether they are known exactly, the largest chunk's bytes)."""
+    # Imported here: the plain-Pelican child imports this module without plugins/ on its path.
+    from servicebook.pagefind_files import cbor_decode, read_pagefind_file
+
+    entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
+    info = next(iter(entry["languages"].values()))
+
+    def size(name):
+        path = bundle / name
+        return path.stat().st_size if path.exists() else 0
+
+    items = [("pagefind-entry.json", size("pagefind-entry.json"))]
+    if first:
+        items += [
+            ("pagefind.js", size("pagefind.js")),
+            ("pagefind-worker.js", size("pagefind-worker.js")),
+            (f"wasm.{info['wasm']}.pagefind", size(f"wasm.{info['wasm']}.pagefind")),
+        ]
+    items.append((f"pagefind.{info['hash']}.pf_meta", size(f"pagefind.{info['hash']}.pf_meta")))
+    index_files = sorted((bundle / "index").glob("*.pf_index"))
+    largest = max((p.stat().st_size for p in index_files), default=0)
+    try:
+        chunks = index_chunks(cbor_decode(read_pagefind_file(bundle / f"pagefind.{info['hash']}.pf_meta")))
+        wanted = chunks_for_term(chunks, term)
+        items += [(f"index chunk for {term!r} ({h})", size(f"index/{h}.pf_index")) for h in wanted]
+        query_chunks, exact = sum(size(f"index/{h}.pf_index") for h in wanted), True
+    except (OSError, ValueError, KeyError, IndexError):
+        items.append((f"largest index chunk (of {len(index_files)}; meta unreadable)", largest))
+        query_chunks, exact = largest, False
+    filters = list((bundle / "filter").glob("*.pf_filter"))
+    items.append(
+        (f"all {len(filters)} filter chunks (the filter pane loads them)", sum(p.stat().st_size for p in filters))
+    )
+    return items, query_chunks, exact, largest

@@ -13,6 +13,7 @@ them, most of which come while a build runs.
 """
 
 import datetime
+import json
 import os
 import re
 import signal
@@ -23,11 +24,17 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from servicebook.devserver import EVENTS_PATH, free_port
+from servicebook.hashing import file_stamp
 from servicebook.headers import read_header
+from servicebook.pagefind import BUNDLE_DIR
+from servicebook.pagefind_files import read_pagefind_file
+from servicebook.search_shards import SHARD_FOLDERS, shard_folders, shard_of
 
 from .corpus import edit_sentence
+from .memory import PeakWatch
 
 POLL_SECONDS = 0.02
 SAVES_APART_SECONDS = 3
@@ -40,8 +47,9 @@ class ServeTimes:
     save → reload announced, save → page served for saves 3 s apart (most come while the
     last save's build runs); retitle → the pages that show the title (`shown_elsewhere`);
     a new post → its page and the home page show it; that post re-tagged → the new tag's
-    page lists it; that post deleted → its page and its title gone from the home page.
-    Peak RSS in MB of the server process and of its largest child (Pagefind)."""
+    page lists it; that post deleted → its page and its title gone from the home page; and
+    for each of these four, save → the search index on disk has the change (`indexed`).
+    Peak RSS in MB of the server process and of its Pagefinds together."""
 
     first_build: float = 0.0
     page: list = field(default_factory=list)
@@ -51,39 +59,16 @@ class ServeTimes:
     new_post: list = field(default_factory=list)
     retag: list = field(default_factory=list)
     deleted: list = field(default_factory=list)
+    indexed: list = field(default_factory=list)
     rss_mb: float = 0.0
     child_rss_mb: float = 0.0
-
-
-def _peak_rss_mb(pid):
-    """VmHWM (peak resident set) of a live process, in MB; 0 when unknown."""
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
-def _descendants(pid):
-    """Every live process under `pid`, started by any of its threads (Pagefind's binary runs
-    under its Python wrapper, from the search index's thread)."""
-    children = []
-    try:
-        for thread in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{thread}/children", encoding="ascii") as listed:
-                children += [int(child) for child in listed.read().split()]
-    except OSError:
-        pass
-    return children + [grandchild for child in children for grandchild in _descendants(child)]
 
 
 class Server:
     """`servicebook.site.serve` on a free port in its own process, with its printed lines."""
 
     def __init__(self, overrides):
+        self.bundle = Path(overrides["OUTPUT_PATH"]) / BUNDLE_DIR
         self.port = free_port()
         code = f"from servicebook import site; site.serve(port={self.port}, **{overrides!r})"
         self.process = subprocess.Popen(
@@ -94,9 +79,8 @@ class Server:
             start_new_session=True,
         )
         self.lines = []
-        self.rss_mb = self.child_rss_mb = 0.0
+        self.memory = PeakWatch(self.process.pid, interval=0.5, alive=lambda: self.process.poll() is None)
         threading.Thread(target=self._read, daemon=True).start()
-        threading.Thread(target=self._watch_memory, daemon=True).start()
         self.builds = []  # when each announced build reached us (monotonic seconds)
         threading.Thread(target=self._listen, daemon=True).start()
 
@@ -106,13 +90,6 @@ class Server:
     def _read(self):
         for line in iter(self.process.stdout.readline, ""):
             self.lines.append(line.rstrip("\n"))
-
-    def _watch_memory(self):
-        while self.process.poll() is None:
-            self.rss_mb = max(self.rss_mb, _peak_rss_mb(self.process.pid))
-            for child in _descendants(self.process.pid):
-                self.child_rss_mb = max(self.child_rss_mb, _peak_rss_mb(child))
-            time.sleep(0.5)
 
     def _listen(self):
         """Follow the server's build announcements, as the open tab does."""
@@ -171,6 +148,25 @@ class Server:
             time.sleep(POLL_SECONDS)
         raise RuntimeError(f"{path} {failure}:\n" + "\n".join(self.lines[-30:]))
 
+    def wait_for_index(self, url, found, since):
+        """Seconds from `since` until `found(fragment)` is true of what the search index on
+        disk holds for `url` (None: not indexed). The shard that holds it is read again only
+        when its entry changes (or after a failed read: a shard being written)."""
+        seen = None
+        while time.monotonic() - since < TIMEOUT_SECONDS:
+            count = 1 + len(list(self.bundle.glob(SHARD_FOLDERS)))
+            folder = self.bundle / shard_folders(count)[shard_of(url, count)]
+            stamp = count, file_stamp(folder / "pagefind-entry.json")
+            if stamp != seen:
+                try:
+                    if found(indexed_fragment(folder, url)):
+                        return time.monotonic() - since
+                    seen = stamp
+                except (OSError, ValueError, EOFError):
+                    seen = None
+            time.sleep(0.05)
+        raise RuntimeError(f"the search index never had the change to {url}:\n" + "\n".join(self.lines[-30:]))
+
     def wait_for_build_after(self, since):
         """Seconds from `since` until a finished build was announced after it."""
         while time.monotonic() - since < TIMEOUT_SECONDS:
@@ -188,6 +184,15 @@ class Server:
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             self.process.wait(timeout=60)
+
+
+def indexed_fragment(folder, url):
+    """What the Pagefind bundle in `folder` holds for the page at `url` (its fragment), or None."""
+    for path in sorted(folder.glob("fragment/*.pf_fragment")):
+        fragment = json.loads(read_pagefind_file(path))
+        if fragment["url"] == url:
+            return fragment
+    return None
 
 
 def is_idle(lines):
@@ -239,6 +244,7 @@ def _new_retag_delete(server, newest, mark, times, say):
             times.new_post,
             server.wait_for_text,
             (page, "/"),
+            titled(title),
         ),
         (
             "re-tagged: the new tag's page lists it",
@@ -246,6 +252,7 @@ def _new_retag_delete(server, newest, mark, times, say):
             times.retag,
             server.wait_for_text,
             (tag_page,),
+            lambda fragment: fragment is not None and tag in fragment["filters"].get("tag", ()),
         ),
         (
             "deleted: gone from its page, the home page and the tag's",
@@ -253,15 +260,22 @@ def _new_retag_delete(server, newest, mark, times, say):
             times.deleted,
             server.wait_for_absence,
             (page, "/", tag_page),
+            lambda fragment: fragment is None,
         ),
     )
-    for what, change, waits, wait, paths in steps:
+    for what, change, waits, wait, paths, indexed in steps:
         builds = server.builds_reported()
         saved = time.monotonic()
         change()
         waits.append(max(wait(path, title, saved) for path in paths))
-        say(f"  make serve: {what} after {waits[-1]:.2f} s")
+        times.indexed.append(server.wait_for_index(page, indexed, saved))
+        say(f"  make serve: {what} after {waits[-1]:.2f} s, the search index after {times.indexed[-1]:.2f} s")
         _settle(server, builds)
+
+
+def titled(title):
+    """Whether a page's fragment (see `indexed_fragment`) is there, with `title`."""
+    return lambda fragment: fragment is not None and fragment["meta"].get("title") == title
 
 
 def _settle(server, builds_before):
@@ -336,11 +350,15 @@ def measure_serve(content, overrides, edits=5, say=print):
             newest.write_text("".join(lines), encoding="utf-8")
             # Each waited for in turn, from the save: the last is when all show it.
             times.site.append(max(server.wait_for_text(path, title, saved) for path in showing))
-            say(f"  make serve: retitle {index + 1}/{edits}: {', '.join(showing)} show it after {times.site[-1]:.2f} s")
+            times.indexed.append(server.wait_for_index(article_path(newest), titled(title), saved))
+            say(
+                f"  make serve: retitle {index + 1}/{edits}: {', '.join(showing)} show it after "
+                f"{times.site[-1]:.2f} s, the search index after {times.indexed[-1]:.2f} s"
+            )
             _settle(server, builds)
         for index in range(edits):
             _new_retag_delete(server, newest, f"{index}x{os.getpid()}", times, say)
-        times.rss_mb, times.child_rss_mb = server.rss_mb, server.child_rss_mb
+        times.rss_mb, times.child_rss_mb = server.memory.rss_mb, server.memory.pagefind_mb
     finally:
         server.stop()
     return times

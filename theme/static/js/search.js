@@ -27,6 +27,13 @@
   var input = form.querySelector("input[type=search]");
   var results = ui.querySelector("pagefind-results");
   var instance = components.getInstanceManager().getInstance("default");
+  // A large site's index is in shards (plugins/search_index): one search over all of them.
+  // Set before Pagefind loads (its loading reads the list), so loading starts here.
+  instance.options.mergeIndex = (ui.getAttribute("data-search-shards") || "").split(" ").filter(Boolean)
+    .map(function (bundlePath) {
+      return { bundlePath: bundlePath };
+    });
+  instance.triggerLoad();
   // Short: Pagefind answers in tens of milliseconds, and the budget is 150 ms to first result.
   var DEBOUNCE_MS = 50;
   var MONTHS = ["January", "February", "March", "April", "May", "June", "July",

@@ -1,0 +1,149 @@
+"""The search index in shards: Pagefind bundles of a few hundred pages each, written side by
+side by a Pagefind each (Pagefind writes a bundle on one core), which the search page merges;
+and what Pagefind reads of a page, to tell which shards an edit changes (see the
+search_index plugin)."""
+
+import zlib
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from servicebook.pagefind import (
+    DEFAULT_EXCLUDE_SELECTORS,
+    DEFAULT_TIMEOUT,
+    LiveIndex,
+    SearchIndexError,
+    remove_old_bundle,
+)
+
+# The folders of a sharded index's other bundles, in its first bundle's (see ShardedIndex).
+SHARD_FOLDERS = "shard-*"
+# What a bundle merged into the first is read for (entry, metadata, chunks): the rest of what
+# Pagefind writes (its scripts, styles and WebAssembly) is loaded from the first bundle only.
+_MERGED_FILES = ("pagefind-entry.json", "*.pf_meta", "fragment", "index", "filter")
+
+
+def shard_count(urls, pages_per_shard):
+    """How many shards an index of the pages at `urls` is split into: of about
+    `pages_per_shard` pages (0: one shard), fewer should one of them get none of the pages
+    (the search page loads every shard, and Pagefind writes no bundle without a page)."""
+    count = max(1, -(-len(urls) // pages_per_shard)) if pages_per_shard else 1
+    while count > 1 and len({shard_of(url, count) for url in urls}) < count:
+        count -= 1
+    return count
+
+
+def shard_of(url, count):
+    """Which of `count` shards holds the page at `url`: the same in every build and process,
+    so that an edited page stays in its shard."""
+    return zlib.crc32(url.encode("utf-8")) % count
+
+
+def shard_folders(count):
+    """Each shard's bundle folder, relative to the index's folder: the first shard's is the
+    index's own (the search page loads Pagefind from it), the others are in it."""
+    return ["", *(SHARD_FOLDERS.replace("*", str(shard)) for shard in range(1, count))]
+
+
+class ShardedIndex:
+    """A search index in `count` shards: each page goes to one (`shard_of` its URL), each shard
+    is a Pagefind bundle of its own, indexed and written by a Pagefind of its own, so that
+    the bundles are written side by side, on every core (Pagefind writes a bundle on one).
+    The search page merges them (Pagefind's mergeIndex: one search, one list of results
+    ranked together, filter counts added up). Every shard must get a page: the search page
+    names them all before the pages are written. A LiveIndex otherwise (add, write_ahead,
+    write, abandon, pages, left_out)."""
+
+    def __init__(
+        self,
+        bundle_path,
+        count,
+        exclude_selectors=DEFAULT_EXCLUDE_SELECTORS,
+        timeout=DEFAULT_TIMEOUT,
+        niceness=0,
+        kept=(),
+    ):
+        self.bundle_path = Path(bundle_path)
+        self.folders = [self.bundle_path / folder for folder in shard_folders(count)]
+        self._options = {"exclude_selectors": exclude_selectors, "timeout": timeout, "niceness": niceness}
+        self.shards = [None] * count  # each shard's LiveIndex, from its first page on
+        # Shards whose bundles are left as they are (make serve: none of their pages changed);
+        # they get no pages.
+        self.kept = frozenset(kept)
+        self.left_out = []
+
+    @property
+    def pages(self):
+        return [page for index in self.shards if index is not None for page in index.pages]
+
+    def add(self, html, url):
+        shard = shard_of(url, len(self.shards))
+        if self.shards[shard] is None:
+            # The first shard's folder holds the others': it leaves them alone.
+            spared = SHARD_FOLDERS if shard == 0 else None
+            self.shards[shard] = LiveIndex(self.folders[shard], spared=spared, **self._options)
+        self.shards[shard].add(html, url)
+
+    def write_ahead(self):
+        self._remove_other_bundles()
+        for index in self.shards:
+            if index is not None:
+                index.write_ahead()
+
+    def write(self):
+        """Write every shard's bundle but those kept, side by side; returns the
+        pagefind-entry.json of the first written."""
+        empty = [
+            str(folder)
+            for shard, (folder, index) in enumerate(zip(self.folders, self.shards, strict=True))
+            if index is None and shard not in self.kept
+        ]
+        if empty:
+            self.abandon()
+            raise SearchIndexError(
+                f"Search index: no page with a search body fell to the shard at {', '.join(empty)}, and the search "
+                "page loads every shard; set SEARCH_INDEX_SHARD_PAGES = 0 for an index in one bundle"
+            )
+        self._remove_other_bundles()
+        written = [
+            (folder, index) for folder, index in zip(self.folders, self.shards, strict=True) if index is not None
+        ]
+        with ThreadPoolExecutor(len(written)) as pool:
+            entries = list(pool.map(LiveIndex.write, [index for _, index in written]))
+        for folder, _ in written:
+            if folder != self.bundle_path:
+                for path in folder.iterdir():
+                    if not any(path.match(name) for name in _MERGED_FILES):
+                        path.unlink()
+        self.left_out = sorted(url for _, index in written for url in index.left_out)
+        return entries[0]
+
+    def _remove_other_bundles(self):
+        """Shards of an index in more shards than this one (a site that had more pages)."""
+        for folder in self.bundle_path.glob(SHARD_FOLDERS):
+            if folder not in self.folders:
+                remove_old_bundle(folder)
+
+    def abandon(self):
+        for index in self.shards:
+            if index is not None:
+                index.abandon()
+
+
+# What Pagefind reads of a page besides its search bodies (fossick/parser.rs, 1.5.2): filters,
+# metadata and sort keys wherever they are, the title, headings and images for automatic
+# metadata. Elements, with everything in them.
+_READ_BY_PAGEFIND = '//*[@*[starts-with(name(), "data-pagefind-")]] | //title | //h1 | //img'
+
+
+def indexed_part(html):
+    """What Pagefind can read of a page (a superset), as text: pages with the same one make
+    the same index entries. The rest of a page (the stories before and after it, related
+    stories, the menu), which an edit elsewhere on the site changes, makes none."""
+    # Imported here: the benchmark's plain-Pelican run imports this module, and needs none of it.
+    import lxml.html
+    from lxml import etree
+
+    root = lxml.html.document_fromstring(html)
+    parts = [repr(sorted(root.attrib.items()))]
+    parts += [etree.tostring(element, encoding="unicode", with_tail=False) for element in root.xpath(_READ_BY_PAGEFIND)]
+    return "\n".join(parts)
