@@ -12,8 +12,8 @@ page left in the output by an older build is not searchable). Titles, dates and 
 from `data-pagefind-meta`, and every `data-pagefind-filter` the templates carry (tag,
 category, case facets, ...) becomes a filter: nothing here knows their names.
 
-A larger site's index is in shards (SEARCH_INDEX_SHARD_PAGES): Pagefind bundles of up to a
-few thousand pages each, the first in pagefind/ and the others in it (shard-1/, ...). Each is
+With SEARCH_INDEX_SHARD_PAGES, a larger site's index is in shards: Pagefind bundles of about
+that many pages each, the first in pagefind/ and the others in it (shard-1/, ...). Each is
 indexed by a Pagefind of its own, so they are written side by side on every core (Pagefind
 writes one bundle on one core: the longest wait of a full build at 5,000 posts), and the
 search page merges them (SEARCH_INDEX_SHARDS in its context; theme/static/js/search.js).
@@ -33,13 +33,14 @@ Settings:
                         byline (`.meta`: date, author, category, reading time), which results
                         show from the metadata anyway and which would crowd every excerpt.
   SEARCH_INDEX_SHARD_PAGES
-                        about how many pages each shard of the index holds (default 3000;
-                        0: one bundle). A larger site's index is split into shards, bundles
-                        that Pagefinds side by side write on every core and the search page
-                        merges (one search, one ranked list); each page's shard follows from
-                        its URL, so an edit changes only its page's shard. Smaller shards
-                        make `make serve`'s index quicker and every search heavier: a query
-                        fetches an index chunk (about 23 KB) from each shard.
+                        about how many pages each shard of the index holds (default 0: one
+                        bundle). With a number, a site with more pages than that has its
+                        index split into shards, bundles that Pagefinds side by side write
+                        on every core and the search page merges (one search, one ranked
+                        list); each page's shard follows from its URL, so under make serve
+                        an edit writes again only its page's shard. Each shard makes every
+                        search heavier: a query fetches an index chunk (about 23 KB) from
+                        each.
   SEARCH_INDEX_TIMEOUT  seconds Pagefind may take to answer (default 300).
   SEARCH_INDEX_IN_BACKGROUND
                         False (default): the build ends when the index is written. True
@@ -97,7 +98,7 @@ DEFAULTS = {
     "SEARCH_INDEX_EXCLUDE_SELECTORS": DEFAULT_EXCLUDE_SELECTORS,
     "SEARCH_INDEX_TIMEOUT": DEFAULT_TIMEOUT,
     "SEARCH_INDEX_IN_BACKGROUND": False,
-    "SEARCH_INDEX_SHARD_PAGES": 3000,
+    "SEARCH_INDEX_SHARD_PAGES": 0,
 }
 
 
