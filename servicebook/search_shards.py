@@ -1,4 +1,4 @@
-"""The search index in shards: Pagefind bundles of some thousands of pages, written side by
+"""The search index in shards (SEARCH_INDEX_SHARD_PAGES): Pagefind bundles written side by
 side by a Pagefind each (Pagefind writes a bundle on one core), which the search page merges;
 and what Pagefind reads of a page, to tell which shards an edit changes (see the
 search_index plugin)."""

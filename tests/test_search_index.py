@@ -825,6 +825,9 @@ def test_a_background_pagefind_held_stopped_dies_with_the_process_that_started_i
         "from servicebook.background import BACKGROUND\n"
         "from servicebook import pagefind\n"
         "service = pagefind.PagefindService(niceness=10)\n"
+        # Pagefind answering is Pagefind running: setpriv has set the death signal (a parent
+        # killed before that, microseconds after the start, would leave it behind).
+        "service.answer(service.send({'type': 'NewIndex', 'config': {}}), 'start an index')\n"
         "with BACKGROUND.paused():\n"
         "    print(service._process.pid, flush=True)\n"
         "    input()\n"
