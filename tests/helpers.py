@@ -11,6 +11,7 @@ from bs4 import BeautifulSoup
 from servicebook import headers, site
 from servicebook.deploy.sync import find_rclone
 from servicebook.output_checks import html_pages, target_file  # noqa: F401 - shared with the tests
+from servicebook.pagefind_files import cbor_decode, read_pagefind_file
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
@@ -149,3 +150,17 @@ def make(target, folder, *variables):
         timeout=600,
         env=env,
     )
+
+
+def fragments(bundle):
+    """The pages a Pagefind bundle holds: its fragments, decoded (url, content, meta, filters)."""
+    return [json.loads(read_pagefind_file(path)) for path in sorted((bundle / "fragment").glob("*.pf_fragment"))]
+
+
+def filter_index(bundle):
+    """{filter name: {value: number of pages}} from the filter files Pagefind's search uses."""
+    filters = {}
+    for path in (bundle / "filter").glob("*.pf_filter"):
+        name, values = cbor_decode(read_pagefind_file(path))
+        filters[name] = {value: len(pages) for value, pages in values}
+    return filters

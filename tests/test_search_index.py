@@ -22,7 +22,18 @@ import pytest
 from pelican import signals
 
 import pelicanconf
-from helpers import CONTENT, SETTINGS, build_small_site, content_articles, is_draft, parse_html, post, read_header
+from helpers import (
+    CONTENT,
+    SETTINGS,
+    build_small_site,
+    content_articles,
+    filter_index,
+    fragments,
+    is_draft,
+    parse_html,
+    post,
+    read_header,
+)
 from search_index import search_index
 from search_index.search_index import SiteIndexer
 from servicebook import pagefind as si
@@ -30,29 +41,12 @@ from servicebook import search_shards, site
 from servicebook.background import BACKGROUND
 from servicebook.bench import measure
 from servicebook.hashing import file_stamp
-from servicebook.pagefind_files import cbor_decode, read_pagefind_file
 from servicebook.writing import QUICK_WRITES
 from tag_normalise.tag_normalise import alias_keys, canonical_names
 
 PUBLISHED = [(path, header) for path, header in content_articles() if not is_draft(header)]
 DRAFTS = [(path, header) for path, header in content_articles() if is_draft(header)]
 PAGES = [(path, read_header(path)) for path in sorted((CONTENT / "pages").glob("*.md"))]
-
-
-# ---- Reading Pagefind's files ----
-
-
-def fragments(bundle):
-    return [json.loads(read_pagefind_file(path)) for path in sorted((bundle / "fragment").glob("*.pf_fragment"))]
-
-
-def filter_index(bundle):
-    """{filter name: {value: number of pages}} from the filter files Pagefind's search uses."""
-    filters = {}
-    for path in (bundle / "filter").glob("*.pf_filter"):
-        name, values = cbor_decode(read_pagefind_file(path))
-        filters[name] = {value: len(pages) for value, pages in values}
-    return filters
 
 
 def article_url(header):

@@ -15,7 +15,6 @@ whole rebuild, as the quick edit left it. CI runs four sequences of ten edits;
 SERVICEBOOK_FUZZ_SEEDS=20 SERVICEBOOK_FUZZ_STEPS=100 run many more, longer ones.
 """
 
-import json
 import os
 import random
 import shutil
@@ -25,10 +24,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from helpers import ROOT, case, output_files, post, write_content
+from helpers import ROOT, case, filter_index, fragments, output_files, post, write_content
 from servicebook import pagefind, quick_page, site
 from servicebook.kept_content import KeptReaderCaches
-from servicebook.pagefind_files import cbor_decode, read_pagefind_file
 
 STEPS = int(os.environ.get("SERVICEBOOK_FUZZ_STEPS", "10"))
 SEEDS = range(1, 1 + int(os.environ.get("SERVICEBOOK_FUZZ_SEEDS", "4")))
@@ -207,16 +205,13 @@ def search_index(output):
     """What each shard of a search index finds (its pages' fragments) and counts (its filters'
     values), by the shard's folder: the files' names and order depend on the order pages
     were added in."""
-    found = {}
-    for folder in sorted((Path(output) / "pagefind").glob("**/fragment")):
-        fragments = (json.loads(read_pagefind_file(path)) for path in folder.glob("*.pf_fragment"))
-        pages = sorted(fragments, key=lambda page: page["url"])
-        filters = {}
-        for path in folder.parent.glob("filter/*.pf_filter"):
-            name, values = cbor_decode(read_pagefind_file(path))
-            filters[name] = sorted((value, len(pages)) for value, pages in values)
-        found[folder.parent.name] = pages, filters
-    return found
+    return {
+        folder.parent.name: (
+            sorted(fragments(folder.parent), key=lambda page: page["url"]),
+            filter_index(folder.parent),
+        )
+        for folder in sorted((Path(output) / "pagefind").glob("**/fragment"))
+    }
 
 
 @pytest.mark.parametrize("seed", SEEDS)
