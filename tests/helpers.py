@@ -126,6 +126,21 @@ def output_files(root):
     }
 
 
+def changed_without(plugin, tmp_path, files, undo=lambda: None, **overrides):
+    """The output files (see `output_files`) that differ between a small site built with
+    every plugin and one built without `plugin`; `undo()`, called between the two builds,
+    puts back what registering the plugin changed in this process (a build registers every
+    plugin it lists, and a plugin that replaces a function of Pelican's leaves it replaced).
+    Both sites must hold the same files."""
+    build_small_site(tmp_path / "with", files, **overrides)
+    undo()
+    plugins = [name for name in SETTINGS["PLUGINS"] if name != plugin]
+    build_small_site(tmp_path / "without", files, PLUGINS=plugins, **overrides)
+    built, without = output_files(tmp_path / "with" / "output"), output_files(tmp_path / "without" / "output")
+    assert built.keys() == without.keys()
+    return [name for name in built if built[name] != without[name]]
+
+
 def remote_objects(target):
     """{path: metadata} of the objects at an rclone target, read back through rclone."""
     listing = subprocess.run(

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from jinja2 import DictLoader, Environment
 from pelican.generators import ArticlesGenerator
 
-from helpers import SETTINGS, build_small_site, daily_posts, output_files, parse_html
+from helpers import changed_without, daily_posts, parse_html
 from quick_lists import quick_lists
 
 POSTS = daily_posts(9, lambda i: f"Words {i}.", lambda i: ", ".join(f"t{n}" for n in range(i % 4 + 1)))
@@ -38,10 +38,26 @@ def test_the_generator_has_its_own_lists_again_after_the_pages():
     generator.generate_tags = lambda write: seen.append(generator.tags)
     generator.generate_categories = generator.generate_authors = lambda write: None
     generator.categories = generator.authors = []
+    dates = generator.dates = []
     quick_lists.index_lists(generator)
     generator.generate_tags(None)
     assert isinstance(seen[0]["a"], quick_lists.IndexedList)
-    assert generator.tags is lists
+    assert generator.tags is lists and generator.dates is dates
+
+
+def test_each_lists_dates_are_what_pelicans_scan_of_every_date_gives():
+    chance = random.Random(5)
+    dates = [Article() for _ in range(40)]
+    tags = {f"t{n}": chance.sample(dates, chance.randrange(9)) for n in range(15)}
+    authors = [(f"a{n}", chance.sample(dates, chance.randrange(9)) + [Article()]) for n in range(6)]
+
+    def scanned(pairs, every_date):  # Pelican's generate_tags, _categories and _authors
+        return [(name, [a for a in every_date if a in articles]) for name, articles in pairs]
+
+    view = quick_lists.DatesOfEachList(dates)
+    assert scanned(quick_lists.indexed(tags, view).items(), view) == scanned(tags.items(), dates)
+    assert scanned(quick_lists.indexed(authors, view), view) == scanned(authors, dates)
+    assert any(len(articles) > 2 for articles in tags.values())
 
 
 def test_a_periods_articles_are_those_pelicans_scan_lists_in_the_same_order():
@@ -80,14 +96,9 @@ def test_the_period_archives_are_pelicans_made_without_its_scans():
 
 
 def test_the_site_is_the_same_with_and_without_indexed_lists(tmp_path):
-    build_small_site(tmp_path / "indexed", POSTS)
-    plugins = [name for name in SETTINGS["PLUGINS"] if name != "quick_lists"]
-    build_small_site(tmp_path / "scanned", POSTS, PLUGINS=plugins)
-    indexed, scanned = output_files(tmp_path / "indexed" / "output"), output_files(tmp_path / "scanned" / "output")
-    assert indexed.keys() == scanned.keys()
-    assert [name for name in indexed if indexed[name] != scanned[name]] == []
+    assert changed_without("quick_lists", tmp_path, POSTS) == []
     # Tag t3 is on posts 3 and 7 only, newest first.
-    tag_page = parse_html(tmp_path / "indexed" / "output" / "tag" / "t3" / "index.html")
+    tag_page = parse_html(tmp_path / "with" / "output" / "tag" / "t3" / "index.html")
     assert [link["href"] for link in tag_page.select("h2 a")] == ["/2024/p07/", "/2024/p03/"]
 
 

@@ -5,9 +5,12 @@ To put a tag's articles in date order, Pelican's generate_tags tests every artic
 for membership of the tag's list (`[a for a in self.dates if a in articles]`), one list scan
 each: tags × articles × list length, about 1.3 s of a profiled build at 5,000 posts, and the
 same for categories and authors. While those pages are made, the lists here answer `in` from a
-set. Articles have no equality but identity (pelican.contents.Content defines none), so the
-answer, and so every page, is what the scan gives. The generator keeps its own lists before
-and after: nothing else sees the change. The year and month archives did the same
+set, and the generator's `dates` gives, for each page in turn, only that page's articles, so
+the scan is over them alone (one pass over the site's 5,000 dates for each of its tags cost
+0.2 s of every build at 5,000 posts, with set lookups). Articles have no equality but
+identity (pelican.contents.Content defines none), so the answer, and so every page, is what
+the scan gives. The generator keeps its own lists before and after: nothing else sees the
+change. The year and month archives did the same
 (`[a for a in articles if a in dates]`, one scan of a period's list for each article and
 period: 0.5 s of each build at 5,000 posts): each period's articles are now its dates put
 in the order of the site's articles, the same list.
@@ -35,24 +38,64 @@ class IndexedList(list):
         return id(item) in self._ids
 
 
-def indexed(lists):
+def indexed(lists, dates=None):
     """The tags' {tag: [articles]}, or the categories' and authors' [(name, [articles])], with
-    IndexedList for each list of articles."""
+    IndexedList for each list of articles. With `dates` (DatesOfEachList), going through them
+    tells it each list in turn."""
     if isinstance(lists, dict):
-        return {name: IndexedList(articles) for name, articles in lists.items()}
-    return [(name, IndexedList(articles)) for name, articles in lists]
+        made = _TagsInTurn({name: IndexedList(articles) for name, articles in lists.items()})
+    else:
+        made = _PairsInTurn([(name, IndexedList(articles)) for name, articles in lists])
+    made.dates = dates
+    return made
+
+
+class DatesOfEachList:
+    """Stands in for the generator's `dates` while it makes the pages of its lists: going
+    through it gives the articles of the list whose page comes next (see `indexed`), in the
+    order of the site's dates, which is what Pelican keeps of its scan of every date,
+    `[a for a in self.dates if a in articles]`."""
+
+    def __init__(self, dates):
+        self._place = {id(article): place for place, article in enumerate(dates)}
+        self.articles = ()
+
+    def __iter__(self):
+        dated = {id(article): article for article in self.articles if id(article) in self._place}
+        return iter(sorted(dated.values(), key=lambda article: self._place[id(article)]))
+
+
+def _in_turn(pairs, dates):
+    for name, articles in pairs:
+        if dates is not None:
+            dates.articles = articles
+        yield name, articles
+
+
+class _TagsInTurn(dict):
+    def items(self):
+        return _in_turn(super().items(), self.dates)
+
+
+class _PairsInTurn(list):
+    def __iter__(self):
+        return _in_turn(super().__iter__(), self.dates)
 
 
 def with_indexed_lists(generator, method, attribute):
-    """`method` of `generator`, run while `generator.<attribute>` holds indexed lists."""
+    """`method` of `generator`, run while `generator.<attribute>` holds indexed lists and its
+    `dates` gives each list's own dates in turn."""
 
     def generate(write):
-        kept = getattr(generator, attribute)
-        setattr(generator, attribute, indexed(kept))
+        kept, kept_dates = getattr(generator, attribute), generator.dates
+        dates = DatesOfEachList(kept_dates)
+        setattr(generator, attribute, indexed(kept, dates))
+        generator.dates = dates
         try:
             return method(write)
         finally:
             setattr(generator, attribute, kept)
+            generator.dates = kept_dates
 
     return generate
 
