@@ -52,6 +52,7 @@ PLUGINS = [
     "search_index",
     "steady_urls",
     "steady_dates",
+    "steady_markdown",
 ]
 
 # Tags: spelling variants collapse into one tag; aliases map shorthand to the real tag.

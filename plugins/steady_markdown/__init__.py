@@ -1,0 +1,1 @@
+from .steady_markdown import register  # noqa: F401
