@@ -1,6 +1,7 @@
 """The dev server's parts (servicebook.devserver) and whole-file writing (servicebook.writing,
 plugins/whole_files), without a running server; test_serve drives the real one."""
 
+import gc
 import shutil
 import socket
 import struct
@@ -74,6 +75,40 @@ def test_asks_during_a_build_make_one_more_build_with_every_path_not_a_queue():
     assert builds.wait_for_next(1, timeout=10) == 2
     assert builds.wait_for_next(2, timeout=0.3) == 2
     assert done == [["content/a.md"], ["content/b.md", "content/c.md", "theme/base.html"]]
+
+
+def test_a_full_collection_waits_for_an_idle_moment_after_the_builds():
+    events, started, release = [], threading.Event(), threading.Event()
+
+    def build(paths):
+        events.append(("build", paths, gc.get_threshold()))
+        started.set()
+        if len(events) == 1:
+            release.wait(10)
+
+    def collect():
+        events.append(("collect", gc.get_threshold()))
+
+    builds = devserver.Builds()
+    # The collector's thresholds are the process's: another test's rebuilder goes idle first.
+    time.sleep(devserver.IDLE_COLLECTION_SECONDS * 2)
+    usual = gc.get_threshold()
+    try:
+        rebuilder = devserver.Rebuilder(build, builds, collect=collect)
+        rebuilder.ask(["a.md"])
+        assert started.wait(10)
+        rebuilder.ask(["b.md"])  # during the first build: the next one follows at once
+        release.set()
+        deadline = time.monotonic() + 10
+        while not (events[-1][0] == "collect" and gc.get_threshold() == usual) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        after = gc.get_threshold()
+    finally:
+        gc.set_threshold(*usual)
+    # While builds run, few full collections; one when they are done, then the usual ones.
+    during = (*usual[:2], devserver.FULL_COLLECTION_EVERY)
+    assert events == [("build", ["a.md"], during), ("build", ["b.md"], during), ("collect", during)]
+    assert after == usual and devserver.FULL_COLLECTION_EVERY > usual[2] and builds.number == 2
 
 
 def test_a_file_written_whole_keeps_its_old_text_until_complete(tmp_path):
