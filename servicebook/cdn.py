@@ -87,11 +87,15 @@ def headers_file(settings, feeds):
     """The text of `_headers` (the Netlify and Cloudflare Pages format) for a public build:
     the Content-Security-Policy as a real HTTP header (which, unlike the pages' meta tag, can
     also forbid framing), nosniff and a Referrer-Policy for every path; a year's cache for
-    fingerprinted assets and Pagefind's chunks; a short one for the folders that hold feeds;
+    fingerprinted assets and Pagefind's chunks (of every shard); a short one for the folders that hold feeds;
     and the media type of each feed in `feeds` (paths of the build, in order). Hosts merge every rule
     that matches a path (a repeated header is joined), so no path gets two Cache-Control
     rules: HTML keeps the host's own, revalidated, default."""
-    forever = [settings["THEME_STATIC_DIR"], *(f"{settings['SEARCH_INDEX_DIR']}/{part}" for part in _PAGEFIND_CHUNKS)]
+    # Pagefind's chunks, in the index's first bundle and in each other shard (`:shard`, one
+    # folder's name, in the hosts' path patterns; see servicebook.search_shards).
+    index = settings["SEARCH_INDEX_DIR"]
+    chunks = [f"{index}/{bundle}{part}" for bundle in ("", ":shard/") for part in _PAGEFIND_CHUNKS]
+    forever = [settings["THEME_STATIC_DIR"], *chunks]
     rules = [
         (
             "/*",

@@ -79,6 +79,25 @@ def test_headers_file_carries_the_policy_the_cache_rules_and_the_feed_types(publ
     assert blocks["/feeds/all.atom.xml"].strip() == "Content-Type: application/atom+xml"
     assert blocks["/feeds/all.json"].strip() == "Content-Type: application/feed+json"
     assert list(blocks).index("/feeds/all.rss.xml") < list(blocks).index("/feeds/tags/billing.atom.xml")
+    # Pagefind's chunks are cached for a year in every shard of the index, nothing else of it.
+    year = "Cache-Control: public, max-age=31536000, immutable"
+    for path, cached in [
+        ("/pagefind/fragment/en_1.pf_fragment", True),
+        ("/pagefind/index/en_2.pf_index", True),
+        ("/pagefind/shard-3/filter/en_3.pf_filter", True),
+        ("/pagefind/shard-3/fragment/en_4.pf_fragment", True),
+        ("/pagefind/pagefind-entry.json", False),
+        ("/pagefind/shard-3/pagefind-entry.json", False),
+    ]:
+        rules = [pattern for pattern, lines in blocks.items() if year in lines and host_pattern_matches(pattern, path)]
+        assert len(rules) == (1 if cached else 0), (path, rules)
+
+
+def host_pattern_matches(pattern, path):
+    """Whether a `_headers` path pattern matches `path` as Netlify and Cloudflare Pages match
+    it: `:name` stands for one path segment, a final `*` for the rest of the path."""
+    regex = "".join("[^/]+" if part.startswith(":") else re.escape(part) for part in re.split(r"(:\w+)", pattern))
+    return re.fullmatch(regex.replace(re.escape("*"), ".*"), path) is not None
 
 
 def test_a_failed_publish_leaves_the_previous_public_build_as_it_was(tmp_path):
