@@ -7,7 +7,9 @@ given numbers.
 import os
 import re
 import shutil
+import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -182,24 +184,34 @@ def test_what_a_query_fetches_counts_every_shard_and_pagefinds_scripts_once(tmp_
 
 
 def test_the_memory_of_the_pagefinds_under_a_process_is_added_up(tmp_path):
-    # Programs named pagefind (by their name, as /proc knows them), and one that is not.
+    # Programs named pagefind (by their name, as /proc knows them), and one that is not,
+    # under a parent of their own: a search index an earlier test left behind may still be
+    # starting a Pagefind under this process.
     (tmp_path / "pagefind").symlink_to(shutil.which("sleep"))
     (tmp_path / "other").symlink_to(shutil.which("sleep"))
-    started = [subprocess.Popen([str(tmp_path / name), "30"]) for name in ("pagefind", "pagefind", "other")]
+    starts = "import subprocess, sys, time; [subprocess.Popen([p, '30']) for p in sys.argv[1:]]; time.sleep(30)"
+    names = ("pagefind", "pagefind", "other")
+    parent = subprocess.Popen([sys.executable, "-c", starts, *(str(tmp_path / name) for name in names)])
     try:
         deadline = time.monotonic() + 10
-        while not all(Path(f"/proc/{p.pid}/comm").read_text().strip() in ("pagefind", "other") for p in started):
+        while sorted(_name(pid) for pid in memory.descendants(parent.pid)) != sorted(names):
             assert time.monotonic() < deadline, "the programs did not start"
             time.sleep(0.02)
-        each = [memory.peak_rss_mb(process.pid) for process in started]
-        assert all(each)
-        assert memory.pagefinds_rss_mb(os.getpid()) == pytest.approx(each[0] + each[1])
-        watch = memory.PeakWatch(os.getpid(), interval=0.05)
-        assert watch.stop().pagefind_mb == pytest.approx(each[0] + each[1]) and watch.rss_mb > 0
+        started = {pid: _name(pid) for pid in memory.descendants(parent.pid)}
+        pagefinds = [memory.peak_rss_mb(pid) for pid, name in started.items() if name == "pagefind"]
+        assert all(pagefinds) and all(memory.peak_rss_mb(pid) for pid in started)
+        assert memory.pagefinds_rss_mb(parent.pid) == pytest.approx(sum(pagefinds))
+        watch = memory.PeakWatch(parent.pid, interval=0.05)
+        assert watch.stop().pagefind_mb == pytest.approx(sum(pagefinds)) and watch.rss_mb > 0
     finally:
-        for process in started:
-            process.kill()
-            process.wait()
+        for pid in memory.descendants(parent.pid):
+            os.kill(pid, signal.SIGKILL)
+        parent.kill()
+        parent.wait()
+
+
+def _name(pid):
+    return Path(f"/proc/{pid}/comm").read_text().strip()
 
 
 # ---- Report ----
