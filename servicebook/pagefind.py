@@ -121,8 +121,13 @@ def remove_old_bundle(bundle_path, spared=None):
         shutil.rmtree(bundle_path)
         return
     for path in bundle_path.iterdir():
-        if not path.match(spared):
+        if not is_spared(path.name, spared):
             shutil.rmtree(path) if path.is_dir() else path.unlink()
+
+
+def is_spared(name, spared):
+    """Whether `name`, in a bundle's folder, is what `spared` (a glob, or None) matches."""
+    return spared is not None and fnmatch.fnmatchcase(name, spared)
 
 
 def page_url(relative_path):
@@ -374,8 +379,7 @@ class LiveIndex:
     def _own_files(self):
         """The files of this index's bundle (not those `spared`, which other Pagefinds write)."""
         for path in self.bundle_path.rglob("*"):
-            spared = self.spared and fnmatch.fnmatchcase(path.relative_to(self.bundle_path).parts[0], self.spared)
-            if not spared and path.is_file():
+            if not is_spared(path.relative_to(self.bundle_path).parts[0], self.spared) and path.is_file():
                 yield path
 
     def abandon(self):

@@ -178,7 +178,7 @@ class SiteIndexer:
         self.later = [] if settings["SEARCH_INDEX_IN_BACKGROUND"] else None
         self.niceness = BACKGROUND_NICENESS if settings["SEARCH_INDEX_IN_BACKGROUND"] else 0
         self.superseded = threading.Event()
-        # The articles' and pages' own pages not written yet (see `write_contents_first`).
+        # The articles' and pages' own pages not written yet (see `plan_the_index`).
         self.awaited = set()
 
     def indexed_pages(self, contents):
@@ -189,20 +189,18 @@ class SiteIndexer:
             if content.save_as and not self._left_out(PurePath(content.save_as).as_posix())
         ]
 
-    def plan_shards(self, contents):
-        """How many shards the index of the pages of `contents` is split into, and the
-        address of each bundle but the first, for the search page to merge."""
-        urls = [page_url(relative) for relative in self.indexed_pages(contents)]
-        self.shards = shard_count(urls, self.pages_per_shard)
+    def plan_shards(self, indexed):
+        """How many shards the index of the `indexed` pages (see `indexed_pages`) is split
+        into, and the address of each bundle but the first, for the search page to merge."""
+        self.shards = shard_count([page_url(relative) for relative in indexed], self.pages_per_shard)
         return [f"{self.bundle_dir}/{folder}/" for folder in shard_folders(self.shards)[1:]]
 
-    def await_contents(self, contents):
-        """Have Pagefind write its bundle as soon as each of `contents` has its page written,
-        while the build writes the rest (lists and feeds: seconds at 5,000 posts). Should a
-        page with a search body come after all, the bundle is written again with it."""
-        self.awaited = {
-            os.path.abspath(os.path.join(self.output_prefix, relative)) for relative in self.indexed_pages(contents)
-        }
+    def await_contents(self, indexed):
+        """Have Pagefind write its bundle as soon as each of the `indexed` pages (see
+        `indexed_pages`) is written, while the build writes the rest (lists and feeds: seconds
+        at 5,000 posts). Should a page with a search body come after all, the bundle is
+        written again with it."""
+        self.awaited = {os.path.abspath(os.path.join(self.output_prefix, relative)) for relative in indexed}
 
     def _left_out(self, relative):
         """Whether the output page at `relative` (to the output) is never indexed."""
@@ -354,25 +352,23 @@ def start_indexing(pelican):
         logger.info("Search index: off (SEARCH_INDEX = False)")
 
 
-def name_the_shards(generators):
-    """all_generators_finalized: the search page names every shard of the index but the
-    first (SEARCH_INDEX_SHARDS, in its template's context), to merge them."""
-    indexer = SiteIndexer.current
-    if indexer is not None:
-        generators[0].context["SEARCH_INDEX_SHARDS"] = indexer.plan_shards(contents_in(generators[0].context))
-
-
-def write_contents_first(generators):
-    """all_generators_finalized: the pages generator's pages are written before the articles
+def plan_the_index(generators):
+    """all_generators_finalized: the search page names every shard of the index but the first
+    (SEARCH_INDEX_SHARDS, in its template's context), to merge them. Outside make serve's
+    background index, the pages generator's pages are also written before the articles
     generator's (Pelican writes them after), so that every article's and page's own page,
-    where the search bodies are, is written before the lists and feeds, and Pagefind
-    writes its bundle while they are (see `SiteIndexer.await_contents`). The order changes
-    no page: each is made from the context every generator finished before any writes."""
+    where the search bodies are, is written before the lists and feeds, and Pagefind writes
+    its bundle while they are (see `SiteIndexer.await_contents`). The order changes no page:
+    each is made from the context every generator finished before any writes."""
     indexer = SiteIndexer.current
-    if indexer is None or indexer.later is not None:
+    if indexer is None:
         return
-    generators.sort(key=lambda generator: not isinstance(generator, PagesGenerator))
-    indexer.await_contents(contents_in(generators[0].context))
+    context = generators[0].context
+    indexed = indexer.indexed_pages(contents_in(context))
+    context["SEARCH_INDEX_SHARDS"] = indexer.plan_shards(indexed)
+    if indexer.later is None:
+        generators.sort(key=lambda generator: not isinstance(generator, PagesGenerator))
+        indexer.await_contents(indexed)
 
 
 def index_written_page(path, context=None):
@@ -409,7 +405,6 @@ def declare_settings(pelican):
 def register():
     signals.initialized.connect(declare_settings)
     signals.initialized.connect(start_indexing)
-    signals.all_generators_finalized.connect(name_the_shards)
-    signals.all_generators_finalized.connect(write_contents_first)
+    signals.all_generators_finalized.connect(plan_the_index)
     signals.content_written.connect(index_written_page)
     signals.finalized.connect(write_index)
