@@ -19,12 +19,13 @@ logger = logging.getLogger(__name__)
 
 
 def settle(settings, record_name, made):
-    """Record `made` (output-relative paths this build made) in CACHE_PATH/`record_name`;
-    remove the files the last build recorded there that this one did not make. Returns the
+    """Record `made` (output-relative paths this build made) as `record_name`, a record of
+    the output (servicebook.cache_folders); remove the files the last build recorded there
+    that this one did not make. Returns the
     removed paths. A file that cannot be removed is reported, and stays recorded: the next
     build tries again."""
     output = Path(settings["OUTPUT_PATH"])
-    record = JsonRecord(settings, record_name)
+    record = JsonRecord(settings, record_name, of_output=True)
     made = {PurePosixPath(relative).as_posix() for relative in made}
     removed, stuck = [], []
     for relative, kept in sorted(record.load({}).items()):

@@ -1,4 +1,5 @@
-"""What a plugin remembers from one build to the next: a JSON file in CACHE_PATH.
+"""What a plugin remembers from one build to the next: a JSON file in CACHE_PATH, or, for
+a record of what is in the output folder, in OUTPUT_RECORDS_PATH (servicebook.cache_folders).
 
 Kept only when the content cache is on (CACHE_CONTENT), like Pelican's own cache. A record
 that cannot be read (missing, damaged, from an older version) reads as empty: the build then
@@ -20,8 +21,11 @@ _SAVED = {}
 
 
 class JsonRecord:
-    def __init__(self, settings, name):
-        self.path = Path(settings["CACHE_PATH"]) / name if settings["CACHE_CONTENT"] else None
+    def __init__(self, settings, name, of_output=False):
+        """`of_output`: the record says what the output folder holds, so it outlives a change
+        of code or settings (a build without OUTPUT_RECORDS_PATH keeps it in CACHE_PATH)."""
+        folder = settings.get("OUTPUT_RECORDS_PATH") if of_output else None
+        self.path = Path(folder or settings["CACHE_PATH"]) / name if settings["CACHE_CONTENT"] else None
 
     def load(self, empty):
         """What was saved, or `empty` (which also gives the type a saved value must have).

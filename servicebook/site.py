@@ -14,7 +14,7 @@ from jinja2 import TemplateError
 
 from servicebook import build_log, problems
 from servicebook.background import BACKGROUND
-from servicebook.hashing import digest
+from servicebook.cache_folders import use_cache_folders
 from servicebook.plugin_settings import declare
 from servicebook.progress import WRITING, Progress, follow_build
 from servicebook.records import JsonRecord
@@ -68,20 +68,6 @@ def load_settings(settings_file=PELICANCONF, **overrides):
     return settings
 
 
-def cache_fingerprint(settings, code_roots=(ROOT / "plugins", ROOT / "servicebook")):
-    """What Pelican's content cache depends on but does not check: the markdown and
-    typogrify settings, the plugin list and our code (plugins and the package they share).
-    Pelican only compares file dates, so a cache made under other settings would serve stale
-    pages."""
-    found = [
-        f"{key}={settings[key]!r}"
-        for key in sorted(settings)
-        if key.startswith(("MARKDOWN", "TYPOGRIFY", "PLUGINS", "FORMATTED_FIELDS", "SLUG"))
-    ]
-    found += [source.read_bytes() for root in code_roots for source in sorted(Path(root).rglob("*.py"))]
-    return digest(*found)[:12]
-
-
 def build(settings_file=PELICANCONF, *, strict=False, **overrides):
     """Build the site once; `overrides` are Pelican settings (e.g. PATH, OUTPUT_PATH).
 
@@ -103,7 +89,7 @@ def build(settings_file=PELICANCONF, *, strict=False, **overrides):
     QUICK_WRITES.build_begins()
     settings = load_settings(settings_file, **overrides)
     if settings.get("CACHE_CONTENT"):
-        settings["CACHE_PATH"] = str(Path(settings["CACHE_PATH"]) / cache_fingerprint(settings))
+        use_cache_folders(settings)
     collector = build_log.ProblemCollector(settings["PATH"])
     root_logger = logging.getLogger()
     root_logger.addHandler(collector)

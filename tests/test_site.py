@@ -291,6 +291,7 @@ def test_rebuilds_typogrify_only_changed_files_and_settings_change_the_cache(tmp
 
     from helpers import build_small_site, post
     from servicebook import site
+    from servicebook.cache_folders import cache_fingerprint
 
     files = {f"posts/p{i}.md": post(f'"Quote" {i}', "It's -- fine.", slug=f"p{i}") for i in range(3)}
     build_small_site(tmp_path, files)
@@ -303,4 +304,4 @@ def test_rebuilds_typogrify_only_changed_files_and_settings_change_the_cache(tmp
     body = parse_html(result.output_path / "2024/p1/index.html").select_one(".post-body").get_text()
     assert "Edited —" in body and "--" not in body
     settings = site.load_settings()
-    assert site.cache_fingerprint(settings) != site.cache_fingerprint({**settings, "TYPOGRIFY_DASHES": "oldschool"})
+    assert cache_fingerprint(settings) != cache_fingerprint({**settings, "TYPOGRIFY_DASHES": "oldschool"})

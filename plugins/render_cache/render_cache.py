@@ -35,7 +35,9 @@ a key over every article's address and metadata. Our theme (and the casebook, wh
 pages their cases) holds to that; a template that breaks it must not use this cache.
 
 Settings: RENDER_CACHE (default True) works when CACHE_CONTENT is on; the record lives in
-CACHE_PATH/render-cache.json.
+render-cache.json with the build's other records of the output (servicebook.cache_folders),
+so a build under new code or settings, which renders every page again, still removes the
+pages the last build wrote and this one does not.
 """
 
 import functools
@@ -66,11 +68,11 @@ _ABSENT = object()
 
 class RenderRecord:
     """output file -> [page key, digest of the bytes written, source of its article or page,
-    and once a build has read the file and found those bytes: its stamp], kept in CACHE_PATH;
-    and what this build wrote, to remove what it no longer writes."""
+    and once a build has read the file and found those bytes: its stamp], kept with the
+    records of the output; and what this build wrote, to remove what it no longer writes."""
 
     def __init__(self, settings):
-        self.record = JsonRecord(settings, RECORD_NAME)
+        self.record = JsonRecord(settings, RECORD_NAME, of_output=True)
         self.rendered = self.reused_count = 0
         self.pages = self.record.load({})
         self.produced = set()
