@@ -37,8 +37,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from servicebook.background import BACKGROUND
+from servicebook.signals import search_index_changed
 
 EVENTS_PATH = "/__servicebook/events"
+# Where the search's recent changes are served from (servicebook.recent_index).
+RECENT_PATH = "/__servicebook/recent-index/"
 SCRIPT_PATH = "/__servicebook/live-reload.js"
 SCRIPT = (Path(__file__).with_name("live_reload.js")).read_bytes()
 KEEP_ALIVE_SECONDS = 15
@@ -61,10 +64,12 @@ FULL_COLLECTION_EVERY = 100
 
 
 class Builds:
-    """The number of the last finished build, and a way to wait for the next one."""
+    """The number of the last finished build, and a way to wait for the next one; and how
+    many times what the search finds changed since (`search_changed`)."""
 
     def __init__(self):
         self._number = 0
+        self._searches = 0
         self._condition = threading.Condition()
 
     @property
@@ -72,9 +77,19 @@ class Builds:
         with self._condition:
             return self._number
 
+    @property
+    def searches(self):
+        with self._condition:
+            return self._searches
+
     def finished(self):
         with self._condition:
             self._number += 1
+            self._condition.notify_all()
+
+    def search_changed(self, sender=None):
+        with self._condition:
+            self._searches += 1
             self._condition.notify_all()
 
     def wake(self):
@@ -88,10 +103,22 @@ class Builds:
             self._condition.wait_for(lambda: self._number != seen, timeout)
             return self._number
 
+    def wait_for_news(self, seen, timeout):
+        """(build number, search changes) once they differ from `seen`, or `seen` after `timeout` s."""
+        with self._condition:
+            self._condition.wait_for(lambda: (self._number, self._searches) != seen, timeout)
+            return self._number, self._searches
 
-def with_reload_script(html, build):
-    """`html` with the live-reload script in its head (at its end if it has none)."""
-    tag = f'<script src="{SCRIPT_PATH}" data-build="{build}" data-events="{EVENTS_PATH}"></script>'.encode()
+
+def with_reload_script(html, build, searches=0, recent=None):
+    """`html` with the live-reload script in its head (at its end if it has none), naming
+    the build it came from and how many times what the search finds had changed; `recent`:
+    the address of the search's recent changes, for the search page (servicebook.recent_index)."""
+    more = f' data-recent-index="{recent}"' if recent else ""
+    tag = (
+        f'<script src="{SCRIPT_PATH}" data-build="{build}" data-search="{searches}" '
+        f'data-events="{EVENTS_PATH}"{more}></script>'
+    ).encode()
     match = _HEAD_END.search(html)
     if match is None:
         return html + tag
@@ -122,6 +149,9 @@ class SiteHandler(SimpleHTTPRequestHandler):
             return self._event_stream()
         if path == SCRIPT_PATH:
             return self._send(HTTPStatus.OK, "text/javascript", SCRIPT, with_body)
+        recent = self.server.recent
+        if recent is not None and path.startswith(RECENT_PATH):
+            return self._send_file(Path(recent) / path[len(RECENT_PATH) :], with_body)
         target = Path(self.translate_path(self.path))
         if target.is_dir():
             if not path.endswith("/"):
@@ -141,9 +171,22 @@ class SiteHandler(SimpleHTTPRequestHandler):
                 return self._send(status, "text/plain; charset=utf-8", b"404: no such page\n", with_body)
         kind = content_type(target)
         if kind == "text/html":
-            body = with_reload_script(body, self.server.builds.number)
+            builds = self.server.builds
+            body = with_reload_script(body, builds.number, builds.searches, RECENT_PATH if recent is not None else None)
             kind += "; charset=utf-8"
         self._send(status, kind, body, with_body)
+
+    def _send_file(self, path, with_body):
+        """A file of the search's recent changes (a folder outside the output)."""
+        root = Path(self.server.recent).resolve()
+        path = path.resolve()
+        try:
+            if not path.is_relative_to(root):
+                raise OSError("outside the folder")
+            body = path.read_bytes()
+        except OSError:
+            return self._send(HTTPStatus.NOT_FOUND, "text/plain; charset=utf-8", b"404: no such file\n", with_body)
+        self._send(HTTPStatus.OK, content_type(path), body, with_body)
 
     def _send(self, status, kind, body, with_body):
         self.send_response(status)
@@ -162,30 +205,35 @@ class SiteHandler(SimpleHTTPRequestHandler):
         self.send_header("Cache-Control", "no-cache")
         self.end_headers()
         builds = self.server.builds
-        seen = builds.number
+        seen = builds.number, builds.searches
         try:
-            self._event(seen)
+            self._event("build", seen[0])
+            self._event("search", seen[1])
             while not self.server.stopping.is_set():
-                number = builds.wait_for_next(seen, KEEP_ALIVE_SECONDS)
-                if number == seen:
+                news = builds.wait_for_news(seen, KEEP_ALIVE_SECONDS)
+                if news == seen:
                     self.wfile.write(b": still here\n\n")
-                else:
-                    seen = number
-                    self._event(seen)
+                if news[0] != seen[0]:
+                    self._event("build", news[0])
+                elif news[1] != seen[1]:
+                    self._event("search", news[1])
+                seen = news
                 self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             pass  # the page went away (reloaded or closed)
 
-    def _event(self, number):
-        self.wfile.write(f"event: build\ndata: {number}\n\n".encode())
+    def _event(self, kind, number):
+        self.wfile.write(f"event: {kind}\ndata: {number}\n\n".encode())
         self.wfile.flush()
 
 
 class SiteServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address, root):
+    def __init__(self, address, root, recent=None):
         self.root = Path(root)
+        # The folder of the search's recent changes, served at RECENT_PATH (or None).
+        self.recent = recent
         self.builds = Builds()
         self.stopping = threading.Event()
         super().__init__(address, lambda *args: SiteHandler(*args, directory=str(self.root)))
@@ -320,26 +368,29 @@ def free_port(host="127.0.0.1"):
         return probe.getsockname()[1]
 
 
-def _bind(host, port, root, seconds=30):
+def _bind(host, port, root, recent=None, seconds=30):
     """The server on host:port. After a restart the port may still be held for a moment by
     processes forked from the old one (parallel reading's workers), which are on their way out."""
     deadline = time.monotonic() + seconds
     while True:
         try:
-            return SiteServer((host, port), root)
+            return SiteServer((host, port), root, recent)
         except OSError as error:
             if error.errno != errno.EADDRINUSE or time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
 
 
-def run(root, build, sources, host="127.0.0.1", port=8000, quick=None):
+def run(root, build, sources, host="127.0.0.1", port=8000, quick=None, recent=None):
     """Build with `build(paths)` (see Rebuilder; it prints its report), then serve `root` on
     host:port, building again on each change of `sources` and reloading the open pages after
     it. `quick(paths, reload)`, when given, is called first, at once, on the watcher's thread:
     it writes what pages it can for the change, calling `reload()` after each batch (the
-    open pages reload before the build). Runs until interrupted."""
-    server = _bind(host, port, root)
+    open pages reload before the build). `recent`: the folder of the search's recent changes
+    (servicebook.recent_index), served at RECENT_PATH; the open search pages reload when what
+    the search finds changes. Runs until interrupted."""
+    server = _bind(host, port, root, recent)
+    search_index_changed.connect(server.builds.search_changed)
     rebuilder = Rebuilder(build, server.builds)
     stop = threading.Event()
 
@@ -362,5 +413,6 @@ def run(root, build, sources, host="127.0.0.1", port=8000, quick=None):
     except KeyboardInterrupt:
         pass
     finally:
+        search_index_changed.disconnect(server.builds.search_changed)
         stop.set()
         server.server_close()

@@ -29,6 +29,10 @@ content_reused(content)
 writer_made(writer)
     The build's writer (servicebook.writing.AtomicWriter) was made, before anything is
     written: `make serve` keeps it, with its list of the outputs it writes (KEEP_OUTPUTS).
+
+search_index_changed(recent_index)
+    `make serve`: what the search finds changed (servicebook.recent_index), after the build
+    that changed it was announced; the dev server reloads the open search pages.
 """
 
 from blinker import signal
@@ -38,3 +42,4 @@ headers_checked_elsewhere = signal("servicebook.headers_checked_elsewhere")
 content_refreshed = signal("servicebook.content_refreshed")
 content_reused = signal("servicebook.content_reused")
 writer_made = signal("servicebook.writer_made")
+search_index_changed = signal("servicebook.search_index_changed")

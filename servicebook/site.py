@@ -180,8 +180,12 @@ def serve(host="127.0.0.1", port=8000, settings_file=PELICANCONF, **overrides):
     (the tests serve a small site from a temporary folder this way)."""
     from servicebook import devserver, quick_page
     from servicebook.kept_content import KeptReaderCaches
+    from servicebook.recent_index import recent_folder
 
     settings = load_settings(settings_file, **overrides)
+    # The search's recent changes (servicebook.recent_index): beside the cache, not in the output.
+    recent = recent_folder(settings["CACHE_PATH"])
+    overrides = {**overrides, "SEARCH_INDEX_RECENT_PATH": str(recent)}
     served = quick_page.ServedSite()
 
     def wrote(pages, started, what):
@@ -226,7 +230,7 @@ def serve(host="127.0.0.1", port=8000, settings_file=PELICANCONF, **overrides):
     )
     with KeptReaderCaches().installed(), served.following():
         try:
-            devserver.run(settings["OUTPUT_PATH"], rebuild, sources, host=host, port=port, quick=quick)
+            devserver.run(settings["OUTPUT_PATH"], rebuild, sources, host=host, port=port, quick=quick, recent=recent)
         finally:
             # Stopped by a rebuild cut short, the search index being written would keep the
             # process from ending (it waits for that index).

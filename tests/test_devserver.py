@@ -26,6 +26,20 @@ def test_the_reload_script_goes_at_the_end_of_the_head_and_names_the_build():
     assert devserver.with_reload_script(b"<p>no head</p>", 1).startswith(b"<p>no head</p><script")
 
 
+def test_the_reload_script_names_the_search_changes_and_where_the_recent_ones_are():
+    served = devserver.with_reload_script(b"<head></head>", 3, 5, devserver.RECENT_PATH)
+    assert b'data-search="5"' in served and f'data-recent-index="{devserver.RECENT_PATH}"'.encode() in served
+    assert b"data-recent-index" not in devserver.with_reload_script(b"<head></head>", 3, 5)
+
+
+def test_a_change_of_what_the_search_finds_wakes_the_streams_without_a_build():
+    builds = devserver.Builds()
+    assert builds.wait_for_news((0, 0), timeout=0.05) == (0, 0)
+    threading.Timer(0.05, builds.search_changed).start()
+    assert builds.wait_for_news((0, 0), timeout=10) == (0, 1)
+    assert builds.number == 0
+
+
 def test_types_a_browser_needs():
     assert devserver.content_type(Path("wasm.en.pagefind")) == "application/octet-stream"
     assert devserver.content_type(Path("pagefind/wasm.unknown.wasm")) == "application/wasm"
@@ -188,8 +202,13 @@ def test_the_server_answers_pages_redirects_404_and_the_event_stream(tmp_path):
         with urllib.request.urlopen(base + devserver.EVENTS_PATH, timeout=10) as stream:
             assert stream.readline() == b"event: build\n" and stream.readline() == b"data: 0\n"
             stream.readline()
+            assert stream.readline() == b"event: search\n" and stream.readline() == b"data: 0\n"
+            stream.readline()
             server.builds.finished()
             assert stream.readline() == b"event: build\n" and stream.readline() == b"data: 1\n"
+            stream.readline()
+            server.builds.search_changed()
+            assert stream.readline() == b"event: search\n" and stream.readline() == b"data: 1\n"
     finally:
         server.shutdown()
         server.server_close()

@@ -42,6 +42,12 @@ Settings:
                         search heavier: a query fetches an index chunk (about 23 KB) from
                         each.
   SEARCH_INDEX_TIMEOUT  seconds Pagefind may take to answer (default 300).
+  SEARCH_INDEX_RECENT_PATH
+                        None (default), or (`make serve`, with SEARCH_INDEX_IN_BACKGROUND) a
+                        folder outside the output for the recent changes: the pages changed
+                        since the index on disk was written, indexed at once in a bundle of
+                        their own, which the dev server serves and the search page merges
+                        until the whole index is written again (servicebook.recent_index).
   SEARCH_INDEX_IN_BACKGROUND
                         False (default): the build ends when the index is written. True
                         (`make serve`): the build ends when the pages are written; the pages
@@ -82,6 +88,7 @@ from servicebook.pagefind import (
 )
 from servicebook.plugin_settings import declare
 from servicebook.problems import Problem, report, shown_path
+from servicebook.recent_index import RecentIndex
 from servicebook.search_shards import ShardedIndex, indexed_part, shard_count, shard_folders, shard_of
 from servicebook.writing import QUICK_WRITES, written_text
 
@@ -99,6 +106,7 @@ DEFAULTS = {
     "SEARCH_INDEX_TIMEOUT": DEFAULT_TIMEOUT,
     "SEARCH_INDEX_IN_BACKGROUND": False,
     "SEARCH_INDEX_SHARD_PAGES": 0,
+    "SEARCH_INDEX_RECENT_PATH": None,
 }
 
 
@@ -178,6 +186,8 @@ class SiteIndexer:
         self.later = [] if settings["SEARCH_INDEX_IN_BACKGROUND"] else None
         self.niceness = BACKGROUND_NICENESS if settings["SEARCH_INDEX_IN_BACKGROUND"] else 0
         self.superseded = threading.Event()
+        self.recent_path = settings["SEARCH_INDEX_RECENT_PATH"] if self.later is not None else None
+        self.recent = self.recent_update = None  # see `show_recent_changes`
         # The articles' and pages' own pages not written yet (see `plan_the_index`).
         self.awaited = set()
 
@@ -291,6 +301,9 @@ class SiteIndexer:
 
     def finish(self):
         record = None
+        if self.recent is not None:
+            # They come first: the search finds the changes in about a second that way.
+            self.recent.wait(self.recent_update, self.timeout)
         if self.later is not None:
             record = ShardRecord.of(self.output_path / self.bundle_dir, self.exclude_selectors)
             written = self._index_changed_shards(record)
@@ -308,6 +321,10 @@ class SiteIndexer:
         entry = self.index.write()
         if record is not None:
             record.wrote(self.shards, written)
+            if self.recent is not None:
+                self.recent.update(
+                    written={url: page for pages in record.written.values() for url, page in pages.items()}
+                )
         for url in self.index.left_out:
             source = self.sources.get(url)
             problem = "found no words to index on this page" + ("" if source else f" ({url})")
@@ -329,6 +346,18 @@ class SiteIndexer:
             f"{written_shards} of {self.shards} shards" if self.shards > 1 else "one bundle",
             time.perf_counter() - started,
         )
+
+    def show_recent_changes(self):
+        """With SEARCH_INDEX_RECENT_PATH: have the pages this build changed since the index on
+        disk was written found at once, in a bundle of their own (servicebook.recent_index)."""
+        if self.recent_path is None:
+            return
+        bundle_path = self.output_path / self.bundle_dir
+        record = ShardRecord.of(bundle_path, self.exclude_selectors)
+        self.recent = RecentIndex.of(
+            self.recent_path, bundle_path, record.page_digest, self.exclude_selectors, self.timeout
+        )
+        self.recent_update = self.recent.update(pages={page_url(relative): path for path, relative in self.later})
 
     def abandon(self):
         if self.index is not None:
@@ -395,6 +424,7 @@ def write_index(pelican):
             logger.error("%s", error)
 
     SiteIndexer.finishing = indexer
+    indexer.show_recent_changes()
     write_in_background(finish_and_report)
 
 

@@ -13,6 +13,7 @@ them, most of which come while a build runs.
 """
 
 import datetime
+import functools
 import json
 import os
 import re
@@ -31,6 +32,7 @@ from servicebook.hashing import file_stamp
 from servicebook.headers import read_header
 from servicebook.pagefind import BUNDLE_DIR
 from servicebook.pagefind_files import read_pagefind_file
+from servicebook.recent_index import MANIFEST, recent_folder
 from servicebook.search_shards import SHARD_FOLDERS, shard_folders, shard_of
 
 from .corpus import edit_sentence
@@ -48,7 +50,9 @@ class ServeTimes:
     last save's build runs); retitle → the pages that show the title (`shown_elsewhere`);
     a new post → its page and the home page show it; that post re-tagged → the new tag's
     page lists it; that post deleted → its page and its title gone from the home page; and
-    for each of these four, save → the search index on disk has the change (`indexed`).
+    for each of these four, save → the search finds the change (`searched`: the recent changes
+    of servicebook.recent_index, or the index on disk) and the search index on disk has it
+    (`indexed`).
     Peak RSS in MB of the server process and of its Pagefinds together."""
 
     first_build: float = 0.0
@@ -59,6 +63,7 @@ class ServeTimes:
     new_post: list = field(default_factory=list)
     retag: list = field(default_factory=list)
     deleted: list = field(default_factory=list)
+    searched: list = field(default_factory=list)
     indexed: list = field(default_factory=list)
     rss_mb: float = 0.0
     child_rss_mb: float = 0.0
@@ -69,6 +74,8 @@ class Server:
 
     def __init__(self, overrides):
         self.bundle = Path(overrides["OUTPUT_PATH"]) / BUNDLE_DIR
+        self.recent = recent_folder(overrides["CACHE_PATH"])
+        self._indexed = {}  # url -> (bundle folder and its entry's stamp, indexed_page)
         self.port = free_port()
         code = f"from servicebook import site; site.serve(port={self.port}, **{overrides!r})"
         self.process = subprocess.Popen(
@@ -148,24 +155,39 @@ class Server:
             time.sleep(POLL_SECONDS)
         raise RuntimeError(f"{path} {failure}:\n" + "\n".join(self.lines[-30:]))
 
-    def wait_for_index(self, url, found, since):
+    def wait_for_index(self, url, found, since, searched=False):
         """Seconds from `since` until `found(fragment)` is true of what the search index on
-        disk holds for `url` (None: not indexed). The shard that holds it is read again only
-        when its entry changes (or after a failed read: a shard being written)."""
+        disk holds for `url` (None: not indexed), or with `searched`, of what the search
+        finds (the recent changes too: `searched_fragment`). The shard that holds it is read
+        again only when its entry or the recent changes change (or after a failed read: a
+        shard being written)."""
         seen = None
         while time.monotonic() - since < TIMEOUT_SECONDS:
             count = 1 + len(list(self.bundle.glob(SHARD_FOLDERS)))
             folder = self.bundle / shard_folders(count)[shard_of(url, count)]
-            stamp = count, file_stamp(folder / "pagefind-entry.json")
+            stamp = count, file_stamp(folder / "pagefind-entry.json"), searched and file_stamp(self.recent / MANIFEST)
             if stamp != seen:
                 try:
-                    if found(indexed_fragment(folder, url)):
+                    fragment = (
+                        searched_fragment(functools.partial(self._indexed_page, folder), self.recent, url)
+                        if searched
+                        else indexed_fragment(folder, url)
+                    )
+                    if found(fragment):
                         return time.monotonic() - since
                     seen = stamp
                 except (OSError, ValueError, EOFError):
                     seen = None
             time.sleep(0.05)
         raise RuntimeError(f"the search index never had the change to {url}:\n" + "\n".join(self.lines[-30:]))
+
+    def _indexed_page(self, folder, url):
+        """`indexed_page`, remembered while the bundle's entry is the same: the search's
+        recent changes change more often than the bundle."""
+        stamp = folder, file_stamp(folder / "pagefind-entry.json")
+        if self._indexed.get(url, (None,))[0] != stamp:
+            self._indexed[url] = stamp, indexed_page(folder, url)
+        return self._indexed[url][1]
 
     def wait_for_build_after(self, since):
         """Seconds from `since` until a finished build was announced after it."""
@@ -188,11 +210,31 @@ class Server:
 
 def indexed_fragment(folder, url):
     """What the Pagefind bundle in `folder` holds for the page at `url` (its fragment), or None."""
+    found = indexed_page(folder, url)
+    return found and found[1]
+
+
+def indexed_page(folder, url):
+    """(page id, fragment) of the page at `url` in the Pagefind bundle in `folder`, or None."""
     for path in sorted(folder.glob("fragment/*.pf_fragment")):
         fragment = json.loads(read_pagefind_file(path))
         if fragment["url"] == url:
-            return fragment
+            return path.stem, fragment
     return None
+
+
+def searched_fragment(found_in_bundle, recent, url):
+    """What the search page finds of the page at `url` (its fragment, or None): in the recent
+    changes (servicebook.recent_index, in the folder `recent`), or else `found_in_bundle(url)`
+    (see `indexed_page`) unless they leave it out."""
+    manifest = recent / MANIFEST
+    shown = json.loads(manifest.read_text(encoding="utf-8")) if manifest.is_file() else {}
+    if shown.get("bundle"):
+        found = indexed_page(recent / shown["bundle"], url)
+        if found:
+            return found[1]
+    found = found_in_bundle(url)
+    return None if found is None or found[0] in shown.get("hidden", {}) else found[1]
 
 
 def is_idle(lines):
@@ -268,8 +310,12 @@ def _new_retag_delete(server, newest, mark, times, say):
         saved = time.monotonic()
         change()
         waits.append(max(wait(path, title, saved) for path in paths))
+        times.searched.append(server.wait_for_index(page, indexed, saved, searched=True))
         times.indexed.append(server.wait_for_index(page, indexed, saved))
-        say(f"  make serve: {what} after {waits[-1]:.2f} s, the search index after {times.indexed[-1]:.2f} s")
+        say(
+            f"  make serve: {what} after {waits[-1]:.2f} s, the search after {times.searched[-1]:.2f} s, "
+            f"the whole search index after {times.indexed[-1]:.2f} s"
+        )
         _settle(server, builds)
 
 
@@ -350,10 +396,12 @@ def measure_serve(content, overrides, edits=5, say=print):
             newest.write_text("".join(lines), encoding="utf-8")
             # Each waited for in turn, from the save: the last is when all show it.
             times.site.append(max(server.wait_for_text(path, title, saved) for path in showing))
+            times.searched.append(server.wait_for_index(article_path(newest), titled(title), saved, searched=True))
             times.indexed.append(server.wait_for_index(article_path(newest), titled(title), saved))
             say(
                 f"  make serve: retitle {index + 1}/{edits}: {', '.join(showing)} show it after "
-                f"{times.site[-1]:.2f} s, the search index after {times.indexed[-1]:.2f} s"
+                f"{times.site[-1]:.2f} s, the search after {times.searched[-1]:.2f} s, the whole search index "
+                f"after {times.indexed[-1]:.2f} s"
             )
             _settle(server, builds)
         for index in range(edits):

@@ -33,6 +33,10 @@
     .map(function (bundlePath) {
       return { bundlePath: bundlePath };
     });
+  var recentScript = document.querySelector("script[data-recent-index]");
+  if (recentScript) {
+    withRecentChanges(recentScript.getAttribute("data-recent-index"));
+  }
   instance.triggerLoad();
   // Short: Pagefind answers in tens of milliseconds, and the budget is 150 ms to first result.
   var DEBOUNCE_MS = 50;
@@ -117,6 +121,137 @@
       item.appendChild(excerpt);
     }
     return item;
+  }
+
+  /* ---- Under make serve: the recent changes (servicebook/recent_index.py). ---- */
+
+  /* The pages changed since the index on disk was written are in a bundle of their own,
+   * merged with the others; the pages of the index they replace, or that are gone, are left
+   * out of the results and of the filter counts. The manifest is read before Pagefind loads
+   * (whoever starts the loading). */
+  function withRecentChanges(base) {
+    var load = instance.__doLoad__.bind(instance);
+    var ready = fetch(base + "manifest.json", { cache: "no-store" })
+      .then(function (response) {
+        return response.ok ? response.json() : null;
+      })
+      .catch(function () {
+        return null;
+      })
+      .then(function (recent) {
+        if (recent && recent.bundle) {
+          instance.options.mergeIndex.push({ bundlePath: base + recent.bundle });
+        }
+        if (recent && Object.keys(recent.hidden || {}).length) {
+          leaveOut(recent.hidden);
+        }
+      });
+    instance.__doLoad__ = function () {
+      return ready.then(load);
+    };
+  }
+
+  /* Pagefind as the components get it, without the pages `hidden` ({page id: filters}). */
+  function leaveOut(hidden) {
+    var current = null;
+    Object.defineProperty(instance, "__pagefind__", {
+      configurable: true,
+      get: function () {
+        return current;
+      },
+      set: function (pagefind) {
+        current = pagefind && withoutPages(pagefind, hidden);
+      }
+    });
+  }
+
+  function withoutPages(pagefind, hidden) {
+    var wrapped = Object.create(pagefind);
+    function isHidden(result) {
+      return Object.prototype.hasOwnProperty.call(hidden, result.id);
+    }
+    function filtersOf(results) {
+      return results.filter(isHidden).map(function (result) {
+        return hidden[result.id];
+      });
+    }
+    // Every page's counts: a value no page has left is in no count (as in a clean build).
+    var everyPage = null;
+    function countsOfEveryPage() {
+      everyPage = everyPage || pagefind.filters().then(function (counts) {
+        return withoutCounts(counts, Object.keys(hidden).map(function (id) {
+          return hidden[id];
+        }));
+      });
+      return everyPage;
+    }
+    wrapped.filters = function () {
+      return countsOfEveryPage().then(function (counts) {
+        return withoutValues(counts, counts);
+      });
+    };
+    wrapped.search = function (term, options) {
+      return pagefind.search(term, options).then(function (found) {
+        if (!found || !found.results) {
+          return found;
+        }
+        var gone = filtersOf(found.results);
+        var out = Object.assign({}, found, {
+          results: found.results.filter(function (result) {
+            return !isHidden(result);
+          })
+        });
+        // Counts without the selected filters: from the same search without them.
+        var all = term && hasFilters(options && options.filters)
+          ? pagefind.search(term, {}).then(function (unfiltered) {
+            return filtersOf((unfiltered && unfiltered.results) || []);
+          })
+          : Promise.resolve(gone);
+        return Promise.all([all, countsOfEveryPage()]).then(function (both) {
+          var goneAll = both[0];
+          out.filters = withoutValues(withoutCounts(found.filters, gone), both[1]);
+          out.totalFilters = withoutValues(withoutCounts(found.totalFilters, goneAll), both[1]);
+          out.unfilteredResultCount = Math.max(0, (found.unfilteredResultCount || 0) - goneAll.length);
+          return out;
+        });
+      });
+    };
+    return wrapped;
+  }
+
+  /* Filter counts ({name: {value: count}}) less one for each value of each of `pages`. */
+  function withoutCounts(counts, pages) {
+    if (!counts) {
+      return counts;
+    }
+    var out = JSON.parse(JSON.stringify(counts));
+    pages.forEach(function (filters) {
+      Object.keys(filters || {}).forEach(function (name) {
+        (filters[name] || []).forEach(function (value) {
+          if (out[name] && out[name][value] > 0) {
+            out[name][value] -= 1;
+          }
+        });
+      });
+    });
+    return out;
+  }
+
+  /* `counts` without the values that `everyPage` (counts over every page) has none of. */
+  function withoutValues(counts, everyPage) {
+    if (!counts) {
+      return counts;
+    }
+    var out = {};
+    Object.keys(counts).forEach(function (name) {
+      out[name] = {};
+      Object.keys(counts[name]).forEach(function (value) {
+        if (!everyPage[name] || everyPage[name][value] !== 0) {
+          out[name][value] = counts[name][value];
+        }
+      });
+    });
+    return out;
   }
 
   /* ---- The address bar: ?q=TERM plus one NAME=VALUE per selected filter value. ---- */
