@@ -8,10 +8,10 @@ indexed at once, alone, in a small Pagefind bundle of their own (in a folder of 
 not in the output): the recent changes. Its manifest names the bundle and the pages of the
 index on disk that it replaces or that are gone (by Pagefind's page ids, with their filter
 values). The dev server serves the folder (servicebook.devserver.RECENT_PATH) and tells the
-search page where it is; the search page (theme/static/js/search.js) merges the small bundle and leaves out those
-pages, and their filter counts, so it finds what a clean build's search would. Once the whole
-index is written again, the manifest is emptied. The output holds what `make build` writes
-throughout.
+search page where it is; the search page (theme/static/js/search.js) merges the small bundle
+and leaves out those pages, and their filter counts, so it finds what a clean build's search
+would. Once the whole index is written again, the manifest is emptied. The output holds what
+`make build` writes throughout.
 """
 
 import contextlib
@@ -115,6 +115,13 @@ class RecentIndex:
         shutil.rmtree(self.folder, ignore_errors=True)
         self._write_manifest(_EMPTY)
         threading.Thread(target=self._run, name="recent-index", daemon=True).start()
+
+    @classmethod
+    def refresh(cls):
+        """Pages were written outside a build (make serve's quick pages): make every index's
+        recent changes again, from its last build's pages as they are now."""
+        for index in list(cls._indexes.values()):
+            index.update()
 
     def update(self, pages=None, written=None):
         """Make the recent changes again, with `pages` ({url: path}), the last build's

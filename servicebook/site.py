@@ -180,7 +180,7 @@ def serve(host="127.0.0.1", port=8000, settings_file=PELICANCONF, **overrides):
     (the tests serve a small site from a temporary folder this way)."""
     from servicebook import devserver, quick_page
     from servicebook.kept_content import KeptReaderCaches
-    from servicebook.recent_index import recent_folder
+    from servicebook.recent_index import RecentIndex, recent_folder
 
     settings = load_settings(settings_file, **overrides)
     # The search's recent changes (servicebook.recent_index): beside the cache, not in the output.
@@ -207,6 +207,8 @@ def serve(host="127.0.0.1", port=8000, settings_file=PELICANCONF, **overrides):
             if rest:
                 wrote(rest, started, "the whole build follows")
                 reload()
+        # The search finds the edit too, before the whole build.
+        RecentIndex.refresh()
 
     def rebuild(paths):
         if paths:

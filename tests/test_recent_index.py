@@ -74,11 +74,16 @@ def changed_files(content):
     )
 
 
+def built_pages(output):
+    """{url: path} of the HTML pages of `output` (the search index's aside)."""
+    pages = {page_url(path.relative_to(output).as_posix()): str(path) for path in output.rglob("*.html")}
+    return {url: path for url, path in pages.items() if not url.startswith("/pagefind/")}
+
+
 def indexed_digests(output):
     """{url: digest} of the pages of `output` with a search body, as the index is known by."""
     record = ShardRecord()
-    pages = {page_url(path.relative_to(output).as_posix()): path for path in output.rglob("*.html")}
-    digests = {url: record.page_digest(str(path)) for url, path in pages.items() if "pagefind" not in url}
+    digests = {url: record.page_digest(path) for url, path in built_pages(output).items()}
     return {url: page for url, page in digests.items() if page is not None}
 
 
@@ -101,8 +106,7 @@ def old_index_and_recent_changes(tmp_path_factory):
     recent = RecentIndex(root / "recent", output / "pagefind", record.page_digest, (".meta", "[hidden]"), 60)
     shown = threading.Event()
     search_index_changed.connect(lambda sender: sender is recent and shown.set(), weak=False)
-    pages = {page_url(path.relative_to(output).as_posix()): str(path) for path in output.rglob("*.html")}
-    recent.update(pages={url: path for url, path in pages.items() if "pagefind" not in url}, written=written)
+    recent.update(pages=built_pages(output), written=written)
     assert shown.wait(60)
     return output, root / "recent", clean
 
@@ -118,6 +122,32 @@ def test_the_recent_changes_hold_the_changed_pages_and_hide_the_old_ones(old_ind
         shown["hidden"]
     )
     assert shown["hidden"][old["/2024/doomed/"][0]]["tag"] == ["doomed", "plain"]
+
+
+def test_pages_written_outside_a_build_are_found_after_a_refresh(tmp_path):
+    """make serve's quick pages (a retitle, a body edit) are written before the whole build:
+    `RecentIndex.refresh` makes the recent changes again from the last build's pages."""
+    output = build_small_site(tmp_path, first_files()).output_path
+    record = ShardRecord()
+    recent = RecentIndex.of(tmp_path / "recent", output / "pagefind", record.page_digest, (".meta", "[hidden]"), 60)
+    shown = threading.Event()
+
+    def changed(sender):
+        if sender is recent:
+            shown.set()
+
+    search_index_changed.connect(changed)
+    recent.update(pages=built_pages(output), written=indexed_digests(output))
+    assert shown.wait(60)
+    assert json.loads((tmp_path / "recent" / MANIFEST).read_text()) == {"bundle": None, "hidden": {}}
+    page = output / "2024/p1/index.html"
+    page.write_text(page.read_text().replace("Common words", "Quickwrittenword and common words"))
+    shown.clear()
+    RecentIndex.refresh()
+    assert shown.wait(60)
+    found = json.loads((tmp_path / "recent" / MANIFEST).read_text())
+    assert sorted(Fragments().of(tmp_path / "recent" / found["bundle"])) == ["/2024/p1/"]
+    assert list(found["hidden"]) == [Fragments().of(output / "pagefind")["/2024/p1/"][0]]
 
 
 @contextmanager
