@@ -207,8 +207,9 @@ def serve(host="127.0.0.1", port=8000, settings_file=PELICANCONF, **overrides):
             if rest:
                 wrote(rest, started, "the whole build follows")
                 reload()
-        # The search finds the edit too, before the whole build.
-        RecentIndex.refresh()
+            # The search finds the edit too, before the whole build (after the pages: made
+            # while they are written, it made the retitled post's lists 0.5 s slower).
+            RecentIndex.refresh()
 
     def rebuild(paths):
         if paths:
