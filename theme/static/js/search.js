@@ -34,7 +34,8 @@
       return { bundlePath: bundlePath };
     });
   var recentScript = document.querySelector("script[data-recent-index]");
-  if (recentScript) {
+  // Pagefind's loading step (Component UI 1.5): without it, the search shows the index on disk.
+  if (recentScript && typeof instance.__doLoad__ === "function") {
     withRecentChanges(recentScript.getAttribute("data-recent-index"));
   }
   instance.triggerLoad();
