@@ -1,14 +1,16 @@
 """Helpers shared by the tests: building small sites, reading content headers and built
 pages, running `make` in a copy of the project, reading objects back from rclone."""
 
+import contextlib
 import json
 import os
 import subprocess
+import threading
 from pathlib import Path
 
 from bs4 import BeautifulSoup
 
-from servicebook import headers, site
+from servicebook import devserver, headers, site
 from servicebook.deploy.sync import find_rclone
 from servicebook.output_checks import html_pages, target_file  # noqa: F401 - shared with the tests
 from servicebook.pagefind_files import cbor_decode, read_pagefind_file
@@ -124,6 +126,19 @@ def output_files(root):
         for path in root.rglob("*")
         if path.is_file() and path.relative_to(root).parts[0] not in NOT_COMPARED
     }
+
+
+@contextlib.contextmanager
+def running_dev_server(root, recent=None):
+    """(server, its base address): `make serve`'s server (servicebook.devserver) for `root`,
+    with the search's recent changes in `recent`, in a thread until the block ends."""
+    server = devserver.SiteServer(("127.0.0.1", 0), root, recent)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    try:
+        yield server, f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def changed_without(plugin, tmp_path, files, undo=lambda: None, **overrides):

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from pelican.writers import FileOverwriteFailedError
 
+from helpers import running_dev_server
 from servicebook import devserver
 from servicebook.writing import AtomicWriter, replaced_whole, write_text
 from whole_files.whole_files import copy_file_whole
@@ -182,11 +183,7 @@ def test_the_server_answers_pages_redirects_404_and_the_event_stream(tmp_path):
     (tmp_path / "2024" / "one" / "index.html").write_text("<html><head></head><body>One</body></html>")
     (tmp_path / "404.html").write_text("<html><head></head><body>Not here</body></html>")
     (tmp_path / "wasm.wasm").write_bytes(b"\0asm")
-    server = devserver.SiteServer(("127.0.0.1", 0), tmp_path)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
+    with running_dev_server(tmp_path) as (server, base):
         with urllib.request.urlopen(base + "/2024/one") as response:  # redirected to the folder
             assert response.url == base + "/2024/one/"
             assert b"One" in response.read() and response.headers["Cache-Control"] == "no-cache"
@@ -209,17 +206,11 @@ def test_the_server_answers_pages_redirects_404_and_the_event_stream(tmp_path):
             stream.readline()
             server.builds.search_changed()
             assert stream.readline() == b"event: search\n" and stream.readline() == b"data: 1\n"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_a_browser_that_stops_waiting_prints_no_traceback(tmp_path, capsys):
     (tmp_path / "big.html").write_bytes(b"<html><head></head><body>" + b"x" * 20_000_000 + b"</body></html>")
-    server = devserver.SiteServer(("127.0.0.1", 0), tmp_path)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
+    with running_dev_server(tmp_path) as (server, base):
         for _ in range(3):
             with socket.create_connection(server.server_address) as browser:
                 browser.sendall(b"GET /big.html HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -227,11 +218,8 @@ def test_a_browser_that_stops_waiting_prints_no_traceback(tmp_path, capsys):
                 # Closed with unread data: the server's writes meet a reset connection.
                 browser.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         time.sleep(0.5)
-        with urllib.request.urlopen(f"http://127.0.0.1:{server.server_address[1]}/big.html") as response:
+        with urllib.request.urlopen(base + "/big.html") as response:
             assert len(response.read()) > 20_000_000
-    finally:
-        server.shutdown()
-        server.server_close()
     assert "Traceback" not in capsys.readouterr().err
 
 

@@ -7,12 +7,11 @@ import json
 import shutil
 import threading
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from helpers import build_small_site, post, write_content
+from helpers import build_small_site, post, running_dev_server, write_content
 from search_index.search_index import ShardRecord
 from servicebook import devserver
 from servicebook.pagefind import page_url
@@ -150,19 +149,6 @@ def test_pages_written_outside_a_build_are_found_after_a_refresh(tmp_path):
     assert list(found["hidden"]) == [Fragments().of(output / "pagefind")["/2024/p1/"][0]]
 
 
-@contextmanager
-def dev_server(root, recent=None):
-    server = devserver.SiteServer(("127.0.0.1", devserver.free_port()), root, recent)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    address = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
-        yield lambda path=None: server if path is None else address + path
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 def what_search_shows(page, address):
     """(result URLs, {tag: count} in the filter pane) of the search page at `address`."""
     page.goto(address)
@@ -208,9 +194,9 @@ def test_the_search_with_the_recent_changes_finds_what_a_clean_builds_finds(
 ):
     output, recent, clean = old_index_and_recent_changes
     page = new_page()
-    with dev_server(output, recent) as served, dev_server(clean) as clean_served:
-        found = what_search_shows(page, served("/search/" + search))
-        expected = what_search_shows(page, clean_served("/search/" + search))
+    with running_dev_server(output, recent) as (_, base), running_dev_server(clean) as (_, clean_base):
+        found = what_search_shows(page, base + "/search/" + search)
+        expected = what_search_shows(page, clean_base + "/search/" + search)
     assert found == expected
     if search == "?q=zyxwvut":
         assert found[0] == ["/2024/fresh/"]
@@ -221,10 +207,10 @@ def test_without_recent_changes_the_old_index_answers(old_index_and_recent_chang
     a clean build's would."""
     output, _, clean = old_index_and_recent_changes
     page = new_page()
-    with dev_server(output) as served, dev_server(clean) as clean_served:
-        assert what_search_shows(page, served("/search/?q=zyxwvut"))[0] == []
-        assert what_search_shows(page, served("/search/?q=qwertyish"))[0] == ["/2024/doomed/"]
-        assert what_search_shows(page, clean_served("/search/?q=qwertyish"))[0] == []
+    with running_dev_server(output) as (_, base), running_dev_server(clean) as (_, clean_base):
+        assert what_search_shows(page, base + "/search/?q=zyxwvut")[0] == []
+        assert what_search_shows(page, base + "/search/?q=qwertyish")[0] == ["/2024/doomed/"]
+        assert what_search_shows(page, clean_base + "/search/?q=qwertyish")[0] == []
 
 
 def test_the_server_serves_the_recent_changes_but_nothing_outside_them(old_index_and_recent_changes):
@@ -232,28 +218,28 @@ def test_the_server_serves_the_recent_changes_but_nothing_outside_them(old_index
     import urllib.request
 
     output, recent, _ = old_index_and_recent_changes
-    with dev_server(output, recent) as served:
-        html = urllib.request.urlopen(served("/search/")).read().decode()
+    with running_dev_server(output, recent) as (_, base):
+        html = urllib.request.urlopen(base + "/search/").read().decode()
         assert f'data-recent-index="{devserver.RECENT_PATH}"' in html
-        found = json.loads(urllib.request.urlopen(served(devserver.RECENT_PATH + MANIFEST)).read())
+        found = json.loads(urllib.request.urlopen(base + devserver.RECENT_PATH + MANIFEST).read())
         assert found == json.loads((recent / MANIFEST).read_text())
         with pytest.raises(urllib.error.HTTPError) as refused:
-            urllib.request.urlopen(served(devserver.RECENT_PATH + "..%2F..%2Fcontent%2Fposts%2Fp1.md"))
+            urllib.request.urlopen(base + devserver.RECENT_PATH + "..%2F..%2Fcontent%2Fposts%2Fp1.md")
         assert refused.value.code == 404
-    with dev_server(output) as served:
-        assert "data-recent-index" not in urllib.request.urlopen(served("/search/")).read().decode()
+    with running_dev_server(output) as (_, base):
+        assert "data-recent-index" not in urllib.request.urlopen(base + "/search/").read().decode()
     assert Path(recent / MANIFEST).is_file()
 
 
 def test_a_change_of_what_the_search_finds_reloads_the_search_pages_only(old_index_and_recent_changes, new_page):
     output, recent, _ = old_index_and_recent_changes
-    with dev_server(output, recent) as served:
+    with running_dev_server(output, recent) as (server, base):
         search, story = new_page(), new_page()
         for page, path in ((search, "/search/?q=zyxwvut"), (story, "/2024/p1/")):
-            page.goto(served(path))
+            page.goto(base + path)
             page.wait_for_load_state("networkidle")
             page.evaluate("window.stillTheSamePage = true")
-        served().builds.search_changed()
+        server.builds.search_changed()
         search.wait_for_function("window.stillTheSamePage === undefined")
         assert search.locator("#site-search").input_value() == "zyxwvut"  # the address kept the search
         story.wait_for_timeout(500)
