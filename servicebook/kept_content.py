@@ -122,6 +122,18 @@ class KeptRead:
     records: list
     content: Content
 
+    def __post_init__(self):
+        # The names of the values `_copied` copies: the others are shared as they are (going
+        # through every value of every post's state took 0.4 s of each rebuild at 5,000 posts).
+        self.mutable = tuple(name for name, value in self.state.items() if isinstance(value, (dict, list)))
+
+    def state_copy(self):
+        """The state, its lists and dicts copied (see `_copied`)."""
+        state = dict(self.state)
+        for name in self.mutable:
+            state[name] = _copied(state[name])
+        return state
+
 
 class KeptReads:
     """The reads of the last build, by source and content class, and the contents of the
@@ -173,7 +185,7 @@ class KeptReads:
         if preread_signal:
             preread_signal.send(preread_sender)
         content = object.__new__(type(kept.content))
-        content.__dict__ = {name: _copied(value) for name, value in kept.state.items()}
+        content.__dict__ = kept.state_copy()
         if context_signal:
             context_signal.send(context_sender, metadata=content.metadata)
         content._context = context
