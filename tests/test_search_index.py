@@ -615,6 +615,40 @@ def test_a_background_index_writes_again_only_the_shards_whose_pages_changed(tmp
     assert len([url for shard in urls.values() for url in shard]) == 8
 
 
+def test_a_new_server_knows_the_index_on_disk_and_writes_it_again_only_for_a_change(tmp_path, monkeypatch):
+    """make serve's record of what the index on disk was written from outlives the server:
+    the next one indexes nothing when no page changed (at 5,000 posts, every page again)."""
+    background = {"SEARCH_INDEX_IN_BACKGROUND": True}
+    bundle = tmp_path / "output" / "pagefind"
+    build_small_site(tmp_path, POSTS, **background)
+    si.wait_for_index()
+    written = file_stamp(bundle / "pagefind-entry.json")
+    monkeypatch.setattr(search_index.ShardRecord, "_records", {})  # a new server
+    build_small_site(tmp_path, {}, **background)
+    si.wait_for_index()
+    assert file_stamp(bundle / "pagefind-entry.json") == written
+    monkeypatch.setattr(search_index.ShardRecord, "_records", {})
+    build_small_site(tmp_path, {"posts/three.md": post("Third", "A heron.", slug="three")}, **background)
+    si.wait_for_index()
+    assert file_stamp(bundle / "pagefind-entry.json") != written and len(fragments(bundle)) == 3
+
+
+def test_an_index_another_build_wrote_since_is_not_taken_for_the_recorded_one(tmp_path, monkeypatch):
+    background = {"SEARCH_INDEX_IN_BACKGROUND": True}
+    bundle = tmp_path / "output" / "pagefind"
+    build_small_site(tmp_path, POSTS, **background)
+    si.wait_for_index()
+    # `make build` of a post that is gone again when the next server starts: the pages are
+    # as recorded, the index on disk is not.
+    build_small_site(tmp_path, {"posts/three.md": post("Third", "A heron.", slug="three")})
+    assert len(fragments(bundle)) == 3
+    (tmp_path / "content" / "posts" / "three.md").unlink()
+    monkeypatch.setattr(search_index.ShardRecord, "_records", {})
+    build_small_site(tmp_path, {}, **background)
+    si.wait_for_index()
+    assert sorted(fragment["url"] for fragment in fragments(bundle)) == ["/2024/one/", "/2024/two/"]
+
+
 def test_a_new_build_does_not_wait_for_the_last_index_being_written(tmp_path):
     build_small_site(tmp_path, POSTS, SEARCH_INDEX_IN_BACKGROUND=True)
     si.wait_for_index()
