@@ -156,6 +156,8 @@ def test_a_new_server_shows_its_first_edits_before_it_writes_the_whole_index(tmp
     serving = {"SEARCH_INDEX_IN_BACKGROUND": True, "SEARCH_INDEX_RECENT_PATH": recent}
     build_small_site(tmp_path, first_files(), **serving)
     wait_for_index()
+    for last in RecentIndex._indexes.values():  # the last server's are shown, and it is gone
+        last.wait(last.update(), 30)
     monkeypatch.setattr(ShardRecord, "_records", {})  # a new server
     monkeypatch.setattr(RecentIndex, "_indexes", {})
     shown = []
