@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from helpers import build_small_site, post, running_dev_server, write_content
-from search_index.search_index import ShardRecord
 from servicebook import devserver
 from servicebook.pagefind import page_url
 from servicebook.recent_index import MANIFEST, Fragments, RecentIndex, manifest, recent_changes
+from servicebook.search_shards import ShardRecord
 from servicebook.signals import search_index_changed
 
 pytest_plugins = ["browser_fixtures"]
