@@ -209,14 +209,14 @@ class ShardRecord:
             known = self._pages[path] = stamp, digest(indexed_part(html)) if has_search_body(html) else None
         return known[1]
 
-    def holds(self, shards, shard, pages, folder):
-        """Whether the bundle of `shard` (of `shards`) in `folder` was written from `pages`."""
+    def holds(self, shards, shard, pages):
+        """Whether the bundle of `shard` (of `shards`) was written from `pages`."""
         entry = self.entries.get(shard)
         return (
             shards == self.shards
             and self.written.get(shard) == pages
             and entry is not None
-            and file_stamp(Path(folder) / "pagefind-entry.json") == entry
+            and file_stamp(self._entry(shard, shards)) == entry
         )
 
     def indexed(self):

@@ -237,9 +237,7 @@ class SiteIndexer:
                 pages.setdefault(shard_of(url, self.shards), {})[url] = path, page
         written = {shard: {url: page for url, (_, page) in urls.items()} for shard, urls in pages.items()}
         changed = [
-            shard
-            for shard, folder in enumerate(shard_folders(self.shards))
-            if not record.holds(self.shards, shard, written.get(shard, {}), self.output_path / self.bundle_dir / folder)
+            shard for shard in range(self.shards) if not record.holds(self.shards, shard, written.get(shard, {}))
         ]
         if not pages:
             return {}  # nothing to index at all (finish says so)
