@@ -44,7 +44,7 @@ PLUGINS = [
     # After images: a static image's clean copy is in the output when the static files are recorded.
     "static_files",
     "pelican.plugins.neighbors",
-    "pelican.plugins.related_posts",
+    "quick_related",
     "pelican.plugins.sitemap",
     "render_cache",
     "parallel_write",

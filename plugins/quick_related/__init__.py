@@ -1,0 +1,1 @@
+from .quick_related import register  # noqa: F401
