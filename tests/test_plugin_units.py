@@ -240,3 +240,17 @@ def test_a_typogrify_filter_without_what_it_needs_changes_nothing(name):
             assert step(text) == text, text
     assert checked > 2_000
     assert step("AT&T and U.S. & NASA") != "AT&T and U.S. & NASA"
+
+
+def test_an_archive_file_is_what_its_pattern_gives_each_date_and_zone():
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from content_checks.content_checks import archive_of
+
+    utc = datetime(2024, 3, 1, 0, 30, tzinfo=UTC)
+    # The same instant, another zone: another hour, another day.
+    east = utc.astimezone(timezone(timedelta(hours=-2)))
+    pattern = "{date:%Y/%m/%d-%H}/index.html"
+    assert archive_of(pattern, utc, "C") == "2024/03/01-00/index.html"
+    assert archive_of(pattern, east, "C") == "2024/02/29-22/index.html"
+    assert archive_of("{date:%Y}/", utc, "C") == "2024/"

@@ -30,6 +30,7 @@ from servicebook.headers import (
 )
 from servicebook.media import IMAGE_SUFFIXES
 from servicebook.problems import SKIPPED, Problem, ProblemsError, report, shown_path
+from servicebook.process_memo import ProcessMemo, time_locale
 from servicebook.records import JsonRecord
 from servicebook.signals import fixed_outputs, headers_checked_elsewhere
 from servicebook.tags import tag_key
@@ -292,13 +293,26 @@ def pages_the_site_makes(generator):
     taxonomies = [("tag", tag) for tag in generator.tags] + [("category", c) for c, _ in generator.categories]
     fixed.update({item.save_as: f"the page of {kind} {item.name!r}" for kind, item in taxonomies})
     fixed.update({author.save_as: f"the page of author {author.name!r}" for author, _ in generator.authors})
+    locale_now = time_locale()
     for period in ("year", "month", "day"):
         pattern = settings.get(f"{period.upper()}_ARCHIVE_SAVE_AS")
         if pattern:
-            fixed.update({pattern.format(date=article.date): f"the {period} archive" for article in generator.dates})
+            fixed.update(
+                {archive_of(pattern, article.date, locale_now): f"the {period} archive" for article in generator.dates}
+            )
     for _, claimed in fixed_outputs.send(generator):
         fixed.update(claimed or {})
     return fixed
+
+
+# (pattern, date, its zone, time locale) -> the archive's file: every build of a process
+# formats the same dates (15,000 at 5,000 posts: 0.2 s of each `make serve` rebuild).
+_ARCHIVES = ProcessMemo(200_000)
+
+
+def archive_of(pattern, date, locale_now):
+    """The file of the archive `pattern` for `date` (month names follow the time locale)."""
+    return _ARCHIVES.get((pattern, date, date.tzinfo, locale_now), lambda: pattern.format(date=date))
 
 
 # Pelican groups content by slug to find translations: two posts in one language with one
