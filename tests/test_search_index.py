@@ -867,3 +867,63 @@ def test_a_background_pagefind_held_stopped_dies_with_the_process_that_started_i
     process.kill()
     process.wait()
     assert comes_to(pagefind, lambda state: state in ("Z", None))
+
+
+def recent_changes_asked(tmp_path, monkeypatch, **overrides):
+    """The pages written ("written", output path) and the recent changes asked for ("recent
+    changes", their URLs), in order, in a make serve build of POSTS."""
+    events = []
+    update = search_index.RecentIndex.update
+
+    def asked(index, pages=None, written=None):
+        if pages is not None:
+            events.append(("recent changes", sorted(pages)))
+        return update(index, pages, written)
+
+    def written(path, context=None):
+        events.append(("written", Path(path).relative_to(tmp_path / "output").as_posix()))
+
+    monkeypatch.setattr(search_index.RecentIndex, "update", asked)
+    signals.content_written.connect(written)
+    try:
+        build_small_site(
+            tmp_path,
+            POSTS,
+            SEARCH_INDEX_IN_BACKGROUND=True,
+            SEARCH_INDEX_RECENT_PATH=str(tmp_path / "recent"),
+            **overrides,
+        )
+        si.wait_for_index()
+    finally:
+        signals.content_written.disconnect(written)
+    return events
+
+
+def test_make_serve_shows_the_recent_changes_once_the_posts_pages_are_written_not_after_the_lists(
+    tmp_path, monkeypatch
+):
+    """At 5,000 posts the lists and feeds take seconds after the posts' own pages: the search
+    shows an edit without waiting for them, and asks once a build (no list has a search body)."""
+    events = recent_changes_asked(tmp_path, monkeypatch)
+    asks = [index for index, (kind, _) in enumerate(events) if kind == "recent changes"]
+    assert len(asks) == 1
+    before = {path for kind, path in events[: asks[0]] if kind == "written"}
+    after = {path for kind, path in events[asks[0] :] if kind == "written"}
+    # Asked once both posts' pages were written (the last maybe still being announced), and
+    # before any list.
+    assert {"/2024/one/", "/2024/two/"} <= set(events[asks[0]][1])
+    assert before <= {"2024/one/index.html", "2024/two/index.html"}
+    assert "index.html" in after and any("birds" in path for path in after), after
+
+
+def test_a_later_page_with_a_search_body_has_the_recent_changes_asked_for_again(tmp_path, monkeypatch):
+    overrides = tmp_path / "templates"
+    overrides.mkdir()
+    (overrides / "archives.html").write_text(
+        "<html><head><title>Archives</title></head><body><main data-pagefind-body><h1>Archives</h1>"
+        "<p>Every story by date.</p></main></body></html>"
+    )
+    events = recent_changes_asked(tmp_path, monkeypatch, THEME_TEMPLATES_OVERRIDES=[str(overrides)])
+    asked = [urls for kind, urls in events if kind == "recent changes"]
+    assert len(asked) == 2
+    assert "/archives/" not in asked[0] and "/archives/" in asked[1]

@@ -47,7 +47,9 @@ Settings:
                         folder outside the output for the recent changes: the pages changed
                         since the index on disk was written, indexed at once in a bundle of
                         their own, which the dev server serves and the search page merges
-                        until the whole index is written again (servicebook.recent_index).
+                        until the whole index is written again (servicebook.recent_index);
+                        asked for once every article's and page's own page is written,
+                        while the build writes the lists and feeds.
   SEARCH_INDEX_IN_BACKGROUND
                         False (default): the build ends when the index is written. True
                         (`make serve`): the build ends when the pages are written; the pages
@@ -146,6 +148,9 @@ class SiteIndexer:
         self.record_file = JsonRecord(settings, SHARD_RECORD) if self.later is not None else None
         # The articles' and pages' own pages not written yet (see `plan_the_index`).
         self.awaited = set()
+        # make serve: whether a page with a search body was written after the recent
+        # changes were asked for (see `contents_written`), so they are asked for again.
+        self.searchable_since = False
 
     def indexed_pages(self, contents):
         """The output paths (relative) of the pages of `contents` that are indexed."""
@@ -178,8 +183,20 @@ class SiteIndexer:
         self._take(path, source, text)
         if self.awaited:
             self.awaited.discard(path)
-            if not self.awaited and self.index is not None:
-                self.index.write_ahead()
+            if not self.awaited:
+                self.contents_written()
+        elif self.recent is not None and text is not None and not self.searchable_since:
+            # A page written as it was needs no look: the index on disk has it (or has not) already.
+            self.searchable_since = has_search_body(text)
+
+    def contents_written(self):
+        """Every article's and page's own page is written, before the lists and feeds: Pagefind
+        writes the bundle ahead (a build that waits for its index), or (make serve) the search
+        shows the recent changes now, not after the lists and feeds (seconds at 5,000 posts)."""
+        if self.recent_path is not None:
+            self.show_recent_changes()
+        elif self.index is not None:
+            self.index.write_ahead()
 
     def _take(self, path, source, text):
         if not path.endswith(".html") or not path.startswith(self.output_prefix):
@@ -301,9 +318,12 @@ class SiteIndexer:
 
     def show_recent_changes(self):
         """With SEARCH_INDEX_RECENT_PATH: have the pages this build changed since the index on
-        disk was written found at once, in a bundle of their own (servicebook.recent_index)."""
-        if self.recent_path is None:
+        disk was written found at once, in a bundle of their own (servicebook.recent_index).
+        Asked for once the articles' and pages' own pages are written, and again when the
+        build ends only if a page with a search body came after them."""
+        if self.recent_path is None or self.recent is not None and not self.searchable_since:
             return
+        self.searchable_since = False
         bundle_path = self.output_path / self.bundle_dir
         record = ShardRecord.of(bundle_path, self.exclude_selectors, self.record_file)
         self.recent = RecentIndex.of(
@@ -338,19 +358,21 @@ def start_indexing(pelican):
 
 def plan_the_index(generators):
     """all_generators_finalized: the search page names every shard of the index but the first
-    (SEARCH_INDEX_SHARDS, in its template's context), to merge them. Outside make serve's
-    background index, the pages generator's pages are also written before the articles
-    generator's (Pelican writes them after), so that every article's and page's own page,
-    where the search bodies are, is written before the lists and feeds, and Pagefind writes
-    its bundle while they are (see `SiteIndexer.await_contents`). The order changes no page:
-    each is made from the context every generator finished before any writes."""
+    (SEARCH_INDEX_SHARDS, in its template's context), to merge them. The pages generator's
+    pages are also written before the articles generator's (Pelican writes them after), so
+    that every article's and page's own page, where the search bodies are, is written before
+    the lists and feeds, and Pagefind writes its bundle while they are (see
+    `SiteIndexer.await_contents`), or, under make serve's background index, the search shows
+    the recent changes while they are. The order changes no page: each is made from the
+    context every generator finished before any writes."""
     indexer = SiteIndexer.current
     if indexer is None:
         return
     context = generators[0].context
     indexed = indexer.indexed_pages(contents_in(context))
     context["SEARCH_INDEX_SHARDS"] = indexer.plan_shards(indexed)
-    if indexer.later is None:
+    # A background index without recent changes writes nothing ahead: no need to wait.
+    if indexer.later is None or indexer.recent_path is not None:
         generators.sort(key=lambda generator: not isinstance(generator, PagesGenerator))
         indexer.await_contents(indexed)
 
