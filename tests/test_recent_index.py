@@ -13,7 +13,7 @@ import pytest
 
 from helpers import build_small_site, post, running_dev_server, write_content
 from servicebook import devserver
-from servicebook.pagefind import page_url
+from servicebook.pagefind import page_url, wait_for_index
 from servicebook.recent_index import MANIFEST, Fragments, RecentIndex, manifest, recent_changes
 from servicebook.search_shards import ShardRecord
 from servicebook.signals import search_index_changed
@@ -147,6 +147,41 @@ def test_pages_written_outside_a_build_are_found_after_a_refresh(tmp_path):
     found = json.loads((tmp_path / "recent" / MANIFEST).read_text())
     assert sorted(Fragments().of(tmp_path / "recent" / found["bundle"])) == ["/2024/p1/"]
     assert list(found["hidden"]) == [Fragments().of(output / "pagefind")["/2024/p1/"][0]]
+
+
+def test_a_new_server_shows_its_first_edits_before_it_writes_the_whole_index(tmp_path, monkeypatch):
+    """The recent changes need the index on disk's pages: a new server has them from the last
+    one's record, so the search finds its first edits before Pagefind has read every page."""
+    recent = tmp_path / "recent"
+    serving = {"SEARCH_INDEX_IN_BACKGROUND": True, "SEARCH_INDEX_RECENT_PATH": recent}
+    build_small_site(tmp_path, first_files(), **serving)
+    wait_for_index()
+    for last in RecentIndex._indexes.values():  # the last server's are shown, and it is gone
+        last.wait(last.update(), 30)
+    monkeypatch.setattr(ShardRecord, "_records", {})  # a new server
+    monkeypatch.setattr(RecentIndex, "_indexes", {})
+    shown = []
+
+    def changed(sender):
+        # Only this server's: the other tests' (and the last server's) may still announce theirs.
+        if sender.folder != recent or sender not in RecentIndex._indexes.values():
+            return
+        found = json.loads((recent / MANIFEST).read_text())
+        shown.append(sorted(Fragments().of(recent / found["bundle"])) if found["bundle"] else [])
+
+    search_index_changed.connect(changed)
+    try:
+        build_small_site(
+            tmp_path, {"posts/p1.md": post("Ordinary post 1", "Firstedit words.", slug="p1", tags="plain")}, **serving
+        )
+        wait_for_index()
+        deadline = time.monotonic() + 30
+        while len(shown) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        search_index_changed.disconnect(changed)
+    # The edit at once, then nothing once the whole index has it.
+    assert shown == [["/2024/p1/"], []]
 
 
 def what_search_shows(page, address):
