@@ -100,8 +100,8 @@ _ABSENT = object()
 def _shared(new, old):
     """Whether `new` is `old` itself, and no content (whose contents shown `same` collects):
     most values of a content made from a kept read are the read's own, shared by both builds'
-    objects, and this spares the call to `same` for each (0.4 s of each rebuild at 5,000
-    posts went into comparing them)."""
+    objects, and this spares the call to `same` for each (comparing every kept content took
+    about 0.27 s of each rebuild at 5,000 posts, 0.22 s with this)."""
     return new is old and not isinstance(new, Content)
 
 

@@ -1,8 +1,8 @@
 """Related posts worked out again only for the articles whose scores could have changed.
 
 pelican-related-posts scores every article against every other that shares a tag with it
-(`Counter` over the lists of its tags, then the five best): about 0.4 s of every build at
-5,000 posts, and `make serve` rebuilds it all after every save. An article's related posts
+(`Counter` over the lists of its tags, then the five best): 0.25 s of every build at 5,000
+posts, and `make serve` scored it all again after every save. An article's related posts
 depend only on the lists of its tags, in order (the tie between two equal scores goes to the
 one listed first), and on which article it is: the same lists give the same posts. So each
 article's related posts are kept for the next build of the process, by its source and the
