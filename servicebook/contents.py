@@ -6,7 +6,13 @@ from pelican.contents import Content, Static
 def contents_in(context):
     """Every article and page of the build (published, hidden and drafts, and their
     translations), each once by source and address, in a stable order."""
-    # Each object once first: its address is then worked out once, not once per list.
+    found = {(content.source_path or "", content.save_as or ""): content for content in content_objects(context)}
+    return [found[key] for key in sorted(found)]
+
+
+def content_objects(context):
+    """Every article and page object of the build, each once, in no set order: what
+    `contents_in` works out addresses for (for each object once, not once per list)."""
     objects = {}
     for value in context.values():
         if isinstance(value, (list, tuple)):
@@ -15,5 +21,4 @@ def contents_in(context):
                 if isinstance(item, Content) and not isinstance(item, Static):
                     for content in (item, *getattr(item, "translations", [])):
                         objects[id(content)] = content
-    found = {(content.source_path or "", content.save_as or ""): content for content in objects.values()}
-    return [found[key] for key in sorted(found)]
+    return objects.values()

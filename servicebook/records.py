@@ -42,9 +42,11 @@ class JsonRecord:
                 pass
         return empty
 
-    def save(self, data):
+    def save(self, data, changed=True):
         """Write `data` whole (a build that stops meanwhile leaves the old record). `data` is
-        kept for this process's next `load`: the caller does not change it afterwards."""
+        kept for this process's next `load`: the caller does not change it afterwards.
+        `changed=False`: `data` is what `load` gave, unchanged, so the file is not written."""
         if self.path:
-            write_text(self.path, json.dumps(data, separators=(",", ":")))
+            if changed or not self.path.exists():
+                write_text(self.path, json.dumps(data, separators=(",", ":")))
             _SAVED[self.path] = (file_stamp(self.path), data)

@@ -2,6 +2,7 @@
 non-strict builds (`make serve`) warn and go on."""
 
 import re
+from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -9,9 +10,10 @@ import pytest
 import image_files
 from content_checks.content_checks import check_source
 from helpers import ROOT, build_small_site, case, post, problem_lines
-from servicebook import site
+from servicebook import records, site
 from servicebook.headers import body_of, decode, read_header
 from servicebook.problems import Problem
+from servicebook.writing import write_text
 
 GOOD = {"posts/good.md": post("Fine", "A fine body.", slug="fine")}
 
@@ -352,6 +354,40 @@ def test_the_check_record_reads_a_file_again_only_once_it_was_written(tmp_path):
     record.problems(str(source), "settings", check)
     record.problems(str(source), "other settings", check)
     assert len(checked) == 3
+
+
+def test_the_check_record_is_written_again_only_when_an_entry_changed(tmp_path):
+    from content_checks.content_checks import CheckRecord
+
+    settings = {"CACHE_PATH": str(tmp_path / "cache"), "CACHE_CONTENT": True}
+    sources = [tmp_path / "content/posts" / name for name in ("a.md", "b.md")]
+    sources[0].parent.mkdir(parents=True)
+    for source in sources:
+        source.write_text(post(source.stem, "Words."), encoding="utf-8")
+
+    def check_all(changes=()):
+        record = CheckRecord(settings)
+        for source in sources:
+            if source.exists():
+                record.problems(str(source), "settings", lambda raw, linked: [])
+        with mock.patch("servicebook.records.write_text", side_effect=write_text) as written:
+            record.save()
+        return written.call_count, sorted(Path(name).name for name in record.files)
+
+    assert check_all() == (1, ["a.md", "b.md"])
+    assert check_all() == (0, ["a.md", "b.md"])
+    # Another instance (the pages' check) that looks at none of these keeps them.
+    untouched = CheckRecord(settings)
+    untouched.save()
+    assert check_all() == (0, ["a.md", "b.md"])
+    sources[1].write_text(post("b", "Other words."), encoding="utf-8")
+    assert check_all() == (1, ["a.md", "b.md"])
+    sources[1].unlink()
+    assert check_all() == (1, ["a.md"])
+    assert check_all() == (0, ["a.md"])
+    # A new process reads what was written.
+    records._SAVED.clear()
+    assert check_all() == (0, ["a.md"])
 
 
 def test_header_and_body_reading():

@@ -2,6 +2,7 @@
 load nor write the file, and still read every source that changed."""
 
 import json
+import re
 import shutil
 from datetime import datetime
 from unittest import mock
@@ -253,3 +254,28 @@ def test_contents_not_read_again_stay_known_free_of_comment_boilerplate(tmp_path
         build_small_site(tmp_path, {"posts/two.md": post("Kingfishers", "New words.", slug="two")})
     # Three posts not read again, one read: the next process does not look at the three again.
     assert len(first) == 4 and len(known_clean() & first) == 3 and len(known_clean()) == 4
+
+
+def article_pages_keyed(tmp_path, files):
+    """Build `files`; the article pages whose render-cache key was worked out (not kept on the
+    article from the last build)."""
+    from render_cache import render_cache
+
+    with mock.patch.object(render_cache, "page_key", wraps=render_cache.page_key) as keyed:
+        build_small_site(tmp_path, files)
+    keyed_pages = [call.args[1] for call in keyed.call_args_list]
+    return sorted(page for page in keyed_pages if re.fullmatch(r"2024/[a-z]+/index.html", page))
+
+
+def test_an_unchanged_articles_page_is_not_keyed_again_and_a_changed_neighbours_is(tmp_path):
+    retitled = post("Kingfishers by the weir", "Other words.", slug="two", date="2024-02-03 10:00")
+    with KeptReaderCaches().installed():
+        assert len(article_pages_keyed(tmp_path, THREE)) == 4
+        assert article_pages_keyed(tmp_path, {}) == []
+        # "one" and "three" show "two" as their neighbour.
+        assert article_pages_keyed(tmp_path, {"posts/two.md": retitled}) == [
+            "2024/one/index.html",
+            "2024/three/index.html",
+            "2024/two/index.html",
+        ]
+    assert "Kingfishers by the weir" in page_text(tmp_path, "three")

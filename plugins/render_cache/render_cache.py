@@ -46,9 +46,10 @@ import os
 from pathlib import Path
 
 from pelican import signals
+from pelican.contents import Content
 from pelican.utils import sanitised_join
 
-from servicebook.contents import contents_in
+from servicebook.contents import content_objects, contents_in
 from servicebook.hashing import digest as _digest
 from servicebook.hashing import file_stamp
 from servicebook.outputs_made import remove_empty_folders
@@ -64,6 +65,8 @@ logger = logging.getLogger(__name__)
 DEFAULTS = {"RENDER_CACHE": True}  # works when CACHE_CONTENT is on
 RECORD_NAME = "render-cache.json"
 _ABSENT = object()
+# What Pelican's generators hand the page of an article or page: the content and values of it.
+_OWN_PAGE_ARGUMENTS = frozenset({"article", "page", "category", "url", "override_output", "blog", "relative_urls"})
 
 
 class RenderRecord:
@@ -175,14 +178,34 @@ class CachedTemplate:
         process (parallel_write)."""
         writer = self.writer
         output_file = localcontext["output_file"]
-        arguments = shown(self.handed, localcontext)
-        context_part = self.context_key(localcontext, set(arguments))
-        key = page_key(writer.build_key(), output_file, self.template.name, arguments, context_part, writer.value_key)
+        key = self.key(localcontext)
         if writer.record.holds(writer.output_path, output_file, key):
             return key, None, ""
         logger.debug("Render cache: rendering %s", output_file)
         content = self.handed.get("article") or self.handed.get("page")
         return key, self.template.render(localcontext), getattr(content, "source_path", "") or ""
+
+    def key(self, localcontext):
+        """The page key. For an article's or page's own page (handed only what Pelican's
+        generators hand it, all of it the content's), kept on the content by the rest the key
+        is made of: a content that took over the last build's memos (its state and the
+        contents it shows as they were: servicebook.kept_content) is not keyed again, nor is
+        it the second time in a build (a quick page's `write_again`)."""
+        writer = self.writer
+        build, output_file, name = writer.build_key(), localcontext["output_file"], self.template.name
+        arguments = shown(self.handed, localcontext)
+        context_part = self.context_key(localcontext, set(arguments))
+        content = self.handed.get("article") or self.handed.get("page")
+        if not isinstance(content, Content) or not _OWN_PAGE_ARGUMENTS.issuperset(self.handed):
+            return page_key(build, output_file, name, arguments, context_part, writer.value_key)
+        made_of = (build, output_file, name, tuple(sorted(self.handed)), context_part)
+        kept = content.__dict__.get("_page_key")
+        if kept is None or kept[0] != made_of:
+            kept = content._page_key = (
+                made_of,
+                page_key(build, output_file, name, arguments, context_part, writer.value_key),
+            )
+        return kept[1]
 
     def apply(self, localcontext, produced):
         """Record what `produce` found; the text to write ("" for a page left as it is)."""
@@ -244,7 +267,7 @@ class CachingWriter(ReusingWriter):
         # The build's whole context (a page's local context may hold a subset): the sources
         # whose old pages may be removed if this build no longer writes them.
         if not self.record.built_sources:
-            self.record.built_sources = {content.source_path for content in contents_in(context)}
+            self.record.built_sources = {content.source_path for content in content_objects(context)}
 
     def write_file(self, name, template, context, *args, **kwargs):
         if self.record is not None and name:
@@ -339,7 +362,7 @@ def save_records(pelican):
 
 def forget_keys(content, context=None):
     """content_refreshed: a content re-read alone has a new text; its kept keys are the old one's."""
-    for memo in ("_structure_key", "_summary_key", "_text_key"):
+    for memo in ("_structure_key", "_summary_key", "_text_key", "_page_key"):
         content.__dict__.pop(memo, None)
 
 
