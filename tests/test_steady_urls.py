@@ -62,6 +62,43 @@ def test_dates_at_one_instant_in_other_time_zones_keep_their_own_addresses(forma
     assert (here.url, there.url) == ("12/first/", "14/first/")
 
 
+def test_a_contents_date_moved_to_another_time_zone_at_the_same_instant_gets_its_own_address(formatted):
+    content = article({**SETTINGS, "ARTICLE_URL": "{date:%H}/{slug}/"}, date=datetime(2024, 3, 4, 12, tzinfo=UTC))
+    assert content.url == "12/first/"
+    content.date = content.date.astimezone(timezone(timedelta(hours=2)))
+    assert content.url == "14/first/"
+    content.author = urlwrappers.Author("Ann", content.settings)
+    content.date = datetime(2024, 3, 4, 14)  # naive: equal to no aware date
+    assert content.url == "14/first/"
+    assert formatted[id(content), "url"] == 3
+
+
+def test_an_unchanged_contents_address_is_found_without_going_through_its_fields_again(formatted, monkeypatch):
+    """A build reads addresses some 100,000 times: a read compares the fields' values, as
+    one tuple, with those the address was made of."""
+    identified = Counter()
+    original = steady_urls._identity
+
+    def counting(value):
+        identified[type(value).__name__] += 1
+        return original(value)
+
+    monkeypatch.setattr(steady_urls, "_identity", counting)
+    content = article()
+    assert [content.url for _ in range(5)] == ["2024/first/"] * 5
+    assert sum(identified.values()) == 2  # the date and the slug, once
+
+
+def test_an_address_with_a_missing_field_is_still_formatted_once(formatted):
+    settings = {**SETTINGS, "ARTICLE_URL": "{author}/{slug}/"}
+    content = article(settings)
+    del content.author
+    assert [content.url for _ in range(3)] == ["/first/"] * 3
+    assert formatted[id(content), "url"] == 1
+    content.author = urlwrappers.Author("Ann Lee", content.settings)
+    assert content.url == "ann-lee/first/"
+
+
 def test_an_address_is_formatted_again_under_another_time_locale(formatted, monkeypatch):
     """Month names follow the locale a build sets from LOCALE."""
     first = article()

@@ -19,6 +19,7 @@ categories and authors, by name and slug settings: each build makes some 20,000 
 
 import datetime
 import functools
+import operator
 import string
 
 from pelican import urlwrappers
@@ -63,18 +64,47 @@ def _shared(content, key, klass, setting, made_of):
     return _SHARED.get((setting, *made_of, time_locale()), lambda: _formatted(content, key, klass))
 
 
+# Where Pelican reads each of its own fields (Content.url_format) when the content has it.
+_PATHS = {"slug": "slug", "lang": "lang", "date": "date", "author": "author.slug", "category": "category.slug"}
+
+
+@functools.lru_cache(maxsize=256)
+def values_getter(pattern):
+    """For a pattern that names only Pelican's own fields, a function giving their values in
+    one call (in C: a build reads addresses some 100,000 times), with the date's time zone,
+    since dates equal as instants may differ in what `{date:%H}` prints; None for another
+    pattern. The function raises AttributeError when a field is missing (Pelican then uses a
+    default)."""
+    fields = pattern_fields(pattern)
+    if not all(field in OWN_FIELDS for field in fields):
+        return None
+    paths = [_PATHS[field] for field in fields] + (["date.tzinfo"] if "date" in fields else [])
+    # Two names at least, so that it always gives a tuple.
+    return operator.attrgetter(*paths, "__class__")
+
+
 def expand_settings(content, key, klass=None):
     """Content._expand_settings, remembered per pattern while its fields keep their values."""
     setting = f"{klass or type(content).__name__}_{key}".upper()
     pattern = str(content.settings[setting])
-    fields = pattern_fields(pattern)
-    if not all(field in OWN_FIELDS for field in fields):
+    getter = values_getter(pattern)
+    if getter is None:
         return _formatted(content, key, klass)
-    made_of = (pattern, *(_identity(OWN_FIELDS[field](content)) for field in fields))
+    try:
+        values = getter(content)
+    except AttributeError:
+        values = None  # a missing field: compared the long way below
     kept = content.__dict__.setdefault("_addresses", {})
-    if setting not in kept or kept[setting][0] != made_of:
-        kept[setting] = (made_of, _shared(content, key, klass, setting, made_of))
-    return kept[setting][1]
+    found = kept.get(setting)
+    if found is not None and values is not None and found[0] == pattern and found[1] == values:
+        return found[2]
+    made_of = (pattern, *(_identity(OWN_FIELDS[field](content)) for field in pattern_fields(pattern)))
+    if found is None or found[3] != made_of:
+        found = (pattern, values, _shared(content, key, klass, setting, made_of), made_of)
+        kept[setting] = found
+    elif values is not None:
+        kept[setting] = (pattern, values, found[2], made_of)
+    return found[2]
 
 
 @functools.lru_cache(maxsize=65536)
