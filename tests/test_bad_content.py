@@ -365,7 +365,7 @@ def test_the_check_record_is_written_again_only_when_an_entry_changed(tmp_path):
     for source in sources:
         source.write_text(post(source.stem, "Words."), encoding="utf-8")
 
-    def check_all(changes=()):
+    def check_all():
         record = CheckRecord(settings)
         for source in sources:
             if source.exists():

@@ -67,7 +67,6 @@ def test_a_contents_date_moved_to_another_time_zone_at_the_same_instant_gets_its
     assert content.url == "12/first/"
     content.date = content.date.astimezone(timezone(timedelta(hours=2)))
     assert content.url == "14/first/"
-    content.author = urlwrappers.Author("Ann", content.settings)
     content.date = datetime(2024, 3, 4, 14)  # naive: equal to no aware date
     assert content.url == "14/first/"
     assert formatted[id(content), "url"] == 3
@@ -87,6 +86,13 @@ def test_an_unchanged_contents_address_is_found_without_going_through_its_fields
     content = article()
     assert [content.url for _ in range(5)] == ["2024/first/"] * 5
     assert sum(identified.values()) == 2  # the date and the slug, once
+
+
+@pytest.mark.parametrize("pattern", ["fixed/", "{slug}/"])
+def test_an_address_naming_no_field_or_one_is_formatted_once(formatted, pattern):
+    content = article({**SETTINGS, "ARTICLE_URL": pattern})
+    assert [content.url for _ in range(3)] == [pattern.format(slug="first")] * 3
+    assert formatted[id(content), "url"] == 1
 
 
 def test_an_address_with_a_missing_field_is_still_formatted_once(formatted):

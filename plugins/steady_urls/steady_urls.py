@@ -79,8 +79,15 @@ def values_getter(pattern):
     if not all(field in OWN_FIELDS for field in fields):
         return None
     paths = [_PATHS[field] for field in fields] + (["date.tzinfo"] if "date" in fields else [])
-    # Two names at least, so that it always gives a tuple.
+    if not paths:
+        return _no_values
+    # attrgetter gives a tuple from two names on: the content's class pads a single field.
     return operator.attrgetter(*paths, "__class__")
+
+
+def _no_values(content):
+    """The values of a pattern that names no field (an address that never changes)."""
+    return ()
 
 
 def expand_settings(content, key, klass=None):
@@ -94,17 +101,18 @@ def expand_settings(content, key, klass=None):
         values = getter(content)
     except AttributeError:
         values = None  # a missing field: compared the long way below
+    # (the values the getter gave, the address, what it is made of: the pattern, then the fields)
     kept = content.__dict__.setdefault("_addresses", {})
     found = kept.get(setting)
-    if found is not None and values is not None and found[0] == pattern and found[1] == values:
-        return found[2]
-    made_of = (pattern, *(_identity(OWN_FIELDS[field](content)) for field in pattern_fields(pattern)))
-    if found is None or found[3] != made_of:
-        found = (pattern, values, _shared(content, key, klass, setting, made_of), made_of)
-        kept[setting] = found
-    elif values is not None:
-        kept[setting] = (pattern, values, found[2], made_of)
-    return found[2]
+    if found is not None and values is not None and found[0] == values and found[2][0] == pattern:
+        return found[1]
+    fields = pattern_fields(pattern)
+    own = values[: len(fields)] if values is not None else [OWN_FIELDS[field](content) for field in fields]
+    made_of = (pattern, *map(_identity, own))
+    same = found is not None and found[2] == made_of
+    address = found[1] if same else _shared(content, key, klass, setting, made_of)
+    kept[setting] = (values, address, made_of)
+    return address
 
 
 @functools.lru_cache(maxsize=65536)
