@@ -1,6 +1,7 @@
 """Bad content gets a message naming the file (and line) and what to do: strict builds fail,
 non-strict builds (`make serve`) warn and go on."""
 
+import os
 import re
 from pathlib import Path
 from unittest import mock
@@ -388,6 +389,35 @@ def test_the_check_record_is_written_again_only_when_an_entry_changed(tmp_path):
     # A new process reads what was written.
     records._SAVED.clear()
     assert check_all() == (0, ["a.md"])
+
+
+def test_a_file_linked_from_many_sources_is_looked_for_once_per_build(tmp_path):
+    from content_checks.content_checks import CheckRecord
+
+    settings = {"CACHE_PATH": str(tmp_path / "cache"), "CACHE_CONTENT": True}
+    image, missing = tmp_path / "content/images/map.png", tmp_path / "content/images/gone.png"
+    image.parent.mkdir(parents=True)
+    image.write_bytes(b"png")
+    sources = [tmp_path / "content" / f"{name}.md" for name in ("a", "b", "c")]
+    for source in sources:
+        source.write_text(post(source.stem, "Words."), encoding="utf-8")
+
+    def links(raw, linked):
+        linked += [str(image), str(missing)]
+        return []
+
+    def check_all():
+        record = CheckRecord(settings)
+        with mock.patch("os.path.exists", wraps=os.path.exists) as looked:
+            for source in sources:
+                record.problems(str(source), "settings", links)
+        record.save()
+        return sorted(Path(call.args[0]).name for call in looked.call_args_list)
+
+    assert check_all() == ["gone.png", "map.png"]
+    image.unlink()  # a later build looks again, and finds what changed
+    assert check_all() == ["gone.png", "map.png"]
+    assert [there for _, there in CheckRecord(settings).files[str(sources[2])][2]] == [False, False]
 
 
 def test_header_and_body_reading():

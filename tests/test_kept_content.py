@@ -9,7 +9,7 @@ from unittest import mock
 
 import pytest
 from pelican import generators, signals
-from pelican.contents import Article
+from pelican.contents import Article, Content
 from pelican.readers import Readers
 from pelican.settings import DEFAULT_CONFIG
 from pelican.urlwrappers import Tag
@@ -17,7 +17,7 @@ from pelican.urlwrappers import Tag
 from helpers import ROOT, build_small_site, parse_html, post, problem_lines
 from servicebook import site
 from servicebook.contents import contents_in
-from servicebook.kept_content import KeptReaderCaches, same, taking_memos
+from servicebook.kept_content import KeptReaderCaches, kept_static_links, same, taking_memos
 from servicebook.signals import writer_made
 
 POSTS = {
@@ -214,6 +214,33 @@ def test_a_content_that_attaches_a_file_never_takes_memos():
     attaching = article("Attaching", '<p><a href="{attach}files/doc.pdf">doc</a></p>')
     reused = [(made_again(attaching), attaching)]
     assert taking_memos(reused, moved=set()) == []
+
+
+def test_a_texts_static_links_are_found_once_for_what_they_are_made_of():
+    found = []
+
+    def get_static_links(content):
+        found.append(content.source_path)
+        return Content.get_static_links(content)
+
+    static_links = kept_static_links(get_static_links)
+    text = '<p><a href="{static}../images/a%20map.png">map</a> <a href="{attach}/files/doc.pdf">doc</a></p>'
+    first, again = article("Linking", text), made_again(article("Linking", text))
+    assert static_links(first) == {"images/a map.png", "files/doc.pdf"} == Content.get_static_links(first)
+    links = static_links(again)
+    links.add("not a link")  # the caller's own set
+    assert static_links(again) == {"images/a map.png", "files/doc.pdf"} and len(found) == 1
+    # Another text, or the same text in another source (its links are relative to it), is looked at.
+    other_text = article("Linking", text.replace("doc.pdf", "doc2.pdf"))
+    assert static_links(other_text) == {"images/a map.png", "files/doc2.pdf"}
+    assert static_links(article("Other", text)) == {"images/a map.png", "files/doc.pdf"} and len(found) == 3
+
+
+def test_static_links_are_kept_only_while_the_kept_reads_are_installed():
+    pelicans = Content.get_static_links
+    with KeptReaderCaches().installed():
+        assert Content.get_static_links is not pelicans
+    assert Content.get_static_links is pelicans
 
 
 def test_an_attached_file_stays_where_its_content_put_it(tmp_path):

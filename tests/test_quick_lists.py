@@ -3,8 +3,12 @@
 import random
 from datetime import datetime, timedelta
 
+import pytest
 from jinja2 import DictLoader, Environment
+from pelican import generators
 from pelican.generators import ArticlesGenerator
+from pelican.log import LimitFilter
+from pelican.utils import process_translations
 
 from helpers import changed_without, daily_posts, parse_html
 from quick_lists import quick_lists
@@ -93,6 +97,58 @@ def test_the_period_archives_are_pelicans_made_without_its_scans():
     expected = scanning._build_period_archives(newest_first, articles, settings)
     assert quick._build_period_archives(newest_first, articles, settings) == expected
     assert sum(len(archive["articles"]) for archive in expected["month"]) == 60
+
+
+class Content:  # what process_translations reads of a content
+    def __init__(self, number, rng):
+        self.source_path = f"content/{number}.md"
+        self.slug = rng.choice(["a", "b", "c", f"own-{number}"])
+        self.lang = rng.choice(["en", "en", "fr"])
+        self.in_default_lang = self.lang == "en"
+        self.metadata = {"translation": "true"} if rng.random() < 0.3 else {}
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_translations_found_group_by_group_are_pelicans(seed, caplog):
+    rng = random.Random(seed)
+    contents = [Content(number, rng) for number in range(rng.randint(0, 30))]
+    translation_id = rng.choice(["slug", ("slug", "lang"), ["lang"], None, ""])
+    order = rng.sample(contents, len(contents))
+    outcomes = []
+    for process in (process_translations, quick_lists.per_translation_group(process_translations)):
+        caplog.clear()
+        # Pelican logs each distinct warning once per process.
+        LimitFilter._raised_messages.clear()
+        originals, translations = process(list(order), translation_id)
+        outcomes.append(
+            (
+                [id(content) for content in originals],
+                [id(content) for content in translations],
+                {id(content): [id(other) for other in getattr(content, "translations", [])] for content in contents},
+                [record.getMessage() for record in caplog.records],
+            )
+        )
+        for content in contents:
+            content.__dict__.pop("translations", None)
+    assert outcomes[0] == outcomes[1]
+    assert translation_id or not outcomes[0][1]
+
+
+def test_a_translation_id_pelican_refuses_is_refused_with_its_message():
+    contents = [Content(number, random.Random(number)) for number in range(3)]
+    quick = quick_lists.per_translation_group(process_translations)
+    for translation_id in ("no_such_field", 7):
+        with pytest.raises((AttributeError, TypeError)) as pelicans:
+            process_translations(list(contents), translation_id)
+        with pytest.raises(pelicans.type, match=str(pelicans.value)):
+            quick(list(contents), translation_id)
+
+
+def test_the_generators_find_translations_group_by_group_once():
+    quick_lists.quicken_translations()
+    quickened = generators.process_translations
+    quick_lists.quicken_translations()
+    assert generators.process_translations is quickened and quickened.quickened
 
 
 def test_the_site_is_the_same_with_and_without_indexed_lists(tmp_path):

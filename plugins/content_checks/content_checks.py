@@ -130,6 +130,15 @@ class CheckRecord:
         # changed, the record is not written again (0.2 s of JSON at 5,000 posts, twice a build).
         self.changed = False
         self.checked = set()
+        # Whether each linked file is there, looked at once per build: posts link to the same
+        # files (13,651 links to 4,685 files at 5,000 posts).
+        self._there = {}
+
+    def there(self, path):
+        """Whether the file at `path` exists (as first looked at by this build)."""
+        if path not in self._there:
+            self._there[path] = os.path.exists(path)
+        return self._there[path]
 
     def problems(self, source, settings_key, check):
         """`check(raw, linked)`'s problems for the file at `source`, given its bytes (it adds to
@@ -139,7 +148,7 @@ class CheckRecord:
         stamp = file_stamp(source)
         self.checked.add(source)
         recorded = self.files.get(source)
-        if recorded is not None and not all(os.path.exists(path) == there for path, there in recorded[2]):
+        if recorded is not None and not all(self.there(path) == there for path, there in recorded[2]):
             recorded = None
         if recorded is not None and recorded[3] == stamp and recorded[4] == settings_key:
             return [Problem(*fields) for fields in recorded[1]]
@@ -154,7 +163,7 @@ class CheckRecord:
         self.files[source] = [
             key,
             [[p.source, p.line, p.field, p.message, p.severity] for p in problems],
-            [[path, os.path.exists(path)] for path in dict.fromkeys(linked)],
+            [[path, self.there(path)] for path in dict.fromkeys(linked)],
             stamp,
             settings_key,
         ]

@@ -21,10 +21,20 @@ theme's lists call `rendered_once(macro, article)` when this plugin gives it (an
 itself otherwise): the entry is rendered on its first list and kept on the article, by the
 macro's name and SITEURL, which is all such a macro may read besides the article. Articles
 are made anew by every build, so what is kept is never an older build's.
+
+Before any of that, the generators sort out translations (pelican.utils.process_translations):
+its last step looks for every content in the list of all originals (`x not in index`), about
+12 million comparisons and 0.23 s of every build at 5,000 posts. Pelican's own function is run
+on each group of contents that share a translation id instead, where that scan is over the
+group alone; the groups are what it makes, so the lists and each content's translations are
+the same.
 """
 
+from itertools import groupby
+from operator import attrgetter
+
 from jinja2 import pass_context
-from pelican import signals
+from pelican import generators, signals
 
 
 class IndexedList(list):
@@ -151,7 +161,37 @@ def provide_rendered_once(generator):
     generator.env.globals["rendered_once"] = rendered_once
 
 
+def per_translation_group(process_translations):
+    """Pelican's `process_translations`, run on each group of contents sharing a translation
+    id: (originals, translations) in its order, each content's `translations` as it sets them."""
+
+    def process(content_list, translation_id=None):
+        names = {translation_id} if isinstance(translation_id, str) else translation_id
+        try:
+            key = attrgetter(*names)
+            content_list.sort(key=key)
+        except (TypeError, AttributeError):
+            # No translation id (Pelican keeps every content), or one it refuses with its own message.
+            return process_translations(content_list, translation_id)
+        originals, translations = [], []
+        for _, group in groupby(content_list, key):
+            group_originals, group_translations = process_translations(list(group), translation_id)
+            originals += group_originals
+            translations += group_translations
+        return originals, translations
+
+    process.quickened = True
+    return process
+
+
+def quicken_translations():
+    """The generators find translations group by group (see the module's docstring)."""
+    if not getattr(generators.process_translations, "quickened", False):
+        generators.process_translations = per_translation_group(generators.process_translations)
+
+
 def register():
+    quicken_translations()
     signals.article_generator_init.connect(quicken_period_archives)
     signals.article_generator_finalized.connect(index_lists)
     signals.generator_init.connect(provide_rendered_once)
