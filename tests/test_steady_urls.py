@@ -3,12 +3,15 @@ changes."""
 
 from collections import Counter
 from datetime import UTC, datetime, timedelta, timezone
+from unittest import mock
 
 import pytest
 from pelican import urlwrappers
 from pelican.contents import Article, Content
 
 from helpers import SETTINGS, build_small_site, changed_without, post
+from servicebook import kept_content
+from servicebook.kept_content import same
 from servicebook.process_memo import ProcessMemo
 from steady_urls import steady_urls
 
@@ -142,6 +145,17 @@ def test_a_tag_slug_is_made_once_per_name_and_settings(monkeypatch):
     assert Tag("Root Cause!", {**settings, "SLUGIFY_PRESERVE_CASE": True}).slug == "Root-Cause"
     assert Tag("Élan", settings).slug == "elan"
     assert made == ["Root Cause!", "Root Cause!", "Élan"]
+
+
+def test_two_contents_addresses_are_the_same_when_they_hold_the_same(formatted, monkeypatch):
+    one, other, moved = article(), article(), article(slug="second")
+    for content in (one, other, moved):
+        assert content.url and content.save_as
+    assert one._addresses == other._addresses and one._addresses != moved._addresses
+    assert same(one._addresses, other._addresses, {}) and not same(one._addresses, moved._addresses, {})
+    # One comparison, not one per address and field.
+    monkeypatch.setattr(kept_content, "same", mock.Mock(wraps=same))
+    assert same(one._addresses, other._addresses, {}) and kept_content.same.call_count == 0
 
 
 def test_pattern_fields():
