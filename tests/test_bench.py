@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from pelican.settings import DEFAULT_CONFIG
@@ -299,6 +300,7 @@ def test_serve_rows_hold_the_authors_waits_against_their_targets():
         new_post=[1.0, 3.0, 1.5],
         retag=[2.5],
         deleted=[0.8, 1.1],
+        rebuilt=[1.9, 2.2, 3.1],
         searched=[0.6, 0.9, 2.5],
         indexed=[1.2, 3.0, 1.4],
         rss_mb=700,
@@ -314,6 +316,8 @@ def test_serve_rows_hold_the_authors_waits_against_their_targets():
     assert "| 1.90 s |" in row(table, "make serve: newest post retitled") and "**pass**" in row(
         table, "make serve: newest"
     )
+    rebuilt = row(table, "make serve: each of those three → the whole rebuild done")
+    assert "| 2.20 s |" in rebuilt and "**FAIL**" in rebuilt
     assert "| 1.40 s |" in row(table, "make serve: each of those four → the whole search index")
     assert "| 0.90 s |" in row(table, "make serve: each of those four → the search finds it")
     assert "**pass**" in row(table, "make serve: peak memory")
@@ -380,3 +384,11 @@ def test_the_retitle_is_awaited_on_every_kind_of_page_that_shows_the_title():
     home = '<link rel="alternate" type="application/atom+xml" title="All" href="/feeds/all.atom.xml">'
     assert shown_elsewhere(post, home) == ["/", "/tag/refunds/", "/2024/older/", "/feeds/all.atom.xml"]
     assert shown_elsewhere("<p>The oldest post, untagged.</p>", "") == ["/"]
+
+
+def test_the_rebuild_is_done_when_the_first_report_after_the_save_comes():
+    from servicebook.bench.serve_latency import Server
+
+    saved = time.monotonic()
+    server = SimpleNamespace(reports=[saved - 1, saved + 0.75, saved + 1.5], lines=[])
+    assert Server.wait_for_report_after(server, saved) == pytest.approx(0.75)

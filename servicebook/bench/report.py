@@ -206,6 +206,9 @@ def serve_rows(serve, posts):
         _site_row("make serve: new post → its page and the home page show it", serve.new_post),
         _site_row("make serve: that post re-tagged → the new tag's page lists it", serve.retag),
         _site_row("make serve: that post deleted → gone from its page, the home page and the tag's", serve.deleted),
+        _site_row(
+            "make serve: each of those three → the whole rebuild done (every page and feed, the sitemap)", serve.rebuilt
+        ),
         _site_row("make serve: each of those four → the search finds it (recent changes)", serve.searched),
         # What the search finds is the target (the row above); the whole index follows.
         (

@@ -41,6 +41,8 @@ from .memory import PeakWatch
 POLL_SECONDS = 0.02
 SAVES_APART_SECONDS = 3
 TIMEOUT_SECONDS = 600
+# What the server prints once a build is done.
+REPORTED = "Serving http://"
 
 
 @dataclass
@@ -49,8 +51,10 @@ class ServeTimes:
     save → reload announced, save → page served for saves 3 s apart (most come while the
     last save's build runs); retitle → the pages that show the title (`shown_elsewhere`);
     a new post → its page and the home page show it; that post re-tagged → the new tag's
-    page lists it; that post deleted → its page and its title gone from the home page; and
-    for each of these four, save → the search finds the change (`searched`: the recent changes
+    page lists it; that post deleted → its page and its title gone from the home page; for
+    each of these three, save → the server reports the rebuild done (`rebuilt`: every page and
+    feed, the sitemap, what is gone removed); and for each of the four, save → the search
+    finds the change (`searched`: the recent changes
     of servicebook.recent_index, or the index on disk) and the search index on disk has it
     (`indexed`).
     Peak RSS in MB of the server process and of its Pagefinds together."""
@@ -63,6 +67,7 @@ class ServeTimes:
     new_post: list = field(default_factory=list)
     retag: list = field(default_factory=list)
     deleted: list = field(default_factory=list)
+    rebuilt: list = field(default_factory=list)
     searched: list = field(default_factory=list)
     indexed: list = field(default_factory=list)
     rss_mb: float = 0.0
@@ -86,6 +91,7 @@ class Server:
             start_new_session=True,
         )
         self.lines = []
+        self.reports = []  # when each build's report ("... Serving http://...") reached us
         self.memory = PeakWatch(self.process.pid, interval=0.5, alive=lambda: self.process.poll() is None)
         threading.Thread(target=self._read, daemon=True).start()
         self.builds = []  # when each announced build reached us (monotonic seconds)
@@ -96,6 +102,8 @@ class Server:
 
     def _read(self):
         for line in iter(self.process.stdout.readline, ""):
+            if REPORTED in line:
+                self.reports.append(time.monotonic())
             self.lines.append(line.rstrip("\n"))
 
     def _listen(self):
@@ -200,7 +208,16 @@ class Server:
 
     def builds_reported(self):
         """How many builds have printed their report ("... Serving http://...")."""
-        return sum(1 for line in list(self.lines) if "Serving http://" in line)
+        return sum(1 for line in list(self.lines) if REPORTED in line)
+
+    def wait_for_report_after(self, since):
+        """Seconds from `since` until a build printed its report after it: the build is done."""
+        while time.monotonic() - since < TIMEOUT_SECONDS:
+            later = [moment for moment in self.reports if moment > since]
+            if later:
+                return later[0] - since
+            time.sleep(POLL_SECONDS)
+        raise RuntimeError("no build reported:\n" + "\n".join(self.lines[-30:]))
 
     def stop(self):
         if self.process.poll() is None:
@@ -242,7 +259,7 @@ def is_idle(lines):
     ("... Serving http://..."); the first build prints no "Rebuilding: "."""
     lines = list(lines)
     begun = sum(1 for line in lines if line.startswith("Rebuilding: "))
-    return sum(1 for line in lines if "Serving http://" in line) == begun + 1
+    return sum(1 for line in lines if REPORTED in line) == begun + 1
 
 
 def article_path(source):
@@ -310,10 +327,12 @@ def _new_retag_delete(server, newest, mark, times, say):
         saved = time.monotonic()
         change()
         waits.append(max(wait(path, title, saved) for path in paths))
+        times.rebuilt.append(server.wait_for_report_after(saved))
         times.searched.append(server.wait_for_index(page, indexed, saved, searched=True))
         times.indexed.append(server.wait_for_index(page, indexed, saved))
         say(
-            f"  make serve: {what} after {waits[-1]:.2f} s, the search after {times.searched[-1]:.2f} s, "
+            f"  make serve: {what} after {waits[-1]:.2f} s, the rebuild done after {times.rebuilt[-1]:.2f} s, "
+            f"the search after {times.searched[-1]:.2f} s, "
             f"the whole search index after {times.indexed[-1]:.2f} s"
         )
         _settle(server, builds)
