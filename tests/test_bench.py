@@ -12,7 +12,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from pelican.settings import DEFAULT_CONFIG
@@ -390,5 +389,7 @@ def test_the_rebuild_is_done_when_the_first_report_after_the_save_comes():
     from servicebook.bench.serve_latency import Server
 
     saved = time.monotonic()
-    server = SimpleNamespace(reports=[saved - 1, saved + 0.75, saved + 1.5], lines=[])
-    assert Server.wait_for_report_after(server, saved) == pytest.approx(0.75)
+    server = Server.__new__(Server)
+    server.reports, server.builds, server.lines = [saved - 1, saved + 0.75, saved + 1.5], [saved + 0.5], []
+    assert server.wait_for_report_after(saved) == pytest.approx(0.75)
+    assert server.wait_for_build_after(saved) == pytest.approx(0.5)

@@ -199,12 +199,7 @@ class Server:
 
     def wait_for_build_after(self, since):
         """Seconds from `since` until a finished build was announced after it."""
-        while time.monotonic() - since < TIMEOUT_SECONDS:
-            later = [moment for moment in self.builds if moment > since]
-            if later:
-                return later[0] - since
-            time.sleep(POLL_SECONDS)
-        raise RuntimeError("no build was announced:\n" + "\n".join(self.lines[-30:]))
+        return self._first_after(self.builds, since, "no build was announced")
 
     def builds_reported(self):
         """How many builds have printed their report ("... Serving http://...")."""
@@ -212,12 +207,16 @@ class Server:
 
     def wait_for_report_after(self, since):
         """Seconds from `since` until a build printed its report after it: the build is done."""
+        return self._first_after(self.reports, since, "no build reported")
+
+    def _first_after(self, moments, since, failure):
+        """Seconds from `since` to the first of `moments` (a list that grows) after it."""
         while time.monotonic() - since < TIMEOUT_SECONDS:
-            later = [moment for moment in self.reports if moment > since]
+            later = [moment for moment in moments if moment > since]
             if later:
                 return later[0] - since
             time.sleep(POLL_SECONDS)
-        raise RuntimeError("no build reported:\n" + "\n".join(self.lines[-30:]))
+        raise RuntimeError(f"{failure}:\n" + "\n".join(self.lines[-30:]))
 
     def stop(self):
         if self.process.poll() is None:
