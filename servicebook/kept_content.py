@@ -269,10 +269,16 @@ def _linked_paths(content):
     (`{attach}`): Pelican moves that file while it renders the text, so the text is worked
     out again in every build."""
     texts = (content._content, getattr(content, "_summary", None))
-    # The source, not its folder (`relative_dir`, which is worked out from it on every read).
-    key = (content.settings["INTRASITE_LINK_REGEX"], content.settings["PATH"], content.source_path, *texts)
-    # By text: a kept read's text is the same string object from build to build.
-    return _LINKED.get(key, lambda: _find_linked_paths(content, texts))
+    return _LINKED.get(_links_key(content, texts), lambda: _find_linked_paths(content, texts))
+
+
+def _links_key(content, texts):
+    """What the files that `texts` of `content` link to are worked out from: the link pattern,
+    the content folder, the source (not its folder, `relative_dir`, which is worked out from it
+    on every read) and the texts themselves (a kept read's text is the same string object from
+    build to build, its hash computed once)."""
+    settings = content.settings
+    return (settings["INTRASITE_LINK_REGEX"], settings["PATH"], content.source_path, *texts)
 
 
 def _find_linked_paths(content, texts):
@@ -305,12 +311,10 @@ _STATIC_LINKS = ProcessMemo(20_000)
 def kept_static_links(get_static_links):
     """Pelican's Content.get_static_links (the files a text links to with `{static}` or
     `{attach}`), found once per text: the generators ask for every content's on every build
-    (a pass of the link pattern over 5,000 texts, 0.13 s of each rebuild at 5,000 posts). It
-    reads the text, the link pattern and where the source is in the content folder."""
+    (a pass of the link pattern over 5,000 texts, 0.13 s of each rebuild at 5,000 posts)."""
 
     def static_links(content):
-        settings = content.settings
-        key = (settings["INTRASITE_LINK_REGEX"], settings["PATH"], content.source_path, content._content)
+        key = _links_key(content, (content._content,))
         return set(_STATIC_LINKS.get(key, lambda: frozenset(get_static_links(content))))
 
     return static_links

@@ -393,3 +393,4 @@ def test_the_rebuild_is_done_when_the_first_report_after_the_save_comes():
     server.reports, server.builds, server.lines = [saved - 1, saved + 0.75, saved + 1.5], [saved + 0.5], []
     assert server.wait_for_report_after(saved) == pytest.approx(0.75)
     assert server.wait_for_build_after(saved) == pytest.approx(0.5)
+    assert server.builds_reported() == 3

@@ -203,7 +203,7 @@ class Server:
 
     def builds_reported(self):
         """How many builds have printed their report ("... Serving http://...")."""
-        return sum(1 for line in list(self.lines) if REPORTED in line)
+        return len(self.reports)
 
     def wait_for_report_after(self, since):
         """Seconds from `since` until a build printed its report after it: the build is done."""
