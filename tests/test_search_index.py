@@ -17,6 +17,7 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from pelican import signals
@@ -268,6 +269,27 @@ def test_pages_to_index(tmp_path):
         (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / relative).write_text(text)
     assert measure.pages_to_index(tmp_path, ["drafts/*/index.html"]) == ["2024/a/index.html", "about/index.html"]
+
+
+def test_which_output_pages_are_indexed_is_worked_out_once_per_page_and_process(tmp_path, monkeypatch):
+    settings = site.load_settings(OUTPUT_PATH=tmp_path / "output", SEARCH_INDEX_IN_BACKGROUND=True)
+    output = tmp_path / "output"
+    pages = ["2024/one/index.html", "pages/about.html", "drafts/two/index.html", "pagefind/x/index.html"]
+    search_index.indexed_path.cache_clear()
+    looked_at = []
+    monkeypatch.setattr(
+        search_index, "is_excluded", lambda path, patterns: looked_at.append(path) or si.is_excluded(path, patterns)
+    )
+    for _ in range(2):  # two builds of make serve
+        indexer = SiteIndexer(settings, output)
+        for page in pages:
+            indexer.page_written(output / page)
+        assert [relative for _, relative in indexer.later] == ["2024/one/index.html", "pages/about.html"]
+        assert indexer.indexed_pages([SimpleNamespace(save_as=page) for page in [*pages, ""]]) == [
+            "2024/one/index.html",
+            "pages/about.html",
+        ]
+    assert looked_at == ["2024/one/index.html", "pages/about.html", "drafts/two/index.html"]
 
 
 def test_page_urls_and_messages():
