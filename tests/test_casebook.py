@@ -3,10 +3,12 @@
 import re
 from collections import Counter
 from statistics import median
+from types import SimpleNamespace
 
 import feedparser
 import pytest
 
+from casebook.casebook import facet_pages, facets_in_use
 from casebook.charts import bar_chart, stacked_bar_chart
 from casebook.facts import CaseFacts, validate_case, value_slug
 from casebook.stats import facet_counts, median_days_by_sector, outcome_by_escalation
@@ -157,6 +159,25 @@ def test_counting_and_chart_data():
         "public/social media": {"resolved": 2, "partly resolved": 0, "unresolved": 0},
     }
     assert median_days_by_sector(cases) == [("banking", 16, 2), ("telecom", 10, 1)]
+
+
+def test_each_facet_value_lists_the_cases_that_have_it_in_their_order_most_used_value_first():
+    cases = [
+        SimpleNamespace(case=facts("banking", "resolved", "none", 2, channels=("phone", "phone", "social media"))),
+        SimpleNamespace(case=facts("telecom", "resolved", "none", 1, channels=("social media",))),
+        SimpleNamespace(case=facts("banking", "unresolved", "none", 3, channels=("phone",))),
+    ]
+    in_use = {facet.key: facet for facet in facets_in_use(cases, SETTINGS)}
+    channels = [(value.value, value.cases) for value in in_use["channel"].values]
+    # "phone" is counted twice in the first case (facet_counts) but lists it once.
+    assert channels == [("phone", [cases[0], cases[2]]), ("social media", [cases[0], cases[1]])]
+    assert [(value.value, value.cases) for value in in_use["sector"].values] == [
+        ("banking", [cases[0], cases[2]]),
+        ("telecom", [cases[1]]),
+    ]
+    assert [value.path for value in facet_pages(in_use.values())] == [
+        value.path for facet in in_use.values() for value in facet.values
+    ]
 
 
 def test_value_slugs():

@@ -138,28 +138,31 @@ class Facet:
 def facets_in_use(cases, settings):
     """[Facet] for every facet of CASEBOOK_FACETS, with the values `cases` use."""
     facets = settings["CASEBOOK_FACETS"]
-    return [
-        Facet(
-            key,
-            facet["label"],
-            [
-                FacetValue(
-                    key,
-                    facet["label"],
-                    value,
-                    value_slug(value),
-                    [c for c in cases if value in c.case.facets.get(key, [])],
-                )
-                for value, _ in facet_counts([c.case for c in cases], key, facets)
-            ],
-        )
-        for key, facet in facets.items()
-    ]
+    in_use = []
+    for key, facet in facets.items():
+        cases_with = cases_by_value(cases, key)
+        values = [
+            FacetValue(key, facet["label"], value, value_slug(value), cases_with[value])
+            for value, _ in facet_counts([c.case for c in cases], key, facets)
+        ]
+        in_use.append(Facet(key, facet["label"], values))
+    return in_use
 
 
-def facet_pages(cases, settings):
-    """[FacetValue] for every facet value in use: each has a page of its own."""
-    return [value for facet in facets_in_use(cases, settings) for value in facet.values]
+def cases_by_value(cases, key):
+    """{value: the cases of `cases` (in their order) whose facet `key` has it}, in one pass
+    over them, not one for each value."""
+    by_value = {}
+    for c in cases:
+        for value in dict.fromkeys(c.case.facets.get(key, [])):
+            by_value.setdefault(value, []).append(c)
+    return by_value
+
+
+def facet_pages(facets):
+    """[FacetValue] for every facet value in use (`facets`: see facets_in_use): each has a
+    page of its own."""
+    return [value for facet in facets for value in facet.values]
 
 
 def write_casebook(generator, writer):
@@ -185,7 +188,7 @@ def write_casebook(generator, writer):
     write(base, "casebook", cases=cases)
     write(f"{base}stats/", "case_stats", cases=cases, charts=stats_charts(cases, settings["CASEBOOK_FACETS"]))
     sitename = settings["SITENAME"]
-    for page in facet_pages(cases, settings):
+    for page in facet_pages(facets):
         url = f"{base}{page.path}/"
         write(url, "case_facet", cases=page.cases, facet=page)
         info = feed_info(
@@ -218,7 +221,7 @@ def casebook_outputs(generator):
         f"{base}stats/index.html": "the casebook's stats page",
         **{
             f"{base}{page.path}/index.html": f"the casebook's page of {page.label.lower()} {page.value!r}"
-            for page in facet_pages(cases, settings)
+            for page in facet_pages(facets_in_use(cases, settings))
         },
     }
 
