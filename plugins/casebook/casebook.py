@@ -138,12 +138,13 @@ class Facet:
 def facets_in_use(cases, settings):
     """[Facet] for every facet of CASEBOOK_FACETS, with the values `cases` use."""
     facets = settings["CASEBOOK_FACETS"]
+    facts = [c.case for c in cases]
     in_use = []
     for key, facet in facets.items():
         cases_with = cases_by_value(cases, key)
         values = [
             FacetValue(key, facet["label"], value, value_slug(value), cases_with[value])
-            for value, _ in facet_counts([c.case for c in cases], key, facets)
+            for value, _ in facet_counts(facts, key, facets)
         ]
         in_use.append(Facet(key, facet["label"], values))
     return in_use
