@@ -841,6 +841,32 @@ def test_a_build_that_waits_for_a_background_index_lets_it_run(tmp_path):
     assert {fragment["url"] for fragment in fragments(tmp_path / "output" / "pagefind")} == {"/2024/one/", "/2024/two/"}
 
 
+def test_a_build_writing_its_index_ahead_waits_for_one_still_being_written_in_the_background(tmp_path, monkeypatch):
+    """The index written ahead (once every post's page is) goes where one written in the
+    background may still be half written: the build waits for that one first."""
+    build_small_site(tmp_path, POSTS)
+    bundle = tmp_path / "output" / "pagefind"
+    waited_for, waited = threading.Event(), BACKGROUND.waited_for
+
+    def waiting():
+        waited_for.set()
+        return waited()
+
+    monkeypatch.setattr(BACKGROUND, "waited_for", waiting)
+
+    def write_in_the_background():
+        # As Pagefind writes a bundle: the fragments first, the entry last, once waited for.
+        shutil.rmtree(bundle)
+        (bundle / "fragment").mkdir(parents=True)
+        waited_for.wait(timeout=20)
+        (bundle / "pagefind-entry.json").write_text("{}")
+
+    si.write_in_background(write_in_the_background)
+    build_small_site(tmp_path, POSTS)
+    assert waited_for.is_set()
+    assert {fragment["url"] for fragment in fragments(bundle)} == {"/2024/one/", "/2024/two/"}
+
+
 @pytest.fixture
 def background_pagefind():
     service = si.PagefindService(niceness=10)

@@ -192,6 +192,7 @@ class SiteIndexer:
         if self.recent_path is not None:
             self.show_recent_changes()
         elif self.index is not None:
+            wait_for_index()  # both write the same folder: an index written in the background first
             self.index.write_ahead()
 
     def _take(self, path, source, text):
