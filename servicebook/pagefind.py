@@ -108,11 +108,14 @@ def check_pagefind_installed():
 
 def remove_old_bundle(bundle_path, spared=None):
     """Delete a previous index so no stale fragment survives; refuse to delete anything else.
-    With `spared` (a glob), what it matches in the bundle's folder stays (the other shards)."""
+    With `spared` (a glob), what it matches in the bundle's folder stays (the other shards),
+    and a folder that holds nothing else is no one else's (the other shards, written side by
+    side, may be there before this one)."""
     if not bundle_path.exists():
         return
     looks_like_bundle = (bundle_path / "pagefind-entry.json").exists() or (bundle_path / "pagefind.js").exists()
-    if not bundle_path.is_dir() or not (looks_like_bundle or not any(bundle_path.iterdir())):
+    holds_only_spared = bundle_path.is_dir() and all(is_spared(path.name, spared) for path in bundle_path.iterdir())
+    if not bundle_path.is_dir() or not (looks_like_bundle or holds_only_spared):
         raise SearchIndexError(
             f"Search index: {bundle_path} exists and is not a Pagefind index; move it away, "
             "Pagefind writes the search index there"

@@ -309,6 +309,19 @@ def test_an_unknown_folder_in_the_bundle_place_is_not_deleted(tmp_path):
     with pytest.raises(si.SearchIndexError, match="is not a Pagefind index"):
         si.remove_old_bundle(tmp_path / "pagefind")
     assert (tmp_path / "pagefind" / "notes.txt").exists()
+    with pytest.raises(si.SearchIndexError, match="is not a Pagefind index"):
+        si.remove_old_bundle(tmp_path / "pagefind", spared="shard-*")
+    assert (tmp_path / "pagefind" / "notes.txt").exists()
+
+
+def test_the_first_shard_writes_into_a_folder_that_holds_only_the_other_shards_written_before_it(tmp_path):
+    """The shards are written side by side: the others' folders, inside the first's, may come first."""
+    (tmp_path / "pagefind" / "shard-1" / "fragment").mkdir(parents=True)
+    (tmp_path / "pagefind" / "shard-1" / "pagefind-entry.json").write_text("{}")
+    si.remove_old_bundle(tmp_path / "pagefind", spared="shard-*")
+    assert (tmp_path / "pagefind" / "shard-1" / "pagefind-entry.json").exists()
+    with pytest.raises(si.SearchIndexError, match="is not a Pagefind index"):
+        si.remove_old_bundle(tmp_path / "pagefind")
 
 
 # ---- Building small sites ----
