@@ -194,7 +194,11 @@ def test_the_memory_of_the_pagefinds_under_a_process_is_added_up(tmp_path):
     parent = subprocess.Popen([sys.executable, "-c", starts, *(str(tmp_path / name) for name in names)])
     try:
         deadline = time.monotonic() + 10
-        while sorted(_name(pid) for pid in memory.descendants(parent.pid)) != sorted(names):
+        # Started and asleep: a program still being loaded after its exec grows, and its peak
+        # read twice differs.
+        while sorted(_name(pid) for pid in memory.descendants(parent.pid)) != sorted(names) or not all(
+            _state(pid) == "S" for pid in memory.descendants(parent.pid)
+        ):
             assert time.monotonic() < deadline, "the programs did not start"
             time.sleep(0.02)
         started = {pid: _name(pid) for pid in memory.descendants(parent.pid)}
@@ -212,6 +216,11 @@ def test_the_memory_of_the_pagefinds_under_a_process_is_added_up(tmp_path):
 
 def _name(pid):
     return Path(f"/proc/{pid}/comm").read_text().strip()
+
+
+def _state(pid):
+    """The process's state as /proc shows it ("S": asleep, "R": running...)."""
+    return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
 
 
 # ---- Report ----
