@@ -403,17 +403,41 @@ class KeptReaderCaches:
     @contextlib.contextmanager
     def installed(self):
         """Builds run inside use the kept caches and reads (Pelican's generators make their
-        readers from the name `Readers` in their module), and each text's static links are
-        found once (`kept_static_links`)."""
+        readers from the name `Readers` in their module), each text's static links are found
+        once (`kept_static_links`), and the generators' own cache stats no source while it is
+        off (`generator_cache_without_stats`)."""
         original, static_links = generators.Readers, Content.get_static_links
         generators.Readers = self.readers_class()
         Content.get_static_links = kept_static_links(static_links)
         writer_made.connect(self.reads.take_over_memos)
         try:
-            yield self
+            with generator_cache_without_stats():
+                yield self
         finally:
             generators.Readers, Content.get_static_links = original, static_links
             writer_made.disconnect(self.reads.take_over_memos)
+
+
+@contextlib.contextmanager
+def generator_cache_without_stats():
+    """Pelican's generators look each source up in a cache of their own and store it there,
+    with a stat each time, even while that cache is off (CONTENT_CACHING_LAYER is not
+    "generator"); in the block, the same answers without the two stats a source."""
+    caching = generators.CachingGenerator
+    lookup, store = caching.get_cached_data, caching.cache_data
+
+    def looked_up(self, filename, default=None):
+        return lookup(self, filename, default) if filename in self._cache else default
+
+    def stored(self, filename, data):
+        if self._cache_data_policy:
+            store(self, filename, data)
+
+    caching.get_cached_data, caching.cache_data = looked_up, stored
+    try:
+        yield
+    finally:
+        caching.get_cached_data, caching.cache_data = lookup, store
 
 
 _SIGNAL_NAMES = ("preread_signal", "preread_sender", "context_signal", "context_sender")

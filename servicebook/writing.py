@@ -146,6 +146,10 @@ class PlannedPage:
         self.path = None
         self.skipped = False  # Pelican writes nothing: an overridden file written again
 
+    def again(self):
+        """What `write_again` looks at of this kept output: itself."""
+        return [self]
+
     @property
     def localcontext(self):
         """The page's template context, as Pelican's writer made it."""
@@ -276,9 +280,10 @@ class AtomicWriter(Writer):
         self.write_planned([page], [None])
 
     def write_again(self, pages, changed, context, written=(), most=None):
-        """Write again those of `pages` (from `kept`) whose text is no longer what the output
-        holds, the `changed` contents of the site's `context` having changed in place since
-        they were written; returns their paths. Only a reusing writer knows which those are
+        """Write again those of `pages` (from `kept`: each entry's `again()` says which pages
+        it stands for) whose text is no longer what the output holds, the `changed` contents
+        of the site's `context` having changed in place since they were written; returns
+        their paths. Only a reusing writer knows which those are
         (the others write every page). Pages in `written` were written since, by other means.
         Stops once `most` pages were rendered (a change that every page shows, such as a
         menu's title, is as quick in the whole build). Announces nothing: the whole build
@@ -286,7 +291,7 @@ class AtomicWriter(Writer):
         self.forget_contents(changed, context)
         written = set(written)
         again, rendered = [], 0
-        for page in pages:
+        for page in (page for entry in pages for page in entry.again()):
             if page.skipped or page.path in written:
                 continue
             if most is not None and rendered >= most:
@@ -300,6 +305,18 @@ class AtomicWriter(Writer):
                 QUICK_WRITES.wrote(page.path)
                 again.append(page.path)
         return again
+
+    def planned(self, name, template, context, kwargs):
+        """The pages Pelican's writer makes of one call (`write_file`), planned, not rendered,
+        announced or counted among this build's outputs."""
+        saved = self._plan, self._written_files, self._overridden_files
+        self._plan, self._written_files, self._overridden_files = Plan(), set(), set()
+        try:
+            with signals.content_written.muted():
+                Writer.write_file(self, name, _Planning(template, context, self._plan), context, **kwargs)
+            return self._plan
+        finally:
+            self._plan, self._written_files, self._overridden_files = saved
 
     def forget_contents(self, changed, context):
         """Forget what the writer worked out from the `changed` contents of `context` (they

@@ -237,10 +237,31 @@ def test_a_texts_static_links_are_found_once_for_what_they_are_made_of():
 
 
 def test_static_links_are_kept_only_while_the_kept_reads_are_installed():
-    pelicans = Content.get_static_links
+    pelicans = Content.get_static_links, generators.CachingGenerator.get_cached_data
     with KeptReaderCaches().installed():
-        assert Content.get_static_links is not pelicans
-    assert Content.get_static_links is pelicans
+        assert Content.get_static_links is not pelicans[0]
+        assert generators.CachingGenerator.get_cached_data is not pelicans[1]
+    assert (Content.get_static_links, generators.CachingGenerator.get_cached_data) == pelicans
+
+
+def generator_stamps(build):
+    """The sources whose stamp Pelican's generators (not their readers) took in `build()`."""
+    stamp = generators.CachingGenerator._get_file_stamp
+    with mock.patch.object(generators.CachingGenerator, "_get_file_stamp", autospec=True, side_effect=stamp) as spy:
+        build()
+    return sorted({call.args[1] for call in spy.call_args_list})
+
+
+def test_the_generators_cache_stats_no_source_while_it_is_off(tmp_path):
+    with KeptReaderCaches().installed():
+        build_small_site(tmp_path, THREE)
+        assert generator_stamps(lambda: build_small_site(tmp_path, THREE)) == []
+    assert "Herons" in page_text(tmp_path, "one")
+    # On, it keeps each source with its stamp and finds it by that stamp.
+    with KeptReaderCaches().installed():
+        build_small_site(tmp_path / "on", THREE, CONTENT_CACHING_LAYER="generator")
+        stamped = generator_stamps(lambda: build_small_site(tmp_path / "on", {}, CONTENT_CACHING_LAYER="generator"))
+    assert stamped == sorted(f"posts/{name}.md" for name in ("four", "one", "three", "two"))
 
 
 def test_an_attached_file_stays_where_its_content_put_it(tmp_path):

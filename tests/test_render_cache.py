@@ -8,11 +8,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+from lxml import etree
 from pelican.contents import Article
+from pelican.writers import Writer
 
-from helpers import SETTINGS, build_small_site, output_files, post
+from helpers import SETTINGS, build_small_site, fragments, output_files, post
 from render_cache import keys as rc
-from render_cache.render_cache import RECORD_NAME
+from render_cache.record import RECORD_NAME
 from test_casebook import case_file
 
 POSTS = {
@@ -323,3 +325,58 @@ def test_without_the_content_cache_every_page_is_rendered(tmp_path, log):
     build_small_site(tmp_path, {}, CACHE_CONTENT=False)
     assert not [r for r in log.records if r.getMessage().startswith("Render cache:")]
     assert not (tmp_path / "cache").exists() or not list((tmp_path / "cache").rglob(RECORD_NAME))
+
+
+def sitemap_addresses(output):
+    return sorted(element.text for element in etree.parse(str(output / "sitemap.xml")).iter("{*}loc"))
+
+
+def pelican_writer_asked(monkeypatch):
+    """The output names Pelican's own writer is asked for from now on (each a page, or the
+    first page of a paginated list)."""
+    asked = []
+    write_file = Writer.write_file
+
+    def counted(self, name, *args, **kwargs):
+        asked.append(name)
+        return write_file(self, name, *args, **kwargs)
+
+    monkeypatch.setattr(Writer, "write_file", counted)
+    return asked
+
+
+def test_a_call_whose_pages_are_unchanged_is_neither_paginated_nor_keyed_page_by_page(tmp_path, monkeypatch):
+    posts = many_posts(25)
+    # As make serve builds (a build that renders on every core plans its pages instead).
+    output = build_small_site(tmp_path / "incremental", posts, PARALLEL_WRITE=False).output_path
+    assert (output / "page" / "3" / "index.html").exists()
+    build_small_site(tmp_path / "incremental", {}, PARALLEL_WRITE=False)  # finds each page as written
+    before, listed = output_files(output), sitemap_addresses(output)
+    asked = pelican_writer_asked(monkeypatch)
+    build_small_site(tmp_path / "incremental", {}, PARALLEL_WRITE=False)
+    # Template pages may be written over by a later call (Pelican's override_output): always asked.
+    assert asked == ["404.html", "robots.txt"]
+    # Every page still announced: the sitemap and the search index list them all.
+    assert output_files(output) == before
+    assert sitemap_addresses(output) == listed and len(listed) > 30
+    assert len(fragments(output / "pagefind")) == 25
+    posts["posts/p20.md"] = posts["posts/p20.md"].replace("Post 20", "Post twenty")
+    build_small_site(tmp_path / "incremental", {"posts/p20.md": posts["posts/p20.md"]}, PARALLEL_WRITE=False)
+    # Its page, its neighbours' and the index (one call for its three pages); not the others.
+    assert {"2024/p20/index.html", "2024/p19/index.html", "2024/p21/index.html", "index.html"} <= set(asked)
+    assert "2024/p05/index.html" not in asked, asked
+    assert b"twenty" in (output / "index.html").read_bytes()
+    fresh = build_small_site(tmp_path / "fresh", posts).output_path
+    assert output_files(output) == output_files(fresh)
+
+
+def test_a_page_of_a_call_left_as_it_was_is_rendered_again_once_edited_or_deleted(tmp_path, monkeypatch):
+    output = build_small_site(tmp_path, many_posts(25), PARALLEL_WRITE=False).output_path
+    build_small_site(tmp_path, {}, PARALLEL_WRITE=False)
+    before = output_files(output)
+    (output / "page" / "2" / "index.html").write_text("tampered")
+    (output / "2024" / "p03" / "index.html").unlink()
+    asked = pelican_writer_asked(monkeypatch)
+    build_small_site(tmp_path, {}, PARALLEL_WRITE=False)
+    assert output_files(output) == before
+    assert sorted(asked) == ["2024/p03/index.html", "404.html", "index.html", "robots.txt"]

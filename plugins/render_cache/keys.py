@@ -16,7 +16,7 @@ from servicebook.contents import contents_in
 from servicebook.hashing import digest as _digest
 
 # Bump when the keys below change meaning, so old records are not trusted.
-KEY_VERSION = "5"
+KEY_VERSION = "6"
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 # Values whose repr is already stable (exactly these types; subclasses go the long way).
 _PLAIN_TYPES = frozenset({type(None), str, bytes, int, float, bool, date, datetime})
@@ -271,7 +271,7 @@ _PARSED = {}
 # Template arguments whose articles a page lists by title at most: Pelican hands every tag,
 # category and author page the whole site. They count (by address and metadata) only for
 # templates that name them, as context variables do.
-_LISTED_BY_TITLE = frozenset({"all_articles"})
+LISTED_BY_TITLE = frozenset({"all_articles"})
 
 
 # What Pelican's writer adds to a page's context for a paginated template argument `name`:
@@ -282,7 +282,7 @@ PAGINATION = ("{}_page", "{}_paginator", "{}_previous_page", "{}_next_page")
 def shown(handed, localcontext):
     """The template arguments one page shows: of a paginated list, that page's part and its
     place among the list's pages."""
-    shown = {name: value for name, value in handed.items() if name not in _LISTED_BY_TITLE}
+    shown = {name: value for name, value in handed.items() if name not in LISTED_BY_TITLE}
     for name in list(shown):
         page = localcontext.get(f"{name}_page")
         if page is not None and hasattr(page, "object_list"):

@@ -27,6 +27,16 @@ deleting or editing an output file makes it render again; a reused page is not w
 Reused pages are still announced with `content_written`, so other plugins (sitemap, search)
 see every page as before.
 
+A whole call of the writer is keyed first (a page, or every page of a paginated list: the
+call key is what its pages' keys are made of, the list whole). When the call key is the last
+build's and every file the call wrote then still has the stamp noted when it was last found
+as written, the call's pages are left as they are without Pelican's writer paginating,
+copying the context for, and keying each of them: most of what a rebuild with few changes
+spent on 8,800 outputs at 5,000 posts. A build that plans its pages (every core:
+parallel_write) and a call that may write over another's output (Pelican's
+`override_output`: template pages) go page by page. Under `make serve` such a call is kept
+whole (`KeptCall`), and planned page by page again only if a quick edit changed its key.
+
 The assumption: a template shows other articles only through what it is handed, the articles
 those point to (one step: `article.prev_article.title`, not `article.prev_article.next_article`),
 and the context variables it names; and a filter or global function reads nothing but its
@@ -34,15 +44,14 @@ arguments. A template that names another template at render time (`{% include va
 a key over every article's address and metadata. Our theme (and the casebook, which hands its
 pages their cases) holds to that; a template that breaks it must not use this cache.
 
-Settings: RENDER_CACHE (default True) works when CACHE_CONTENT is on; the record lives in
-render-cache.json with the build's other records of the output (servicebook.cache_folders),
-so a build under new code or settings, which renders every page again, still removes the
-pages the last build wrote and this one does not.
+Settings: RENDER_CACHE (default True) works when CACHE_CONTENT is on; the records live in
+render-cache.json and render-calls.json with the build's other records of the output
+(servicebook.cache_folders), so a build under new code or settings, which renders every page
+again, still removes the pages the last build wrote and this one does not.
 """
 
 import functools
 import logging
-import os
 from pathlib import Path
 
 from pelican import signals
@@ -51,101 +60,43 @@ from pelican.utils import sanitised_join
 
 from servicebook.contents import content_objects, contents_in
 from servicebook.hashing import digest as _digest
-from servicebook.hashing import file_stamp
-from servicebook.outputs_made import remove_empty_folders
 from servicebook.plugin_settings import declare
-from servicebook.records import JsonRecord
 from servicebook.signals import content_refreshed
 from servicebook.writing import ReusingWriter
 
-from .keys import PAGINATION, build_key, inputs_key, page_key, shown, template_names, value_key, whole_site_key
+from .keys import (
+    LISTED_BY_TITLE,
+    PAGINATION,
+    build_key,
+    inputs_key,
+    page_key,
+    shown,
+    template_names,
+    value_key,
+    whole_site_key,
+)
+from .record import RenderRecord
 
 logger = logging.getLogger(__name__)
 
 DEFAULTS = {"RENDER_CACHE": True}  # works when CACHE_CONTENT is on
-RECORD_NAME = "render-cache.json"
 _ABSENT = object()
 # What Pelican's generators hand the page of an article or page: the content and values of it.
 _OWN_PAGE_ARGUMENTS = frozenset({"article", "page", "category", "url", "override_output", "blog", "relative_urls"})
 
 
-class RenderRecord:
-    """output file -> [page key, digest of the bytes written, source of its article or page,
-    and once a build has read the file and found those bytes: its stamp], kept with the
-    records of the output; and what this build wrote, to remove what it no longer writes."""
-
-    def __init__(self, settings):
-        self.record = JsonRecord(settings, RECORD_NAME, of_output=True)
-        self.rendered = self.reused_count = 0
-        self.pages = self.record.load({})
-        self.produced = set()
-        self.built_sources = set()
-
-    def holds(self, output_path, output_file, key):
-        """Whether the key is unchanged and the output file is what we wrote. The file is read
-        once: when its bytes are the recorded ones, its stamp is noted, and while the file
-        keeps that stamp it is not read again (reading and hashing every page took 0.47 s of
-        each rebuild at 5,000 posts; a stamp, 0.04 s). Noted in this process's record only: a
-        worker's note is lost, and the next build reads the file again."""
-        recorded = self.pages.get(output_file)
-        if not recorded or recorded[0] != key:
-            return False
-        # A string, not a Path: for the 8,800 pages of 5,000 posts, 0.03 s against 0.06 s.
-        path = os.path.join(output_path, output_file)
-        stamp = file_stamp(path)
-        if stamp is None:
-            return False
-        if recorded[3:] == [stamp]:
-            return True
-        try:
-            with open(path, "rb") as page:
-                data = page.read()
-        except OSError:
-            return False
-        if _digest(data) != recorded[1]:
-            return False
-        recorded[3:] = [stamp]
-        return True
-
-    def reused(self, output_file):
-        """The page stays as it is (`holds` said so)."""
-        self.reused_count += 1
-        self.produced.add(output_file)
-
-    def remember(self, output_file, key, text, source=""):
-        self.rendered += 1
-        self.produced.add(output_file)
-        self.pages[output_file] = [key, _digest(text.encode("utf-8", "surrogatepass")), source]
-
-    def remove_stale(self, output_path):
-        """Delete the pages and feeds an earlier build wrote and this one did not (a deleted
-        post, a tag no post has now, a list page fewer): the output then holds what a clean
-        build writes. A file changed since it was written is not ours to delete; the page of
-        a source this build could not read stays (the problem panel says it is left over)."""
-        removed = 0
-        for output_file in sorted(set(self.pages) - self.produced):
-            source = self.pages[output_file][2] if len(self.pages[output_file]) > 2 else ""
-            if source and source not in self.built_sources and Path(source).exists():
-                continue
-            path = Path(output_path) / output_file
-            try:
-                if _digest(path.read_bytes()) == self.pages[output_file][1]:
-                    path.unlink()
-                    removed += 1
-                    remove_empty_folders(path.parent, Path(output_path))
-            except OSError:
-                pass
-            del self.pages[output_file]
-        return removed
-
-    def save(self):
-        self.record.save(self.pages)
+# What Pelican's writer sets in each page's context from the page's output path and the
+# settings, both in every key.
+_WRITER_NAMES = frozenset({"output_file", "localsiteurl"})
 
 
-@functools.lru_cache(maxsize=256)
-def _pagination_names(handed_names):
-    """What Pelican's writer adds to a page's context for each of its template arguments."""
-    return frozenset(pattern.format(name) for name in handed_names for pattern in PAGINATION)
+@functools.lru_cache(maxsize=1024)
+def _context_names(names, shown_names, handed_names):
+    """The context variables of `names` (a template's) that a page key counts besides the
+    template arguments in `shown_names`, sorted: neither those, nor what Pelican's writer
+    adds for each of its arguments (pagination) or for each page (`_WRITER_NAMES`)."""
+    pagination = {pattern.format(name) for name in handed_names for pattern in PAGINATION}
+    return tuple(sorted(names - shown_names - pagination - _WRITER_NAMES))
 
 
 class CachedTemplate:
@@ -156,21 +107,30 @@ class CachedTemplate:
         self.writer = writer
         self.handed = handed
 
-    def context_key(self, localcontext, shown_names):
+    def context_key(self, shown_names, scope, context):
         """The key of what the page's templates name besides the arguments in `shown_names`:
-        context variables (settings aside: they are in the build key)."""
+        context variables, looked up in `scope`, then `context` (settings aside: they are in
+        the build key)."""
         names = self.writer.names_in(self.template)
         if names is None:
-            return self.writer.whole_site_key(localcontext)
-        pagination = _pagination_names(tuple(self.handed))
+            return self.writer.whole_site_key(context)
         settings = self.writer.settings
         parts = []
-        for name in sorted(names - shown_names - pagination):
-            value = localcontext.get(name, _ABSENT)
+        for name in _context_names(names, frozenset(shown_names), tuple(self.handed)):
+            value = scope[name] if name in scope else context.get(name, _ABSENT)
             if value is _ABSENT or value is settings.get(name, _ABSENT):
                 continue
             parts += [name, self.writer.value_key(value)]
         return _digest(*parts)
+
+    def call_key(self, name, context):
+        """The key of the writer's whole call for output `name` (a page, or every page of a
+        paginated list): what each of its pages' keys is made of, the list whole."""
+        writer = self.writer
+        if writer.names_in(self.template) is None:
+            return None
+        arguments = {key: value for key, value in self.handed.items() if key not in LISTED_BY_TITLE}
+        return self._kept_key("_call_key", name, arguments, self.context_key(arguments, self.handed, context))
 
     def produce(self, localcontext):
         """(key, text, source of its article or page); text None when the output already
@@ -191,17 +151,22 @@ class CachedTemplate:
         is made of: a content that took over the last build's memos (its state and the
         contents it shows as they were: servicebook.kept_content) is not keyed again, nor is
         it the second time in a build (a quick page's `write_again`)."""
-        writer = self.writer
-        build, output_file, name = writer.build_key(), localcontext["output_file"], self.template.name
         arguments = shown(self.handed, localcontext)
-        context_part = self.context_key(localcontext, set(arguments))
+        context_part = self.context_key(arguments, localcontext, localcontext)
+        return self._kept_key("_page_key", localcontext["output_file"], arguments, context_part)
+
+    def _kept_key(self, memo, output_file, arguments, context_part):
+        """page_key of `output_file`; for an article's or page's own page, kept on the content
+        (as `memo`) by the rest the key is made of (see `key`)."""
+        writer = self.writer
+        build, name = writer.build_key(), self.template.name
         content = self.handed.get("article") or self.handed.get("page")
         if not isinstance(content, Content) or not _OWN_PAGE_ARGUMENTS.issuperset(self.handed):
             return page_key(build, output_file, name, arguments, context_part, writer.value_key)
         made_of = (build, output_file, name, tuple(sorted(self.handed)), context_part)
-        kept = content.__dict__.get("_page_key")
+        kept = content.__dict__.get(memo)
         if kept is None or kept[0] != made_of:
-            kept = content._page_key = (
+            kept = content.__dict__[memo] = (
                 made_of,
                 page_key(build, output_file, name, arguments, context_part, writer.value_key),
             )
@@ -215,6 +180,7 @@ class CachedTemplate:
         if text is None:
             writer.keep(output_file)
             return ""
+        writer.note_output(output_file)
         writer.record.remember(output_file, key, text, source)
         return text
 
@@ -227,6 +193,7 @@ class CachedTemplate:
 
 class CachingWriter(ReusingWriter):
     record = None
+    _call_outputs = None  # the outputs of the writer call under way
 
     def __init__(self, output_path, settings=None):
         super().__init__(output_path, settings=settings)
@@ -253,9 +220,8 @@ class CachingWriter(ReusingWriter):
 
     def names_in(self, template):
         if template.name not in self._template_names:
-            self._template_names[template.name] = (
-                template_names(template.environment, template.name) if template.name else None
-            )
+            names = template_names(template.environment, template.name) if template.name else None
+            self._template_names[template.name] = None if names is None else frozenset(names)
         return self._template_names[template.name]
 
     def value_key(self, value):
@@ -270,13 +236,50 @@ class CachingWriter(ReusingWriter):
             self.record.built_sources = {content.source_path for content in content_objects(context)}
 
     def write_file(self, name, template, context, *args, **kwargs):
-        if self.record is not None and name:
-            self._note_sources(context)
-            template = CachedTemplate(template, self, kwargs)
-        return super().write_file(name, template, context, *args, **kwargs)
+        if self.record is None or not name:
+            return super().write_file(name, template, context, *args, **kwargs)
+        self._note_sources(context)
+        template = CachedTemplate(template, self, kwargs)
+        # A call whose every page another call may override, or that plans, is not kept whole.
+        whole = not args and not kwargs.get("override_output") and self._plan is None
+        key = template.call_key(name, context) if whole else None
+        if key is not None and self._reuse_call(name, key, template, context):
+            return None
+        self._call_outputs = []
+        try:
+            return super().write_file(name, template, context, *args, **kwargs)
+        finally:
+            outputs, self._call_outputs = self._call_outputs, None
+            if key is not None and outputs:
+                self.record.calls[name] = [key, outputs]
+
+    def _reuse_call(self, name, key, template, context):
+        """Leave every output of a writer call as it is, without paginating or keying its
+        pages, when the call's key is the last build's and its files are as written then."""
+        recorded = self.record.last_calls.get(name)
+        if recorded is None or recorded[0] != key or not self.record.intact(self.output_path, recorded[1]):
+            return False
+        paths = [sanitised_join(self.output_path, output_file) for output_file in recorded[1]]
+        if not self._written_files.isdisjoint(paths):
+            return False  # written twice: Pelican's writer says so
+        # What content_written handlers read of a page's context (the sitemap, the search index).
+        announced = {field: value for field, value in template.handed.items() if field in ("article", "page")}
+        for output_file, path in zip(recorded[1], paths, strict=True):
+            self._written_files.add(path)
+            self.keep(output_file)
+            signals.content_written.send(path, context=announced)
+        if self.kept is not None:
+            self.kept.append(KeptCall(self, name, template, context, key))
+        self.record.calls[name] = recorded
+        return True
 
     def is_unchanged(self, filename):
         return filename in self.unchanged
+
+    def note_output(self, output_file):
+        """`output_file` was rendered or kept: an output of the call under way, if any."""
+        if self._call_outputs is not None:
+            self._call_outputs.append(output_file)
 
     def forget_contents(self, changed, context):
         """The `changed` contents of `context` changed in place (make serve's quick pages):
@@ -290,6 +293,7 @@ class CachingWriter(ReusingWriter):
 
     def keep(self, output_file):
         """The output already holds this page or feed: counted as reused, not written again."""
+        self.note_output(output_file)
         self.record.reused(output_file)
         self.unchanged.add(sanitised_join(self.output_path, output_file))
 
@@ -302,6 +306,20 @@ class CachingWriter(ReusingWriter):
             self._note_sources(context)
         self.write_made(path, GeneratedOutput(self, output_file, inputs, render), context)
         return Path(path)
+
+
+class KeptCall:
+    """A writer call whose pages a build left as they were (`CachingWriter._reuse_call`), as
+    make serve keeps it: planned again only if what it shows changed since (`again`)."""
+
+    def __init__(self, writer, name, template, context, key):
+        self.writer, self.name, self.template, self.context, self.key = writer, name, template, context, key
+
+    def again(self):
+        """The call's pages to look at again (AtomicWriter.write_again): none while its key holds."""
+        if self.template.call_key(self.name, self.context) == self.key:
+            return []
+        return self.writer.planned(self.name, self.template, self.context, self.template.handed)
 
 
 class GeneratedOutput:
@@ -362,7 +380,7 @@ def save_records(pelican):
 
 def forget_keys(content, context=None):
     """content_refreshed: a content re-read alone has a new text; its kept keys are the old one's."""
-    for memo in ("_structure_key", "_summary_key", "_text_key", "_page_key"):
+    for memo in ("_structure_key", "_summary_key", "_text_key", "_page_key", "_call_key"):
         content.__dict__.pop(memo, None)
 
 

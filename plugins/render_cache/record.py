@@ -1,0 +1,100 @@
+"""What the render cache keeps of the output from build to build (see render_cache)."""
+
+import os
+from pathlib import Path
+
+from servicebook.hashing import digest as _digest
+from servicebook.hashing import file_stamp
+from servicebook.outputs_made import remove_empty_folders
+from servicebook.records import JsonRecord
+
+RECORD_NAME = "render-cache.json"
+CALLS_RECORD_NAME = "render-calls.json"
+
+
+class RenderRecord:
+    """output file -> [page key, digest of the bytes written, source of its article or page,
+    and once a build has read the file and found those bytes: its stamp], kept with the
+    records of the output; and what this build wrote, to remove what it no longer writes."""
+
+    def __init__(self, settings):
+        self.record = JsonRecord(settings, RECORD_NAME, of_output=True)
+        self.rendered = self.reused_count = 0
+        self.pages = self.record.load({})
+        self.produced = set()
+        self.built_sources = set()
+        # The writer's calls (a page, or a paginated list's pages): name -> [call key, outputs].
+        self.calls_record = JsonRecord(settings, CALLS_RECORD_NAME, of_output=True)
+        self.last_calls = self.calls_record.load({})
+        self.calls = {}
+
+    def holds(self, output_path, output_file, key):
+        """Whether the key is unchanged and the output file is what we wrote. The file is read
+        once: when its bytes are the recorded ones, its stamp is noted, and while the file
+        keeps that stamp it is not read again (reading and hashing every page took 0.47 s of
+        each rebuild at 5,000 posts; a stamp, 0.04 s). Noted in this process's record only: a
+        worker's note is lost, and the next build reads the file again."""
+        recorded = self.pages.get(output_file)
+        if not recorded or recorded[0] != key:
+            return False
+        # A string, not a Path: for the 8,800 pages of 5,000 posts, 0.03 s against 0.06 s.
+        path = os.path.join(output_path, output_file)
+        stamp = file_stamp(path)
+        if stamp is None:
+            return False
+        if recorded[3:] == [stamp]:
+            return True
+        try:
+            with open(path, "rb") as page:
+                data = page.read()
+        except OSError:
+            return False
+        if _digest(data) != recorded[1]:
+            return False
+        recorded[3:] = [stamp]
+        return True
+
+    def reused(self, output_file):
+        """The page stays as it is (`holds` said so)."""
+        self.reused_count += 1
+        self.produced.add(output_file)
+
+    def remember(self, output_file, key, text, source=""):
+        self.rendered += 1
+        self.produced.add(output_file)
+        self.pages[output_file] = [key, _digest(text.encode("utf-8", "surrogatepass")), source]
+
+    def remove_stale(self, output_path):
+        """Delete the pages and feeds an earlier build wrote and this one did not (a deleted
+        post, a tag no post has now, a list page fewer): the output then holds what a clean
+        build writes. A file changed since it was written is not ours to delete; the page of
+        a source this build could not read stays (the problem panel says it is left over)."""
+        removed = 0
+        for output_file in sorted(set(self.pages) - self.produced):
+            source = self.pages[output_file][2] if len(self.pages[output_file]) > 2 else ""
+            if source and source not in self.built_sources and Path(source).exists():
+                continue
+            path = Path(output_path) / output_file
+            try:
+                if _digest(path.read_bytes()) == self.pages[output_file][1]:
+                    path.unlink()
+                    removed += 1
+                    remove_empty_folders(path.parent, Path(output_path))
+            except OSError:
+                pass
+            del self.pages[output_file]
+        return removed
+
+    def intact(self, output_path, outputs):
+        """Whether every file in `outputs` is still the one this record saw last (by its stamp)."""
+        for output_file in outputs:
+            recorded = self.pages.get(output_file)
+            if recorded is None or len(recorded) < 4:
+                return False
+            if file_stamp(os.path.join(output_path, output_file)) != recorded[3]:
+                return False
+        return True
+
+    def save(self):
+        self.record.save(self.pages)
+        self.calls_record.save(self.calls)
