@@ -236,7 +236,7 @@ def test_a_texts_static_links_are_found_once_for_what_they_are_made_of():
     assert static_links(article("Other", text)) == {"images/a map.png", "files/doc.pdf"} and len(found) == 3
 
 
-def test_static_links_are_kept_only_while_the_kept_reads_are_installed():
+def test_the_static_links_and_the_generators_cache_lookup_change_only_while_installed():
     pelicans = Content.get_static_links, generators.CachingGenerator.get_cached_data
     with KeptReaderCaches().installed():
         assert Content.get_static_links is not pelicans[0]

@@ -15,7 +15,9 @@ CALLS_RECORD_NAME = "render-calls.json"
 class RenderRecord:
     """output file -> [page key, digest of the bytes written, source of its article or page,
     and once a build has read the file and found those bytes: its stamp], kept with the
-    records of the output; and what this build wrote, to remove what it no longer writes."""
+    records of the output; the writer's calls (CachingWriter.write_file) -> [call key, the
+    outputs the call made], apart; and what this build wrote, to remove what it no longer
+    writes."""
 
     def __init__(self, settings):
         self.record = JsonRecord(settings, RECORD_NAME, of_output=True)
@@ -86,7 +88,8 @@ class RenderRecord:
         return removed
 
     def intact(self, output_path, outputs):
-        """Whether every file in `outputs` is still the one this record saw last (by its stamp)."""
+        """Whether every file in `outputs` still has the stamp noted when it was last found
+        holding the recorded bytes (`holds`): a file rendered since has none yet."""
         for output_file in outputs:
             recorded = self.pages.get(output_file)
             if recorded is None or len(recorded) < 4:
