@@ -245,7 +245,7 @@ class CachingWriter(ReusingWriter):
         key = template.call_key(name, context) if whole else None
         if key is not None and self._reuse_call(name, key, template, context):
             return None
-        self._call_outputs = []
+        self._call_outputs = [] if key is not None else None  # only a keyed call is recorded
         try:
             return super().write_file(name, template, context, *args, **kwargs)
         finally:
