@@ -196,12 +196,13 @@ def test_the_memory_of_the_pagefinds_under_a_process_is_added_up(tmp_path):
         deadline = time.monotonic() + 10
         # Started and asleep: a program still being loaded after its exec grows, and its peak
         # read twice differs.
-        while sorted(_name(pid) for pid in memory.descendants(parent.pid)) != sorted(names) or not all(
-            _state(pid) == "S" for pid in memory.descendants(parent.pid)
-        ):
+        while True:
+            pids = memory.descendants(parent.pid)
+            if sorted(map(_name, pids)) == sorted(names) and all(_state(pid) == "S" for pid in pids):
+                break
             assert time.monotonic() < deadline, "the programs did not start"
             time.sleep(0.02)
-        started = {pid: _name(pid) for pid in memory.descendants(parent.pid)}
+        started = {pid: _name(pid) for pid in pids}
         pagefinds = [memory.peak_rss_mb(pid) for pid, name in started.items() if name == "pagefind"]
         assert all(pagefinds) and all(memory.peak_rss_mb(pid) for pid in started)
         assert memory.pagefinds_rss_mb(parent.pid) == pytest.approx(sum(pagefinds))
