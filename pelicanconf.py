@@ -53,6 +53,8 @@ PLUGINS = [
     "steady_urls",
     "steady_dates",
     "steady_markdown",
+    "steady_templates",
+    "walked_once",
 ]
 
 # Tags: spelling variants collapse into one tag; aliases map shorthand to the real tag.

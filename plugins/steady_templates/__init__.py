@@ -1,0 +1,1 @@
+from .steady_templates import register  # noqa: F401

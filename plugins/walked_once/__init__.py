@@ -1,0 +1,1 @@
+from .walked_once import register  # noqa: F401
