@@ -12,7 +12,7 @@ from reading_time.reading_time import reading_minutes, word_count
 from safe_titles.safe_titles import escape_title
 from servicebook.boilerplate import compile_patterns, is_boilerplate, normalise
 from servicebook.tags import tag_key
-from tag_normalise.tag_normalise import alias_keys, canonical_names
+from tag_normalise.tag_normalise import alias_keys, canonical_names, normalise_tags
 from typography.typography import FILTER_NEEDS, skip_needless_steps
 from typography.widont import TYPOGRIFY_WIDONT, widont
 
@@ -91,6 +91,25 @@ def test_canonical_names_ties_prefer_plain_lower_case_and_drop_empty_tags():
 
 def test_alias_to_an_unused_tag_shows_the_alias_target():
     assert canonical_names(["cs"], alias_keys({"cs": "customer service"})) == {"cs": "customer service"}
+
+
+def test_a_tag_under_its_display_name_stays_the_object_it_was_read_as():
+    from types import SimpleNamespace
+
+    from pelican.urlwrappers import Tag
+
+    settings = {"TAG_ALIASES": {}}
+    read = [Tag(name, settings) for name in ("Outage", "outage", "outage", "billing")]
+    first = SimpleNamespace(tags=[read[0], read[3]], source_path="a.md")
+    second = SimpleNamespace(tags=[read[1]], source_path="b.md")
+    third = SimpleNamespace(tags=[read[2]], source_path="c.md")
+    generator = SimpleNamespace(
+        settings=settings, articles=[first, second, third], drafts=[], hidden_articles=[], translations=[], path="."
+    )
+    normalise_tags(generator)
+    assert [tag.name for tag in first.tags] == ["outage", "billing"]
+    assert first.tags[0] is not read[0]  # shown under another spelling: a new tag
+    assert first.tags[1] is read[3] and second.tags[0] is read[1] and third.tags[0] is read[2]
 
 
 def test_reading_time():

@@ -52,6 +52,7 @@ from servicebook.workers import usable_cpus
 from .files import place, prune_cache
 from .markup import (
     find_images,
+    has_img_tag,
     lacks_alt,
     picture_html,
     plain_image_html,
@@ -171,7 +172,7 @@ class SiteImages:
                 continue
             html = content._content or ""
             field_value = content.metadata.get("image")
-            if "<img" not in html.lower() and not field_value:
+            if not field_value and not has_img_tag(html):
                 continue
             source_path = Path(content.source_path)
             source = shown_path(source_path, self.root)

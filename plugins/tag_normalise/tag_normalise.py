@@ -82,7 +82,9 @@ def normalise_tags(generator):
                     ),
                 )
                 continue
-            tags.setdefault(tag_key(name), Tag(name, generator.settings))
+            # A tag already under its display name stays the object it is: a source read
+            # before keeps its tags from build to build (make serve), their slugs worked out.
+            tags.setdefault(tag_key(name), tag if tag.name == name else Tag(name, generator.settings))
         content.tags = list(tags.values())
 
 
