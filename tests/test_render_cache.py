@@ -195,6 +195,26 @@ def test_a_retitle_renders_the_pages_that_show_the_post_not_the_whole_site(tmp_p
     assert not rendered & {"2024/one/index.html", "tag/phone/index.html"}, rendered
 
 
+def test_a_list_of_articles_counts_only_where_the_templates_name_it_whole_or_by_page():
+    listed, others = [article("x")], [article("y")]
+    handed = {"articles": listed, "dates": others, "all_articles": listed, "page_name": "index", "url": "x/"}
+    assert rc.counted(handed, {"articles_page", "SITEURL"}) == {"articles": listed, "page_name": "index", "url": "x/"}
+    assert rc.counted(handed, {"dates"}) == {"dates": others, "page_name": "index", "url": "x/"}
+    # Lists of other things, and plain values, count whether named or not.
+    assert rc.counted({"tags": ["a"], "blog": True}, set()) == {"tags": ["a"], "blog": True}
+
+
+def test_a_new_post_leaves_a_page_that_shows_no_list_of_articles_as_it_was(tmp_path, caplog):
+    output = build_small_site(tmp_path, POSTS).output_path
+    caplog.set_level(logging.DEBUG, logger="render_cache.render_cache")
+    new = {"posts/four.md": post("Fourth complaint", "Still waiting.", slug="four", date="2024-04-01 10:00")}
+    build_small_site(tmp_path, {**POSTS, **new})
+    rendered = rendered_pages(caplog)
+    # Pelican hands the search page the site's articles, which it does not show.
+    assert "index.html" in rendered and "search/index.html" not in rendered, rendered
+    assert output_files(output) == output_files(build_small_site(tmp_path / "fresh", {**POSTS, **new}).output_path)
+
+
 def test_a_reused_page_is_not_written_again(tmp_path):
     output = build_small_site(tmp_path, POSTS).output_path
     page = output / "2024" / "one" / "index.html"

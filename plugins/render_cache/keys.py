@@ -16,7 +16,7 @@ from servicebook.contents import contents_in
 from servicebook.hashing import digest as _digest
 
 # Bump when the keys below change meaning, so old records are not trusted.
-KEY_VERSION = "6"
+KEY_VERSION = "7"
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 # Values whose repr is already stable (exactly these types; subclasses go the long way).
 _PLAIN_TYPES = frozenset({type(None), str, bytes, int, float, bool, date, datetime})
@@ -284,10 +284,28 @@ LISTED_BY_TITLE = frozenset({"all_articles"})
 PAGINATION = ("{}_page", "{}_paginator", "{}_previous_page", "{}_next_page")
 
 
+def counted(handed, names):
+    """The template arguments a key counts, of those `handed` to templates that read the
+    variables `names`: not those listed by title (LISTED_BY_TITLE), nor a list of articles
+    the templates name neither whole nor by page. Pelican hands every direct template the
+    whole site's `articles` and `dates`: the tags, search and subscribe pages counted 10,000
+    articles they do not show (and a tag page its `dates` as well as its `articles`)."""
+    return {
+        name: value
+        for name, value in handed.items()
+        if name not in LISTED_BY_TITLE
+        and (name in names or not _lists_contents(value) or any(part.format(name) in names for part in PAGINATION))
+    }
+
+
+def _lists_contents(value):
+    return isinstance(value, (list, tuple)) and any(isinstance(item, Content) for item in value)
+
+
 def shown(handed, localcontext):
-    """The template arguments one page shows: of a paginated list, that page's part and its
-    place among the list's pages."""
-    shown = {name: value for name, value in handed.items() if name not in LISTED_BY_TITLE}
+    """The template arguments one page shows, of those a key counts (`counted`): of a
+    paginated list, that page's part and its place among the list's pages."""
+    shown = dict(handed)
     for name in list(shown):
         page = localcontext.get(f"{name}_page")
         if page is not None and hasattr(page, "object_list"):

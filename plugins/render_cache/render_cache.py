@@ -17,6 +17,8 @@ on and reuses the page already in the output when the key is unchanged:
              - every other context variable its templates (and those they extend, include
                or import) name: the menu's `pages`, an `articles` or `tags` a template shows
                without being handed it; articles in them count by address and metadata.
+             A list of articles it is handed but its templates name neither whole nor by
+             page does not count (Pelican hands the search page the whole site's).
 
 So editing a body re-renders that article's page, and the lists that show it if its
 automatic summary or reading time changed; a retitle re-renders the pages that show that
@@ -70,6 +72,7 @@ from .keys import (
     LISTED_BY_TITLE,
     PAGINATION,
     build_key,
+    counted,
     inputs_key,
     page_key,
     shown,
@@ -128,11 +131,18 @@ class CachedTemplate:
     def call_key(self, name, context):
         """The key of the writer's whole call for output `name` (a page, or every page of a
         paginated list): what each of its pages' keys is made of, the list whole."""
-        writer = self.writer
-        if writer.names_in(self.template) is None:
+        if self.writer.names_in(self.template) is None:
             return None
-        arguments = {key: value for key, value in self.handed.items() if key not in LISTED_BY_TITLE}
+        arguments = self.counted()
         return self._kept_key("_call_key", name, arguments, self.context_key(arguments, self.handed, context))
+
+    def counted(self):
+        """The arguments handed to the template that its keys count (keys.counted); all but
+        those listed by title when its templates cannot be known before it renders."""
+        names = self.writer.names_in(self.template)
+        if names is None:
+            return {key: value for key, value in self.handed.items() if key not in LISTED_BY_TITLE}
+        return counted(self.handed, names)
 
     def produce(self, localcontext):
         """(key, text, source of its article or page); text None when the output already
@@ -153,7 +163,7 @@ class CachedTemplate:
         is made of: a content that took over the last build's memos (its state and the
         contents it shows as they were: servicebook.kept_content) is not keyed again, nor is
         it the second time in a build (a quick page's `write_again`)."""
-        arguments = shown(self.handed, localcontext)
+        arguments = shown(self.counted(), localcontext)
         context_part = self.context_key(arguments, localcontext, localcontext)
         return self._kept_key("_page_key", localcontext["output_file"], arguments, context_part)
 
