@@ -5,12 +5,12 @@ from datetime import datetime, timedelta
 
 import pytest
 from jinja2 import DictLoader, Environment
-from pelican import generators
+from pelican import generators, signals
 from pelican.generators import ArticlesGenerator
 from pelican.log import LimitFilter
 from pelican.utils import process_translations
 
-from helpers import changed_without, daily_posts, parse_html
+from helpers import build_small_site, changed_without, daily_posts, parse_html
 from quick_lists import quick_lists
 
 POSTS = daily_posts(9, lambda i: f"Words {i}.", lambda i: ", ".join(f"t{n}" for n in range(i % 4 + 1)))
@@ -176,3 +176,24 @@ def test_an_entry_is_rendered_once_per_article_and_siteurl():
     assert renders == ["one", "two"]
     assert template.render(articles=[one], SITEURL="..") == "<li>../one</li>"
     assert renders == ["one", "two", "one"]
+
+
+def test_every_articles_line_in_the_archives_is_rendered_once_per_build(tmp_path):
+    """The archives list every article (5,000 lines at 5,000 posts, each with its address
+    and date): each line is the article's entry, kept with it like its summary's."""
+    articles = []
+
+    def keep(generator):
+        articles.extend(generator.articles)
+
+    signals.article_generator_finalized.connect(keep)
+    try:
+        output = build_small_site(tmp_path, POSTS).output_path
+    finally:
+        signals.article_generator_finalized.disconnect(keep)
+    assert articles
+    for article in articles:
+        assert "article_link" in {macro for macro, _ in article._rendered_entries}, article.source_path
+    archives = parse_html(output / "archives" / "index.html")
+    assert len(archives.select(".compact-list li")) == len(articles)
+
