@@ -23,6 +23,10 @@ class ProcessMemo:
             self.values[key] = make()
         return self.values[key]
 
+    def known(self, key):
+        """Whether a value is kept for `key`."""
+        return key in self.values
+
 
 def time_locale():
     """The locale of month and day names now (a build sets it from LOCALE)."""

@@ -196,4 +196,3 @@ def test_every_articles_line_in_the_archives_is_rendered_once_per_build(tmp_path
         assert "article_link" in {macro for macro, _ in article._rendered_entries}, article.source_path
     archives = parse_html(output / "archives" / "index.html")
     assert len(archives.select(".compact-list li")) == len(articles)
-

@@ -8,6 +8,7 @@ from unittest import mock
 import pytest
 from pelican import urlwrappers
 from pelican.contents import Article, Content
+from pelican.log import LimitFilter
 
 from helpers import SETTINGS, build_small_site, changed_without, post
 from servicebook import kept_content
@@ -179,7 +180,50 @@ def test_a_build_formats_each_address_once(tmp_path, formatted):
 def test_the_site_is_the_same_with_and_without_steady_addresses(tmp_path, monkeypatch):
     def undo():  # as before any build registered the plugin in this process
         monkeypatch.setattr(Content, "_expand_settings", steady_urls._formatted)
+        monkeypatch.setattr(Content, "_has_valid_save_as", steady_urls._inside_output)
+        monkeypatch.setattr(Content, "get_relative_source_path", steady_urls._relative_source_path)
         monkeypatch.setattr(urlwrappers, "slugify", steady_urls._slugify)
 
     assert changed_without("steady_urls", tmp_path, POSTS, undo, RENDER_CACHE=False) == []
     assert Content._expand_settings is steady_urls._formatted
+
+
+@pytest.fixture
+def looked_at(monkeypatch):
+    """The contents Pelican's own `_has_valid_save_as` and `get_relative_source_path` were
+    called for, by name, with the process's memos empty."""
+    calls = Counter()
+    inside, relative = steady_urls._inside_output, steady_urls._relative_source_path
+
+    def counting_inside(content):
+        calls["inside", content.slug] += 1
+        return inside(content)
+
+    def counting_relative(content, source_path=None):
+        calls["relative", source_path or content.source_path] += 1
+        return relative(content, source_path)
+
+    monkeypatch.setattr(steady_urls, "_inside_output", counting_inside)
+    monkeypatch.setattr(steady_urls, "_relative_source_path", counting_relative)
+    monkeypatch.setattr(steady_urls, "_INSIDE", ProcessMemo())
+    monkeypatch.setattr(steady_urls, "_RELATIVE", ProcessMemo())
+    return calls
+
+
+def test_a_sources_relative_path_and_an_address_inside_the_output_are_worked_out_once(looked_at):
+    settings = {**SETTINGS, "OUTPUT_PATH": "/site/output", "PATH": "/c"}
+    for _ in range(3):  # three builds' objects of one source
+        content = article(settings)
+        assert steady_urls.has_valid_save_as(content) is True
+        assert steady_urls.relative_source_path(content) == "a.md"
+        assert steady_urls.relative_source_path(content, "/c/posts/b.md") == "posts/b.md"
+    assert looked_at == {("inside", "first"): 1, ("relative", "/c/a.md"): 1, ("relative", "/c/posts/b.md"): 1}
+
+
+def test_an_address_outside_the_output_is_reported_on_every_build(looked_at, caplog):
+    settings = {**SETTINGS, "OUTPUT_PATH": "/site/output", "PATH": "/c"}
+    for _ in range(2):
+        LimitFilter._raised_messages.clear()  # as every build does (servicebook.site.build)
+        assert steady_urls.has_valid_save_as(article(settings, slug="../../escape")) is False
+    assert looked_at["inside", "../../escape"] == 2
+    assert sum("outside output path" in record.getMessage() for record in caplog.records) == 2
