@@ -202,6 +202,8 @@ def test_a_list_of_articles_counts_only_where_the_templates_name_it_whole_or_by_
     assert rc.counted(handed, {"dates"}) == {"dates": others, "page_name": "index", "url": "x/"}
     # Lists of other things, and plain values, count whether named or not.
     assert rc.counted({"tags": ["a"], "blog": True}, set()) == {"tags": ["a"], "blog": True}
+    # Templates not known before they render (names None): every list counts.
+    assert rc.counted(handed, None) == {"articles": listed, "dates": others, "page_name": "index", "url": "x/"}
 
 
 def test_a_new_post_leaves_a_page_that_shows_no_list_of_articles_as_it_was(tmp_path, caplog):

@@ -286,20 +286,22 @@ PAGINATION = ("{}_page", "{}_paginator", "{}_previous_page", "{}_next_page")
 
 def counted(handed, names):
     """The template arguments a key counts, of those `handed` to templates that read the
-    variables `names`: not those listed by title (LISTED_BY_TITLE), nor a list of articles
-    the templates name neither whole nor by page. Pelican hands every direct template the
-    whole site's `articles` and `dates`: the tags, search and subscribe pages counted 10,000
-    articles they do not show (and a tag page its `dates` as well as its `articles`)."""
+    variables `names` (None: not known before they render): not those listed by title
+    (LISTED_BY_TITLE), nor a list of articles the templates name neither whole nor by page.
+    Pelican hands every direct template the whole site's `articles` and `dates`: the tags,
+    search and subscribe pages counted 10,000 articles they do not show (and a tag page its
+    `dates` as well as its `articles`)."""
     return {
         name: value
         for name, value in handed.items()
-        if name not in LISTED_BY_TITLE
-        and (name in names or not _lists_contents(value) or any(part.format(name) in names for part in PAGINATION))
+        if name not in LISTED_BY_TITLE and (names is None or name in names or not _unnamed_list(name, value, names))
     }
 
 
-def _lists_contents(value):
-    return isinstance(value, (list, tuple)) and any(isinstance(item, Content) for item in value)
+def _unnamed_list(name, value, names):
+    """Whether `value`, handed as `name`, is a list of articles that `names` holds neither whole nor by page."""
+    is_list = isinstance(value, (list, tuple)) and any(isinstance(item, Content) for item in value)
+    return is_list and not any(part.format(name) in names for part in PAGINATION)
 
 
 def shown(handed, localcontext):

@@ -69,7 +69,6 @@ from servicebook.signals import content_refreshed
 from servicebook.writing import ReusingWriter
 
 from .keys import (
-    LISTED_BY_TITLE,
     PAGINATION,
     build_key,
     counted,
@@ -137,12 +136,8 @@ class CachedTemplate:
         return self._kept_key("_call_key", name, arguments, self.context_key(arguments, self.handed, context))
 
     def counted(self):
-        """The arguments handed to the template that its keys count (keys.counted); all but
-        those listed by title when its templates cannot be known before it renders."""
-        names = self.writer.names_in(self.template)
-        if names is None:
-            return {key: value for key, value in self.handed.items() if key not in LISTED_BY_TITLE}
-        return counted(self.handed, names)
+        """The arguments handed to the template that its keys count (keys.counted)."""
+        return counted(self.handed, self.writer.names_in(self.template))
 
     def produce(self, localcontext):
         """(key, text, source of its article or page); text None when the output already
