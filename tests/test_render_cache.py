@@ -14,7 +14,8 @@ from pelican.writers import Writer
 
 from helpers import SETTINGS, build_small_site, fragments, output_files, post
 from render_cache import keys as rc
-from render_cache.record import RECORD_NAME
+from render_cache.record import RECORD_NAME, RenderRecord, StampNoted
+from servicebook.writing import replaced_whole
 from test_casebook import case_file
 
 POSTS = {
@@ -326,6 +327,43 @@ def test_a_page_found_unchanged_once_is_not_read_again_while_its_file_is_untouch
     build_small_site(tmp_path, {})
     # Pagefind's bundle is read back to check it; the pages and feeds are not.
     assert [path for path in read if path.is_relative_to(output) and "pagefind" not in path.parts] == []
+
+
+@pytest.mark.parametrize("parallel_write", [False, True], ids=["make-serve", "make-build"])
+def test_a_page_a_build_wrote_is_known_by_its_stamp_in_the_next_build(tmp_path, monkeypatch, parallel_write):
+    output = build_small_site(tmp_path, many_posts(25), PARALLEL_WRITE=parallel_write).output_path
+    read = []
+    read_bytes = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda path: read.append(path) or read_bytes(path))
+    asked = pelican_writer_asked(monkeypatch)
+    build_small_site(tmp_path, {}, PARALLEL_WRITE=False)
+    assert [path for path in read if path.is_relative_to(output) and "pagefind" not in path.parts] == []
+    if not parallel_write:  # a build that plans its pages records no calls (render_cache)
+        # Every call left whole at once (template pages aside: always asked).
+        assert asked == ["404.html", "robots.txt"]
+
+
+@pytest.mark.parametrize("quick_page_comes", [False, True])
+def test_a_stamp_is_noted_only_for_the_file_the_build_wrote(tmp_path, monkeypatch, quick_page_comes):
+    """A quick page may replace an output between the build's rename and its look at the
+    file: that file's stamp is not the stamp of the bytes the build recorded."""
+    record = RenderRecord({**SETTINGS, "CACHE_PATH": str(tmp_path / "cache"), "OUTPUT_RECORDS_PATH": ""})
+    page, quick = tmp_path / "page.html", tmp_path / "quick.html"
+    quick.write_text("quick")
+    replace = os.replace
+
+    def replace_then_quick_page(source, target):
+        replace(source, target)
+        replace(quick, target)  # written beside it, renamed over it
+
+    if quick_page_comes:
+        monkeypatch.setattr(os, "replace", replace_then_quick_page)
+    record.remember("page.html", "key", "built")
+    with StampNoted(replaced_whole(page), record, str(page), "page.html") as handle:
+        handle.write("built")
+    assert page.read_text() == ("quick" if quick_page_comes else "built")
+    assert record.intact(str(tmp_path), ["page.html"]) is not quick_page_comes
+    assert record.holds(str(tmp_path), "page.html", "key") is not quick_page_comes
 
 
 def test_an_output_file_edited_behind_an_unchanged_size_and_time_is_rendered_again(tmp_path):

@@ -14,7 +14,8 @@ CALLS_RECORD_NAME = "render-calls.json"
 
 class RenderRecord:
     """output file -> [page key, digest of the bytes written, source of its article or page,
-    and once a build has read the file and found those bytes: its stamp], kept with the
+    and once the build has written them (`StampNoted`), or a build has read the file and
+    found them: its stamp], kept with the
     records of the output; the writer's calls (CachingWriter.write_file) -> [call key, the
     outputs the call made], apart; and what this build wrote, to remove what it no longer
     writes."""
@@ -56,6 +57,12 @@ class RenderRecord:
         recorded[3:] = [stamp]
         return True
 
+    def noted(self, output_file, stamp):
+        """The file of `output_file` holds the bytes just recorded for it, with `stamp`."""
+        recorded = self.pages.get(output_file)
+        if recorded is not None:
+            recorded[3:] = [stamp]
+
     def reused(self, output_file):
         """The page stays as it is (`holds` said so)."""
         self.reused_count += 1
@@ -88,8 +95,8 @@ class RenderRecord:
         return removed
 
     def intact(self, output_path, outputs):
-        """Whether every file in `outputs` still has the stamp noted when it was last found
-        holding the recorded bytes (`holds`): a file rendered since has none yet."""
+        """Whether every file in `outputs` still has the stamp noted when it was written or
+        last found holding the recorded bytes (`holds`)."""
         for output_file in outputs:
             recorded = self.pages.get(output_file)
             if recorded is None or len(recorded) < 4:
@@ -101,3 +108,26 @@ class RenderRecord:
     def save(self):
         self.record.save(self.pages)
         self.calls_record.save(self.calls)
+
+
+class StampNoted:
+    """An output being written whole (servicebook.writing.replaced_whole): once it is in
+    place, its stamp is noted in the record as the stamp of the bytes just recorded, so the
+    next build need not read it to know it (a list the last save changed was keyed and read
+    page by page again: the home page's 500 pages after a new post at 5,000 posts). Only if
+    the file in place is the one written (its inode), not one a quick page wrote since."""
+
+    def __init__(self, opened, record, path, output_file):
+        self.opened, self.record, self.path, self.output_file = opened, record, path, output_file
+
+    def __enter__(self):
+        self.handle = self.opened.__enter__()
+        return self.handle
+
+    def __exit__(self, kind, error, trace):
+        inode = os.fstat(self.handle.fileno()).st_ino if kind is None else None
+        result = self.opened.__exit__(kind, error, trace)
+        stamp = file_stamp(self.path) if kind is None else None
+        if stamp is not None and stamp[0] == inode:
+            self.record.noted(self.output_file, stamp)
+        return result

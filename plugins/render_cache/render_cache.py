@@ -31,8 +31,8 @@ see every page as before.
 
 A whole call of the writer is keyed first (a page, or every page of a paginated list: the
 call key is what its pages' keys are made of, the list whole). When the call key is the last
-build's and every file the call wrote then still has the stamp noted when it was last found
-as written, the call's pages are left as they are without Pelican's writer paginating,
+build's and every file the call wrote then still has the stamp noted when it was written or
+last found as written, the call's pages are left as they are without Pelican's writer paginating,
 copying the context for, and keying each of them: most of what a rebuild with few changes
 spent on 8,800 outputs at 5,000 posts. A build that plans its pages (every core:
 parallel_write) and a call that may write over another's output (Pelican's
@@ -66,7 +66,7 @@ from servicebook.hashing import digest as _digest
 from servicebook.plugin_settings import declare
 from servicebook.process_memo import ProcessMemo
 from servicebook.signals import content_refreshed
-from servicebook.writing import ReusingWriter
+from servicebook.writing import Discarded, ReusingWriter
 
 from .keys import (
     PAGINATION,
@@ -79,7 +79,7 @@ from .keys import (
     value_key,
     whole_site_key,
 )
-from .record import RenderRecord
+from .record import RenderRecord, StampNoted
 
 logger = logging.getLogger(__name__)
 
@@ -188,7 +188,7 @@ class CachedTemplate:
             writer.keep(output_file)
             return ""
         writer.note_output(output_file)
-        writer.record.remember(output_file, key, text, source)
+        writer.remember(output_file, key, text, source)
         return text
 
     def render(self, localcontext):
@@ -211,6 +211,8 @@ class CachingWriter(ReusingWriter):
         self._value_keys = {}
         # Reused pages: their files already hold these bytes, so they are not written again.
         self.unchanged = set()
+        # The path of each output rendered and not yet written -> the output (see `remember`).
+        self._rendered = {}
         if enabled(self.settings):
             self.record = RenderRecord(self.settings)
             _open_records.append(self.record)
@@ -282,6 +284,18 @@ class CachingWriter(ReusingWriter):
 
     def is_unchanged(self, filename):
         return filename in self.unchanged
+
+    def remember(self, output_file, key, text, source=""):
+        """`text` is rendered for `output_file`: recorded, and its stamp noted once written."""
+        self.record.remember(output_file, key, text, source)
+        self._rendered[self.path_of(output_file)] = output_file
+
+    def _opened(self, filename, encoding):
+        opened = super()._opened(filename, encoding)
+        output_file = self._rendered.pop(filename, None)
+        if output_file is None or isinstance(opened, Discarded):
+            return opened
+        return StampNoted(opened, self.record, filename, output_file)
 
     def note_output(self, output_file):
         """`output_file` was rendered or kept: an output of the call under way, if any."""
@@ -361,7 +375,7 @@ class GeneratedOutput:
             writer.keep(self.output_file)
             return ""
         if key is not None:
-            writer.record.remember(self.output_file, key, text)
+            writer.remember(self.output_file, key, text)
         return text
 
 
