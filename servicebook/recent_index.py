@@ -15,8 +15,10 @@ would. Once the whole index is written again, the manifest is emptied. The outpu
 """
 
 import contextlib
+import glob
 import json
 import logging
+import os
 import shutil
 import threading
 import time
@@ -49,6 +51,9 @@ def recent_changes(written, current):
     return changed, sorted(set(written) - set(current))
 
 
+FRAGMENT_SUFFIX = ".pf_fragment"
+
+
 class Fragments:
     """{url: (page id, filters)} of the pages of a search index on disk (every shard), read
     from its fragments. A fragment's name is Pagefind's digest of what it holds, so a name
@@ -58,14 +63,18 @@ class Fragments:
         self._known = {}  # fragment path -> (url, page id, filters)
 
     def of(self, bundle_path):
-        paths = set(Path(bundle_path).glob("**/fragment/*.pf_fragment"))
+        # Paths as text: as Path objects, finding and comparing the 5,000 fragments of 5,000
+        # posts took 0.08 s of each rebuild (in a thread of its own, but while the build runs).
+        pattern = os.path.join(glob.escape(str(bundle_path)), "**", "fragment", "*" + FRAGMENT_SUFFIX)
+        paths = set(glob.glob(pattern, recursive=True))
         self._known = {path: page for path, page in self._known.items() if path in paths}
         for path in paths - self._known.keys():
             try:
                 fragment = json.loads(read_pagefind_file(path))
             except (OSError, ValueError, EOFError):
                 continue  # being written: read next time
-            self._known[path] = fragment["url"], path.stem, fragment.get("filters", {})
+            page_id = os.path.basename(path)[: -len(FRAGMENT_SUFFIX)]
+            self._known[path] = fragment["url"], page_id, fragment.get("filters", {})
         return {url: (page_id, filters) for url, page_id, filters in self._known.values()}
 
 
