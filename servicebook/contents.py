@@ -5,9 +5,23 @@ from pelican.contents import Content, Static
 
 def contents_in(context):
     """Every article and page of the build (published, hidden and drafts, and their
-    translations), each once by source and address, in a stable order."""
-    found = {(content.source_path or "", content.save_as or ""): content for content in content_objects(context)}
-    return [found[key] for key in sorted(found)]
+    translations), each once by source and address, in a stable order. Worked out once for
+    the same context holding the same contents: the images, the search index and make
+    serve's quick pages each ask for it once every generator is done (0.06 s each at 5,000
+    posts), and an address does not change after that (a quick edit that would move a page
+    is no quick edit)."""
+    global _last
+    objects = content_objects(context)
+    ids = tuple(map(id, objects))
+    if _last is None or _last[0] is not context or _last[1] != ids:
+        found = {(content.source_path or "", content.save_as or ""): content for content in objects}
+        # The context is kept with its contents: their ids are theirs while it is.
+        _last = context, ids, [found[key] for key in sorted(found)]
+    return list(_last[2])
+
+
+# The last (context, ids of its contents, contents_in) worked out.
+_last = None
 
 
 def content_objects(context):
