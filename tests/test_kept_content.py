@@ -15,7 +15,7 @@ from pelican.settings import DEFAULT_CONFIG
 from pelican.urlwrappers import Tag
 
 from helpers import ROOT, build_small_site, parse_html, post, problem_lines
-from servicebook import site
+from servicebook import kept_content, site
 from servicebook.contents import contents_in
 from servicebook.kept_content import KeptReaderCaches, kept_static_links, same, taking_memos
 from servicebook.signals import writer_made
@@ -150,6 +150,26 @@ def test_a_content_that_links_to_a_new_file_is_made_again(tmp_path):
         build_small_site(tmp_path, {"posts/stilts.md": post("Stilts", "New.", slug="stilts", date="2020-01-01")})
     link = parse_html(tmp_path / "output" / "2024" / "four" / "index.html").find("a", string="the stilts")
     assert link["href"].endswith("/2020/stilts/")
+
+
+def test_a_content_that_links_to_a_moved_post_is_made_again(tmp_path, monkeypatch):
+    files = {
+        **THREE,
+        "posts/stilts.md": post("Stilts", "Old.", slug="stilts", date="2020-01-01"),
+        "posts/five.md": post("Coots", "See [the stilts]({filename}stilts.md).", slug="five", date="2024-05-06"),
+    }
+    looked_at = []
+    addresses = kept_content._addresses
+    monkeypatch.setattr(kept_content, "_addresses", lambda *args: looked_at.append(args[1:]) or addresses(*args))
+    with KeptReaderCaches().installed():
+        build_small_site(tmp_path, files)
+        build_small_site(tmp_path, {})
+        looked_at.clear()
+        build_small_site(tmp_path, {"posts/stilts.md": post("Stilts", "Old.", slug="stilts-moved", date="2020-01-01")})
+    # The last build's posts are where that build put them; its files are looked at again.
+    assert looked_at == [(), (("static_content",),)]
+    link = parse_html(tmp_path / "output" / "2024" / "five" / "index.html").find("a", string="the stilts")
+    assert link["href"].endswith("/2020/stilts-moved/")
 
 
 def test_a_changed_list_entry_template_is_used_for_every_entry(tmp_path):
