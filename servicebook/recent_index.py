@@ -188,7 +188,7 @@ class RecentIndex:
             for url in changed:
                 index.add(Path(pages[url]).read_text(encoding="utf-8", errors="replace"), url)
             index.write()
-            recent_ids = {path.stem for path in (self.folder / bundle / "fragment").glob("*.pf_fragment")}
+            recent_ids = {path.stem for path in (self.folder / bundle / "fragment").glob("*" + FRAGMENT_SUFFIX)}
         self._show(manifest(bundle, [*changed, *gone], fragments, recent_ids), written)
 
     def _show(self, shown, written):

@@ -121,10 +121,9 @@ def index_lists(generator):
         setattr(generator, method, with_indexed_lists(generator, getattr(generator, method), attribute))
 
 
-def period_articles(dates, articles, position=None):
+def period_articles(dates, position):
     """`[a for a in articles if a in dates]` (Pelican's period archives), by one lookup each;
-    `position`: `positions(articles)`, when the caller has it (one for every period)."""
-    position = position if position is not None else positions(articles)
+    `position`: `positions(articles)`, worked out once for every period."""
     return sorted((article for article in dates if id(article) in position), key=lambda article: position[id(article)])
 
 
@@ -139,11 +138,10 @@ def with_quick_period_articles(build_period_archives):
 
     def build(sorted_articles, articles, settings):
         archives = build_period_archives(sorted_articles, [], settings)
-        # Worked out once, not once per period (every year, month and day of the archives).
         position = positions(articles)
         for periods in archives.values():
             for archive in periods:
-                archive["articles"] = period_articles(archive["dates"], articles, position)
+                archive["articles"] = period_articles(archive["dates"], position)
         return archives
 
     return build
