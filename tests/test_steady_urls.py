@@ -7,7 +7,7 @@ from unittest import mock
 
 import pytest
 from pelican import urlwrappers
-from pelican.contents import Article, Content
+from pelican.contents import Article, Content, Static
 from pelican.log import LimitFilter
 
 from helpers import SETTINGS, build_small_site, changed_without, post
@@ -182,10 +182,44 @@ def test_the_site_is_the_same_with_and_without_steady_addresses(tmp_path, monkey
         monkeypatch.setattr(Content, "_expand_settings", steady_urls._formatted)
         monkeypatch.setattr(Content, "_has_valid_save_as", steady_urls._inside_output)
         monkeypatch.setattr(Content, "get_relative_source_path", steady_urls._relative_source_path)
+        monkeypatch.setattr(Content, "get_url_setting", steady_urls._url_setting)
         monkeypatch.setattr(urlwrappers, "slugify", steady_urls._slugify)
 
     assert changed_without("steady_urls", tmp_path, POSTS, undo, RENDER_CACHE=False) == []
     assert Content._expand_settings is steady_urls._formatted
+
+
+class Finalized:
+    """What all_generators_finalized hands its receivers: generators sharing one context."""
+
+    def __init__(self, **context):
+        self.context = context
+
+
+def test_once_every_generator_is_done_each_address_is_read_once_for_the_build(formatted, monkeypatch):
+    """A static file's address, and those of contents the build does not hold (make serve's
+    quick pages use the last build's), are read as before."""
+    read = Counter()
+
+    def counting(content, key):
+        read[id(content), key] += 1
+        return url_setting(content, key)
+
+    url_setting = steady_urls._url_setting
+    monkeypatch.setattr(steady_urls, "_url_setting", counting)
+    monkeypatch.setattr(steady_urls, "_settled", {})
+    settled, other = article(), article(slug="other")
+    static = Static("", metadata={"title": "logo"}, settings=dict(SETTINGS), source_path="/c/images/logo.png")
+    steady_urls.settle_addresses([Finalized(articles=[settled], static=[static])])
+    assert [settled.url for _ in range(3)] == ["2024/first/"] * 3
+    assert [settled.save_as for _ in range(2)] == ["2024/first/index.html"] * 2
+    assert [other.url for _ in range(2)] == ["2024/other/"] * 2
+    assert (read[id(settled), "url"], read[id(settled), "save_as"], read[id(other), "url"]) == (1, 1, 2)
+    static.override_url = "posts/logo.png"  # as an {attach} link moves it while pages render
+    assert static.url == "posts/logo.png"
+    steady_urls.settle_addresses([Finalized(articles=[other])])  # the next build's
+    settled.slug = "moved"
+    assert settled.url == "2024/moved/"
 
 
 @pytest.fixture
