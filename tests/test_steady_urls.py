@@ -189,14 +189,12 @@ def test_the_site_is_the_same_with_and_without_steady_addresses(tmp_path, monkey
     assert Content._expand_settings is steady_urls._formatted
 
 
-class Finalized:
-    """What all_generators_finalized hands its receivers: generators sharing one context."""
-
+class Generator:
     def __init__(self, **context):
         self.context = context
 
 
-def test_once_every_generator_is_done_each_address_is_read_once_for_the_build(formatted, monkeypatch):
+def test_once_its_generator_is_done_each_address_is_read_once_for_the_build(formatted, monkeypatch):
     """A static file's address, and those of contents the build does not hold (make serve's
     quick pages use the last build's), are read as before."""
     read = Counter()
@@ -210,14 +208,15 @@ def test_once_every_generator_is_done_each_address_is_read_once_for_the_build(fo
     monkeypatch.setattr(steady_urls, "_settled", {})
     settled, other = article(), article(slug="other")
     static = Static("", metadata={"title": "logo"}, settings=dict(SETTINGS), source_path="/c/images/logo.png")
-    steady_urls.settle_addresses([Finalized(articles=[settled], static=[static])])
+    steady_urls.settle_addresses(Generator(articles=[settled], static=[static]))
     assert [settled.url for _ in range(3)] == ["2024/first/"] * 3
     assert [settled.save_as for _ in range(2)] == ["2024/first/index.html"] * 2
     assert [other.url for _ in range(2)] == ["2024/other/"] * 2
     assert (read[id(settled), "url"], read[id(settled), "save_as"], read[id(other), "url"]) == (1, 1, 2)
     static.override_url = "posts/logo.png"  # as an {attach} link moves it while pages render
     assert static.url == "posts/logo.png"
-    steady_urls.settle_addresses([Finalized(articles=[other])])  # the next build's
+    steady_urls.forget_settled_addresses(None)  # the next build
+    steady_urls.settle_addresses(Generator(articles=[other]))
     settled.slug = "moved"
     assert settled.url == "2024/moved/"
 

@@ -20,12 +20,13 @@ folder and whether an address is inside the output folder (Pelican works both ou
 content of every build: 0.07 s of each rebuild at 5,000 posts). An address outside the output
 is looked at again on every build, so that Pelican reports it each time.
 
-Once every generator is done (all_generators_finalized) an article's or page's address no
-longer changes (the header fields it is made of are all read and given; a quick edit that
-would move a page is no quick edit, servicebook.quick_page), yet the plugins and the writer
-read the 10,000 addresses of 5,000 posts some 80,000 times more: each content then keeps its
-`url` and `save_as` as first read for the rest of its build (0.15 s of each rebuild). A
-static file's address is left alone: an `{attach}` link moves it while pages render.
+Once its generator is done (article_generator_finalized, page_generator_finalized) an
+article's or page's address no longer changes (the header fields it is made of are all read
+and given; a quick edit that would move a page is no quick edit, servicebook.quick_page), yet
+the plugins and the writer read the 10,000 addresses of 5,000 posts some 80,000 times more:
+each content then keeps its `url` and `save_as` as first read for the rest of its build
+(0.15 s of each rebuild). A static file's address is left alone: an `{attach}` link moves it
+while pages render.
 """
 
 import datetime
@@ -190,15 +191,21 @@ _INSIDE = ProcessMemo(200_000)
 _RELATIVE = ProcessMemo(200_000)
 
 
-# The contents whose addresses are settled, by id: (the content, its addresses by key). Those
-# of the last build (make serve's quick pages still use them) only until the next is settled.
+# The contents whose addresses are settled, by id: (the content, its addresses by key); those
+# of the build that runs, or between builds those of the last (make serve's quick pages).
 _settled = {}
 
 
-def settle_addresses(generators):
-    """all_generators_finalized: from now on, each article's and page's address is read once."""
-    global _settled
-    _settled = {id(content): (content, {}) for content in content_objects(generators[0].context)}
+def forget_settled_addresses(pelican):
+    """initialized: a new build makes its contents anew."""
+    _settled.clear()
+
+
+def settle_addresses(generator):
+    """article_generator_finalized, page_generator_finalized: from now on, each of the
+    generator's articles or pages reads its address once."""
+    for content in content_objects(generator.context):
+        _settled.setdefault(id(content), (content, {}))
 
 
 def get_url_setting(content, key):
@@ -219,4 +226,6 @@ def register():
     Content._has_valid_save_as = has_valid_save_as
     Content.get_relative_source_path = relative_source_path
     Content.get_url_setting = get_url_setting
-    signals.all_generators_finalized.connect(settle_addresses)
+    signals.initialized.connect(forget_settled_addresses)
+    signals.article_generator_finalized.connect(settle_addresses)
+    signals.page_generator_finalized.connect(settle_addresses)
