@@ -213,6 +213,7 @@ def test_once_its_generator_is_done_each_address_is_read_once_for_the_build(form
     assert [settled.save_as for _ in range(2)] == ["2024/first/index.html"] * 2
     assert [other.url for _ in range(2)] == ["2024/other/"] * 2
     assert (read[id(settled), "url"], read[id(settled), "save_as"], read[id(other), "url"]) == (1, 1, 2)
+    assert static.url != "posts/logo.png"
     static.override_url = "posts/logo.png"  # as an {attach} link moves it while pages render
     assert static.url == "posts/logo.png"
     steady_urls.forget_settled_addresses(None)  # the next build

@@ -24,9 +24,9 @@ Once its generator is done (article_generator_finalized, page_generator_finalize
 article's or page's address no longer changes (the header fields it is made of are all read
 and given; a quick edit that would move a page is no quick edit, servicebook.quick_page), yet
 the plugins and the writer read the 10,000 addresses of 5,000 posts some 80,000 times more:
-each content then keeps its `url` and `save_as` as first read for the rest of its build
-(0.15 s of each rebuild). A static file's address is left alone: an `{attach}` link moves it
-while pages render.
+each content then keeps its `url` and `save_as` as first read for the rest of its build (in
+py-spy, reading addresses went from a tenth of a rebuild to 6%). A static file's address is
+left alone: an `{attach}` link moves it while pages render.
 """
 
 import datetime
