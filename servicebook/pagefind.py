@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from servicebook.background import BACKGROUND
-from servicebook.pagefind_files import read_pagefind_file
+from servicebook.pagefind_files import FRAGMENT_SUFFIX, read_pagefind_file
 from servicebook.problems import Problem, ProblemsError
 
 BUNDLE_DIR = "pagefind"
@@ -348,7 +348,7 @@ class LiveIndex:
         """The URL of every page in the written bundle (one fragment file each)."""
         return {
             json.loads(read_pagefind_file(fragment))["url"]
-            for fragment in (self.bundle_path / "fragment").glob("*.pf_fragment")
+            for fragment in (self.bundle_path / "fragment").glob("*" + FRAGMENT_SUFFIX)
         }
 
     def _written_entry(self):

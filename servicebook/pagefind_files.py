@@ -5,10 +5,18 @@ what was indexed) and the benchmark (to size one query).
 """
 
 import gzip
+import os
 import struct
 from pathlib import Path
 
 HEADER = b"pagefind_dcd"
+# A page's fragment (its URL, text, metadata and filters) is `fragment/<page id><this>`.
+FRAGMENT_SUFFIX = ".pf_fragment"
+
+
+def fragment_page_id(path):
+    """The page id Pagefind names a fragment file after (and the search's results use)."""
+    return os.path.basename(path)[: -len(FRAGMENT_SUFFIX)]
 
 
 def read_pagefind_file(path):

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 from servicebook.pagefind import DEFAULT_EXCLUDE_SELECTORS, DEFAULT_TIMEOUT, LiveIndex
-from servicebook.pagefind_files import read_pagefind_file
+from servicebook.pagefind_files import FRAGMENT_SUFFIX, fragment_page_id, read_pagefind_file
 from servicebook.signals import search_index_changed
 from servicebook.writing import write_text
 
@@ -51,9 +51,6 @@ def recent_changes(written, current):
     return changed, sorted(set(written) - set(current))
 
 
-FRAGMENT_SUFFIX = ".pf_fragment"
-
-
 class Fragments:
     """{url: (page id, filters)} of the pages of a search index on disk (every shard), read
     from its fragments. A fragment's name is Pagefind's digest of what it holds, so a name
@@ -73,8 +70,7 @@ class Fragments:
                 fragment = json.loads(read_pagefind_file(path))
             except (OSError, ValueError, EOFError):
                 continue  # being written: read next time
-            page_id = os.path.basename(path)[: -len(FRAGMENT_SUFFIX)]
-            self._known[path] = fragment["url"], page_id, fragment.get("filters", {})
+            self._known[path] = fragment["url"], fragment_page_id(path), fragment.get("filters", {})
         return {url: (page_id, filters) for url, page_id, filters in self._known.values()}
 
 
@@ -188,7 +184,8 @@ class RecentIndex:
             for url in changed:
                 index.add(Path(pages[url]).read_text(encoding="utf-8", errors="replace"), url)
             index.write()
-            recent_ids = {path.stem for path in (self.folder / bundle / "fragment").glob("*" + FRAGMENT_SUFFIX)}
+            fragments_made = (self.folder / bundle / "fragment").glob("*" + FRAGMENT_SUFFIX)
+            recent_ids = {fragment_page_id(path) for path in fragments_made}
         self._show(manifest(bundle, [*changed, *gone], fragments, recent_ids), written)
 
     def _show(self, shown, written):

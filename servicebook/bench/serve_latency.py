@@ -31,7 +31,7 @@ from servicebook.devserver import EVENTS_PATH, free_port
 from servicebook.hashing import file_stamp
 from servicebook.headers import read_header
 from servicebook.pagefind import BUNDLE_DIR
-from servicebook.pagefind_files import read_pagefind_file
+from servicebook.pagefind_files import FRAGMENT_SUFFIX, fragment_page_id, read_pagefind_file
 from servicebook.recent_index import MANIFEST, recent_folder
 from servicebook.search_shards import SHARD_FOLDERS, shard_folders, shard_of
 
@@ -232,10 +232,10 @@ def indexed_fragment(folder, url):
 
 def indexed_page(folder, url):
     """(page id, fragment) of the page at `url` in the Pagefind bundle in `folder`, or None."""
-    for path in sorted(folder.glob("fragment/*.pf_fragment")):
+    for path in sorted(folder.glob("fragment/*" + FRAGMENT_SUFFIX)):
         fragment = json.loads(read_pagefind_file(path))
         if fragment["url"] == url:
-            return path.stem, fragment
+            return fragment_page_id(path), fragment
     return None
 
 
