@@ -219,10 +219,10 @@ class KeptReads:
         if not reused or self.theme_changed:
             return
         for new, old in taking_memos(reused, moved):
-            # Taken, not copied: the last build's object is not used again.
-            for name, value in vars(old).items():
-                if name.startswith("_") and name not in new.__dict__:
-                    new.__dict__[name] = value
+            mine, theirs = new.__dict__, old.__dict__  # taken, not copied: `old` is not used again
+            for name in theirs.keys() - mine.keys():
+                if name.startswith("_"):
+                    mine[name] = theirs[name]
 
 
 def taking_memos(reused, moved):
