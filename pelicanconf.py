@@ -45,7 +45,7 @@ PLUGINS = [
     "static_files",
     "pelican.plugins.neighbors",
     "quick_related",
-    "pelican.plugins.sitemap",
+    "site_map",
     "render_cache",
     "parallel_write",
     "quick_lists",

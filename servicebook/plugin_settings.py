@@ -1,4 +1,4 @@
-"""Plugin settings declared once, as Pelican's DEFAULT_CONFIG and pelican-sitemap do: each
+"""Plugin settings declared once, as Pelican's DEFAULT_CONFIG does: each
 plugin has a DEFAULTS dict and applies it when the build starts (`initialized`), so the
 code reads settings with `[]` and the site's settings file names only what it changes.
 """

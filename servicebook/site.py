@@ -4,7 +4,6 @@ import json
 import logging
 import os
 import shutil
-import sys
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -84,7 +83,6 @@ def build(settings_file=PELICANCONF, *, strict=False, **overrides):
     # must show an author the problems that are still there.
     LimitFilter._raised_messages.clear()
     LimitFilter._group_count.clear()
-    _reset_sitemap()
     _forget_rendered_contents()
     QUICK_WRITES.build_begins()
     settings = load_settings(settings_file, **overrides)
@@ -144,15 +142,6 @@ def _forget_rendered_contents():
 
     for memo in (Content.get_content.cache, Content.get_summary.cache):
         memo.clear()
-
-
-def _reset_sitemap():
-    """pelican-sitemap keeps module-level state that only a *successful* build resets; after a
-    failed build in the same process (make serve, the tests) it would never write again."""
-    sitemap = sys.modules.get("pelican.plugins.sitemap.sitemap")
-    if sitemap:
-        sitemap.generator._main_pelican = None
-        sitemap.generator.page_queue = []
 
 
 def clean(output_path=OUTPUT, cache_path=ROOT / ".cache"):

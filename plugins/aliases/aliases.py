@@ -66,8 +66,8 @@ class Redirect:
     lang: str
     source: str  # content/posts/new.md
     line: int  # of the Aliases: field
-    # Also handed as `page`: pelican-sitemap lists a written page by its `page`, and leaves out
-    # one whose status is not "published", so no redirect is in the sitemap.
+    # Also handed as `page`: the sitemap (site_map) lists a written page by its `page`, and
+    # leaves out one whose status is not "published", so no redirect is in the sitemap.
     status: str = "redirect"
 
     @property

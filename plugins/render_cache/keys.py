@@ -26,7 +26,6 @@ _DISTRIBUTIONS = (
     "jinja2",
     "markdown",
     "typogrify",
-    "pelican-sitemap",
     "pelican-neighbors",
     "pelican-related-posts",
 )

@@ -3,18 +3,14 @@
 `make serve` answers requests while it rebuilds, and a browser reloads as soon as a page is
 written; a file emptied by `open(path, "w")` and then filled would give a half page to a
 reload that comes between the two. Pages and feeds are written whole by the build's writer
-(servicebook.writing.AtomicWriter, under render_cache's). This plugin covers the two other
-writers of a build, for which Pelican has no hook:
-
-- Pelican copies static files and the theme's files with `pelican.utils.copy_file`;
-- pelican-sitemap writes sitemap.xml with the built-in `open`.
-
-Both are given servicebook.writing's whole-file versions when a build starts. (Pagefind
-writes its own bundle: new files under new names, then its entry file.)
+(servicebook.writing.AtomicWriter, under render_cache's), and the sitemap by site_map with
+servicebook.writing.write_text. This plugin covers the other writer of a build, for which
+Pelican has no hook: Pelican copies static files and the theme's files with
+`pelican.utils.copy_file`, which is given a whole-file version when a build starts.
+(Pagefind writes its own bundle: new files under new names, then its entry file.)
 """
 
 import shutil
-import sys
 
 from pelican import signals, utils
 
@@ -30,19 +26,9 @@ def copy_file_whole(source, destination):
         utils.logger.warning("A problem occurred copying file %s to %s; %s", source, destination, error)
 
 
-def open_whole(path, mode="r", *args, **kwargs):
-    """The built-in `open`, except that a file opened to be written is written whole."""
-    if mode in ("w", "wb"):
-        return replaced_whole(path, mode, *args, **kwargs)
-    return open(path, mode, *args, **kwargs)
-
-
 def write_whole(pelican):
     """initialized: before anything is copied or written."""
     utils.copy_file = copy_file_whole
-    sitemap = sys.modules.get("pelican.plugins.sitemap.sitemap")
-    if sitemap is not None:
-        sitemap.open = open_whole
 
 
 def register():

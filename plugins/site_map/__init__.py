@@ -1,0 +1,1 @@
+from .site_map import DEFAULTS, register  # noqa: F401
