@@ -89,7 +89,7 @@ def test_each_page_is_listed_once_by_its_address_with_its_own_date_or_none(tmp_p
         (f"{out}/drafts/d.html", article("drafts/d.html", status="draft")),
         (f"{out}/2024/secret/index.html", article("2024/secret/", private="True")),
     ]
-    found = entries(sitemap_text(pages, "https://example.org", out, config))
+    found = entries(sitemap_text(pages, "https://example.org", out, config, "content"))
     assert (
         list(found)
         == sorted(found)
@@ -117,24 +117,29 @@ def test_each_page_is_listed_once_by_its_address_with_its_own_date_or_none(tmp_p
 
 def test_a_contents_own_frequency_and_priority_win_and_bad_ones_are_reported(tmp_path, caplog):
     config = sitemap_config({})
-    own = article("2024/own/", changefreq="weekly", priority="0.9")
-    bad = article("2024/bad/", changefreq="sometimes", priority="high")
-    pages = [(f"{tmp_path}/2024/own/index.html", own), (f"{tmp_path}/2024/bad/index.html", bad)]
+    own = article("2024/own/", changefreq="weekly", priority="0")
+    source = tmp_path / "content" / "posts" / "bad.md"
+    source.parent.mkdir(parents=True)
+    source.write_text(post("Bad", "Words.", Changefreq="sometimes", Priority="high"), encoding="utf-8")
+    bad = article("2024/bad/", changefreq="sometimes", priority="high", source_path=str(source))
+    out = tmp_path / "output"
+    pages = [(f"{out}/2024/own/index.html", own), (f"{out}/2024/bad/index.html", bad)]
     with caplog.at_level(logging.WARNING):
-        found = entries(sitemap_text(pages, "", str(tmp_path), config))
-    assert found["/2024/own/"]["changefreq"] == "weekly" and found["/2024/own/"]["priority"] == "0.9"
+        found = entries(sitemap_text(pages, "", str(out), config, tmp_path / "content"))
+    assert found["/2024/own/"]["changefreq"] == "weekly" and found["/2024/own/"]["priority"] == "0.0"
     assert found["/2024/bad/"]["changefreq"] == "monthly" and found["/2024/bad/"]["priority"] == "0.5"
+    # Named as the author knows the file, with the line of the field.
     problems = [str(record.problem) for record in caplog.records if hasattr(record, "problem")]
     assert problems == [
-        "content/2024/bad/.md: Changefreq: 'sometimes' is not one of " + ", ".join(CHANGEFREQS),
-        "content/2024/bad/.md: Priority: 'high' is not a number from 0 to 1",
+        "content/posts/bad.md:3: Changefreq: 'sometimes' is not one of " + ", ".join(CHANGEFREQS),
+        "content/posts/bad.md:4: Priority: 'high' is not a number from 0 to 1",
     ]
 
 
 def test_a_text_sitemap_lists_the_addresses_alone(tmp_path):
     config = sitemap_config({"format": "txt"})
     pages = [(f"{tmp_path}/b/index.html", None), (f"{tmp_path}/a.html", None)]
-    assert sitemap_text(pages, "https://example.org", str(tmp_path), config) == (
+    assert sitemap_text(pages, "https://example.org", str(tmp_path), config, "content") == (
         "https://example.org/a.html\nhttps://example.org/b/\n"
     )
 

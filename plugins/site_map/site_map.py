@@ -26,9 +26,10 @@ from urllib.request import pathname2url
 from pelican import signals
 from pelican.contents import Article, Page
 
+from servicebook.headers import header_line
 from servicebook.outputs_made import settle
 from servicebook.plugin_settings import declare
-from servicebook.problems import Problem, ProblemsError, report
+from servicebook.problems import Problem, ProblemsError, report, shown_path
 from servicebook.writing import write_text
 
 logger = logging.getLogger(__name__)
@@ -135,29 +136,35 @@ def is_listed(address, obj, excluded):
     return not any(pattern.search(address) for pattern in excluded)
 
 
-def entry(site_url, address, obj, config):
-    """The sitemap's entry (XML) of the page at `address` showing `obj` (or None)."""
+def own_value(obj, field, check, wanted, content_root):
+    """What `check` makes of the header `field` of the content `obj` (None when it gives none);
+    a value `check` refuses (None) is reported, with its file and line, as not `wanted`."""
+    given = getattr(obj, field.lower(), None) if obj is not None else None
+    if not given:
+        return None
+    value = check(given)
+    if value is None:
+        where = shown_path(obj.source_path, content_root), header_line(obj.source_path, field)
+        report(logger, Problem(*where, field, f"{given!r} is not {wanted}"))
+    return value
+
+
+def changefreq(value):
+    return value if value in CHANGEFREQS else None
+
+
+def entry(site_url, address, obj, config, content_root):
+    """The sitemap's entry (XML) of the page at `address` showing `obj` (or None), whose
+    source is under `content_root`."""
     kind = kind_of(obj)
     lines = ["<url>", f"<loc>{escape(f'{site_url}/{address}', quote=False)}</loc>"]
     dated = obj is not None and (getattr(obj, "modified", None) or getattr(obj, "date", None))
     if dated:
         lines.append(f"<lastmod>{w3c_datetime(dated)}</lastmod>")
-    changefreq = config["changefreqs"][kind]
-    own = obj is not None and getattr(obj, "changefreq", None)
-    if own:
-        if own in CHANGEFREQS:
-            changefreq = own
-        else:
-            report(logger, Problem(obj.source_path, 0, "Changefreq", f"{own!r} is not one of {', '.join(CHANGEFREQS)}"))
-    lines.append(f"<changefreq>{changefreq}</changefreq>")
-    chosen = float(config["priorities"][kind])
-    own = obj is not None and getattr(obj, "priority", None)
-    if own:
-        if priority(own) is not None:
-            chosen = priority(own)
-        else:
-            report(logger, Problem(obj.source_path, 0, "Priority", f"{own!r} is not a number from 0 to 1"))
-    lines.append(f"<priority>{chosen}</priority>")
+    frequency = own_value(obj, "Changefreq", changefreq, f"one of {', '.join(CHANGEFREQS)}", content_root)
+    lines.append(f"<changefreq>{frequency or config['changefreqs'][kind]}</changefreq>")
+    chosen = own_value(obj, "Priority", priority, "a number from 0 to 1", content_root)
+    lines.append(f"<priority>{float(config['priorities'][kind]) if chosen is None else chosen}</priority>")
     for translation in getattr(obj, "translations", ()) if obj is not None else ():
         link = escape(f"{site_url}/{without_index_file(translation.url)}")
         lines.append(f'<xhtml:link rel="alternate" hreflang="{escape(translation.lang)}" href="{link}"/>')
@@ -165,8 +172,9 @@ def entry(site_url, address, obj, config):
     return "\n".join(lines)
 
 
-def sitemap_text(pages, site_url, output_path, config):
-    """The sitemap of `pages` ([(path written, the content it shows or None)])."""
+def sitemap_text(pages, site_url, output_path, config, content_root):
+    """The sitemap of `pages` ([(path written, the content it shows or None)]); the contents'
+    sources are under `content_root`."""
     listed = {}
     for path, obj in pages:
         address = page_address(path, output_path, obj)
@@ -174,7 +182,7 @@ def sitemap_text(pages, site_url, output_path, config):
             listed[address] = obj
     if config["format"] == "txt":
         return "".join(f"{site_url}/{address}\n" for address in sorted(listed))
-    entries = (entry(site_url, address, listed[address], config) for address in sorted(listed))
+    entries = (entry(site_url, address, listed[address], config, content_root) for address in sorted(listed))
     return XML_HEADER + "".join(entries) + XML_FOOTER
 
 
@@ -201,7 +209,7 @@ class Sitemap:
         pages, self.pages = self.pages, []
         name = f"sitemap.{config['format']}"
         target = os.path.join(pelican.output_path, name)
-        text = sitemap_text(pages, settings["SITEURL"], pelican.output_path, config)
+        text = sitemap_text(pages, settings["SITEURL"], pelican.output_path, config, settings["PATH"])
         try:
             with open(target, encoding="utf-8") as existing:
                 unchanged = existing.read() == text
