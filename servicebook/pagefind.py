@@ -270,11 +270,23 @@ class PagefindService:
                 self._process.wait()
 
 
+def file_sizes(files):
+    """{path: size} of the paths `files()` yields, or None when one of them, or a folder
+    being walked, vanished meanwhile: Pagefind is still replacing files."""
+    try:
+        return {path: path.stat().st_size for path in files()}
+    except FileNotFoundError:
+        return None
+
+
 def is_whole(path):
     """Whether a bundle file is complete: Pagefind's data files (`*.pf_*`) are gzip, which
-    tells a cut-off file; the others just must not be empty."""
+    tells a cut-off file; the others just must not be empty (nor gone)."""
     if not path.suffix.startswith(".pf_"):
-        return path.stat().st_size > 0
+        try:
+            return path.stat().st_size > 0
+        except FileNotFoundError:
+            return False
     try:
         read_pagefind_file(path)
     except (OSError, EOFError, ValueError):
@@ -361,13 +373,13 @@ class LiveIndex:
         previous = None
         while True:
             # Files that did not change while Pagefind was stopped tell nothing.
-            sizes = {path: path.stat().st_size for path in self._own_files()}
+            sizes = file_sizes(self._own_files)
             look = BACKGROUND.pauses, sizes
             try:
                 entry, problem = json.loads(entry_file.read_text(encoding="utf-8")), None
             except (OSError, ValueError) as error:
                 entry, problem = None, error
-            settled = look == previous and not BACKGROUND.holds(self._service)
+            settled = sizes is not None and look == previous and not BACKGROUND.holds(self._service)
             if entry is not None and settled and all(map(is_whole, sizes)):
                 return entry
             if BACKGROUND.clock() > deadline:
