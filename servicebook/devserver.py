@@ -18,7 +18,11 @@ changes, and reloads the open pages when a rebuild has finished.
   kept for quick pages, and the one being built): about half a second each at 5,000 posts,
   and a rebuild made two. While builds run, the collector makes one only after many more of
   its smaller collections (a save every few seconds leaves the server no idle moment, see
-  FULL_COLLECTION_EVERY); the server makes one when it is idle after a build.
+  FULL_COLLECTION_EVERY); the server makes one when it is idle after a build. After the
+  first, what is alive then (the reader cache, the kept reads, the theme, the first site) is
+  frozen (gc.freeze): later full collections leave it out, 0.25 s instead of 0.45 s at 5,000
+  posts. Of the first site, which the next build replaces, what only a cycle holds stays in
+  memory (about 36 MB at 5,000 posts), once: nothing frozen later.
 """
 
 import errno
@@ -321,12 +325,15 @@ class Rebuilder:
     While builds run, the garbage collector makes a full collection only after
     FULL_COLLECTION_EVERY collections of its middle generation; once the builds are done and
     none is asked for within IDLE_COLLECTION_SECONDS, `collect()` makes one (a full garbage
-    collection), and the collector's own thresholds are back."""
+    collection), and the collector's own thresholds are back. After the first, `freeze()`
+    (see the module's docstring)."""
 
-    def __init__(self, build, builds, collect=gc.collect):
+    def __init__(self, build, builds, collect=gc.collect, freeze=gc.freeze):
         self.build = build
         self.builds = builds
         self.collect = collect
+        self.freeze = freeze
+        self._frozen = False
         self._wanted = threading.Event()
         self._lock = threading.Lock()
         self._paths = set()
@@ -350,6 +357,9 @@ class Rebuilder:
             self.builds.finished()
             if not self._wanted.wait(IDLE_COLLECTION_SECONDS):
                 self.collect()
+                if not self._frozen:
+                    self.freeze()
+                    self._frozen = True
                 gc.set_threshold(*usual)
 
 

@@ -104,26 +104,41 @@ def test_a_full_collection_waits_for_an_idle_moment_after_the_builds():
     def collect():
         events.append(("collect", gc.get_threshold()))
 
+    def freeze():
+        events.append(("freeze",))
+
     builds = devserver.Builds()
     # The collector's thresholds are the process's: another test's rebuilder goes idle first.
     time.sleep(devserver.IDLE_COLLECTION_SECONDS * 2)
     usual = gc.get_threshold()
     try:
-        rebuilder = devserver.Rebuilder(build, builds, collect=collect)
+        rebuilder = devserver.Rebuilder(build, builds, collect=collect, freeze=freeze)
         rebuilder.ask(["a.md"])
         assert started.wait(10)
         rebuilder.ask(["b.md"])  # during the first build: the next one follows at once
         release.set()
         deadline = time.monotonic() + 10
-        while not (events[-1][0] == "collect" and gc.get_threshold() == usual) and time.monotonic() < deadline:
+        while not (events[-1][0] == "freeze" and gc.get_threshold() == usual) and time.monotonic() < deadline:
             time.sleep(0.02)
         after = gc.get_threshold()
+        rebuilder.ask(["c.md"])
+        while len(events) < 6 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(devserver.IDLE_COLLECTION_SECONDS * 2)
     finally:
         gc.set_threshold(*usual)
     # While builds run, few full collections; one when they are done, then the usual ones.
+    # What the first collection leaves is frozen, once.
     during = (*usual[:2], devserver.FULL_COLLECTION_EVERY)
-    assert events == [("build", ["a.md"], during), ("build", ["b.md"], during), ("collect", during)]
-    assert after == usual and devserver.FULL_COLLECTION_EVERY > usual[2] and builds.number == 2
+    assert events == [
+        ("build", ["a.md"], during),
+        ("build", ["b.md"], during),
+        ("collect", during),
+        ("freeze",),
+        ("build", ["c.md"], during),
+        ("collect", during),
+    ]
+    assert after == usual and devserver.FULL_COLLECTION_EVERY > usual[2] and builds.number == 3
 
 
 def test_a_file_written_whole_keeps_its_old_text_until_complete(tmp_path):
