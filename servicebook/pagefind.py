@@ -114,8 +114,11 @@ def remove_old_bundle(bundle_path, spared=None):
     if not bundle_path.exists():
         return
     looks_like_bundle = (bundle_path / "pagefind-entry.json").exists() or (bundle_path / "pagefind.js").exists()
-    holds_only_spared = bundle_path.is_dir() and all(is_spared(path.name, spared) for path in bundle_path.iterdir())
-    if not bundle_path.is_dir() or not (looks_like_bundle or holds_only_spared):
+    # Or what Pagefind had written of it when it was cut off (make serve stopped meanwhile).
+    holds_only_ours = bundle_path.is_dir() and all(
+        is_spared(path.name, spared) or is_pagefinds(path) for path in bundle_path.iterdir()
+    )
+    if not bundle_path.is_dir() or not (looks_like_bundle or holds_only_ours):
         raise SearchIndexError(
             f"Search index: {bundle_path} exists and is not a Pagefind index; move it away, "
             "Pagefind writes the search index there"
@@ -126,6 +129,19 @@ def remove_old_bundle(bundle_path, spared=None):
     for path in bundle_path.iterdir():
         if not is_spared(path.name, spared):
             shutil.rmtree(path) if path.is_dir() else path.unlink()
+
+
+# What Pagefind writes in a bundle's folder: files by name, folders of files by their suffix.
+_PAGEFIND_FILES = ("pagefind*", "*.pf_meta", "wasm.*.pagefind")
+_PAGEFIND_FOLDERS = {"fragment": ".pf_fragment", "index": ".pf_index", "filter": ".pf_filter"}
+
+
+def is_pagefinds(path):
+    """Whether `path`, in a bundle's folder, is a file or folder of Pagefind's own."""
+    if path.is_dir():
+        suffix = _PAGEFIND_FOLDERS.get(path.name)
+        return suffix is not None and all(item.is_file() and item.name.endswith(suffix) for item in path.iterdir())
+    return any(fnmatch.fnmatchcase(path.name, pattern) for pattern in _PAGEFIND_FILES)
 
 
 def is_spared(name, spared):

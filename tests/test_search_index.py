@@ -314,6 +314,28 @@ def test_an_unknown_folder_in_the_bundle_place_is_not_deleted(tmp_path):
     assert (tmp_path / "pagefind" / "notes.txt").exists()
 
 
+@pytest.mark.parametrize("spared", [None, "shard-*"])
+def test_an_index_cut_off_while_pagefind_wrote_it_is_replaced_and_nothing_else_is(tmp_path, spared):
+    """make serve stopped while its index was written: Pagefind's own files, no entry yet."""
+    bundle = tmp_path / "pagefind"
+    for name in ("fragment/en_1a2b.pf_fragment", "index/en_3c4d.pf_index", "filter/en_5e.pf_filter"):
+        (bundle / name).parent.mkdir(parents=True, exist_ok=True)
+        (bundle / name).write_bytes(b"x")
+    (bundle / "pagefind.en_53ed59f3ec.pf_meta").write_bytes(b"x")
+    (bundle / "wasm.en.pagefind").write_bytes(b"x")
+    si.remove_old_bundle(bundle, spared=spared)
+    assert not bundle.exists() or not any(bundle.iterdir())
+    # The same with a file of someone else's among them stays, and says why.
+    for mine in ("notes.txt", "fragment/notes.txt"):
+        (bundle / "fragment").mkdir(parents=True, exist_ok=True)
+        (bundle / "fragment" / "en_1a2b.pf_fragment").write_bytes(b"x")
+        (bundle / mine).write_text("mine")
+        with pytest.raises(si.SearchIndexError, match="is not a Pagefind index"):
+            si.remove_old_bundle(bundle, spared=spared)
+        assert (bundle / mine).read_text() == "mine"
+        (bundle / mine).unlink()
+
+
 def test_the_first_shard_writes_into_a_folder_that_holds_only_the_other_shards_written_before_it(tmp_path):
     """The shards are written side by side: the others' folders, inside the first's, may come first."""
     (tmp_path / "pagefind" / "shard-1" / "fragment").mkdir(parents=True)
