@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
+from pelican import signals
 from pelican.contents import Article
 from pelican.writers import Writer
 
@@ -440,3 +441,47 @@ def test_a_page_of_a_call_left_as_it_was_is_rendered_again_once_edited_or_delete
     build_small_site(tmp_path, {}, PARALLEL_WRITE=False)
     assert output_files(output) == before
     assert sorted(asked) == ["2024/p03/index.html", "404.html", "index.html", "robots.txt"]
+
+
+def present_when_the_first_page_is_written(output, paths):
+    """Which of `paths` (in `output`) are there when the next build announces its first page."""
+    seen = {}
+
+    def look(path, context=None):
+        if not seen:
+            seen.update({name: (output / name).exists() for name in paths})
+
+    signals.content_written.connect(look)
+    return seen, lambda: signals.content_written.disconnect(look)
+
+
+@pytest.mark.parametrize("parallel_write", [False, True], ids=["one process", "every core"])
+def test_a_deleted_posts_page_and_its_tags_go_before_any_page_is_written(tmp_path, parallel_write):
+    build_small_site(tmp_path, POSTS, PARALLEL_WRITE=parallel_write, PARALLEL_WRITE_MIN_PAGES=1)
+    output = tmp_path / "output"
+    gone = ["2024/three/index.html", "tag/letters/index.html"]
+    kept = ["2024/two/index.html", "tag/billing/index.html"]
+    assert all((output / name).exists() for name in gone + kept)
+    (tmp_path / "content" / "posts" / "three.md").unlink()
+    seen, stop = present_when_the_first_page_is_written(output, gone + kept)
+    try:
+        build_small_site(tmp_path, {}, PARALLEL_WRITE=parallel_write, PARALLEL_WRITE_MIN_PAGES=1)
+    finally:
+        stop()
+    assert seen == {**dict.fromkeys(gone, False), **dict.fromkeys(kept, True)}
+    fresh = build_small_site(tmp_path / "fresh", {k: v for k, v in POSTS.items() if k != "posts/three.md"})
+    assert output_files(output) == output_files(fresh.output_path)
+
+
+def test_a_renamed_source_keeps_its_page_while_the_build_runs(tmp_path, monkeypatch):
+    build_small_site(tmp_path, POSTS)
+    output = tmp_path / "output"
+    posts = tmp_path / "content" / "posts"
+    (posts / "three.md").rename(posts / "third.md")  # the same slug: the same page
+    removed, unlink = [], Path.unlink
+    monkeypatch.setattr(
+        Path, "unlink", lambda path, *args, **named: removed.append(path) or unlink(path, *args, **named)
+    )
+    build_small_site(tmp_path, {})
+    assert (output / "2024" / "three" / "index.html").exists()
+    assert not [path for path in removed if path.name == "index.html"], removed

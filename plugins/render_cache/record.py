@@ -9,6 +9,9 @@ from servicebook.outputs_made import remove_empty_folders
 from servicebook.records import JsonRecord
 
 RECORD_NAME = "render-cache.json"
+# output folder -> the save_as of the tags, categories and authors of the last build in this
+# process that wrote there (see RenderRecord.remove_gone).
+_WRAPPERS = {}
 CALLS_RECORD_NAME = "render-calls.json"
 
 
@@ -22,7 +25,7 @@ class RenderRecord:
 
     def __init__(self, settings):
         self.record = JsonRecord(settings, RECORD_NAME, of_output=True)
-        self.rendered = self.reused_count = 0
+        self.rendered = self.reused_count = self.removed = 0
         self.pages = self.record.load({})
         self.produced = set()
         self.built_sources = set()
@@ -77,22 +80,50 @@ class RenderRecord:
         """Delete the pages and feeds an earlier build wrote and this one did not (a deleted
         post, a tag no post has now, a list page fewer): the output then holds what a clean
         build writes. A file changed since it was written is not ours to delete; the page of
-        a source this build could not read stays (the problem panel says it is left over)."""
-        removed = 0
+        a source this build could not read stays (the problem panel says it is left over).
+        Returns how many this build removed (with those of `remove_gone`)."""
         for output_file in sorted(set(self.pages) - self.produced):
             source = self.pages[output_file][2] if len(self.pages[output_file]) > 2 else ""
             if source and source not in self.built_sources and Path(source).exists():
                 continue
-            path = Path(output_path) / output_file
-            try:
-                if _digest(path.read_bytes()) == self.pages[output_file][1]:
-                    path.unlink()
-                    removed += 1
-                    remove_empty_folders(path.parent, Path(output_path))
-            except OSError:
-                pass
-            del self.pages[output_file]
-        return removed
+            self._remove(output_path, output_file)
+        return self.removed
+
+    def remove_gone(self, output_path, addresses, wrappers):
+        """Before the build writes a page, delete those it certainly no longer writes: the
+        pages of a source that is gone (a deleted post), and every page of a tag, category or
+        author the last build in this process had (`wrappers`: their save_as) and this one
+        has not. A deleted post's page and its tag's then go at once, not once the build is
+        done (the rest of what it no longer writes: `remove_stale`). `addresses`: the save_as
+        of this build's contents, which are written again even when they were a gone one's."""
+        written = set(addresses) | set(wrappers)
+        gone = [
+            output_file
+            for output_file, recorded in self.pages.items()
+            if len(recorded) > 2 and recorded[2] and recorded[2] not in self.built_sources
+            if output_file not in written and not os.path.exists(recorded[2])
+        ]
+        for name in _WRAPPERS.get(output_path, frozenset()) - written:
+            # A call's pages (a paginated list) are recorded when the build wrote it whole.
+            gone += [
+                output_file for output_file in self.last_calls.get(name, ((), [name]))[1] if output_file not in written
+            ]
+        _WRAPPERS[output_path] = frozenset(wrappers)
+        for output_file in gone:
+            if output_file in self.pages:
+                self._remove(output_path, output_file)
+
+    def _remove(self, output_path, output_file):
+        """Delete an output this cache wrote, if it still holds what was written, and forget it."""
+        path = Path(output_path) / output_file
+        try:
+            if _digest(path.read_bytes()) == self.pages[output_file][1]:
+                path.unlink()
+                self.removed += 1
+                remove_empty_folders(path.parent, Path(output_path))
+        except OSError:
+            pass
+        del self.pages[output_file]
 
     def intact(self, output_path, outputs):
         """Whether every file in `outputs` still has the stamp noted when it was written or

@@ -92,6 +92,8 @@ _OWN_PAGE_ARGUMENTS = frozenset({"article", "page", "category", "url", "override
 # What Pelican's writer sets in each page's context from the page's output path and the
 # settings, both in every key.
 _WRITER_NAMES = frozenset({"output_file", "localsiteurl"})
+# The context's lists of (tag, category or author, its articles), each with pages of its own.
+_WRAPPER_KINDS = ("tags", "categories", "authors")
 
 
 @functools.lru_cache(maxsize=1024)
@@ -242,7 +244,10 @@ class CachingWriter(ReusingWriter):
         # The build's whole context (a page's local context may hold a subset): the sources
         # whose old pages may be removed if this build no longer writes them.
         if not self.record.built_sources:
-            self.record.built_sources = {content.source_path for content in content_objects(context)}
+            contents = content_objects(context)
+            self.record.built_sources = {content.source_path for content in contents}
+            wrappers = [wrapper.save_as for kind in _WRAPPER_KINDS for wrapper, _ in context.get(kind, ())]
+            self.record.remove_gone(self.output_path, [content.save_as for content in contents], wrappers)
 
     def write_file(self, name, template, context, *args, **kwargs):
         if self.record is None or not name:
