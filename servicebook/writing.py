@@ -300,7 +300,7 @@ class AtomicWriter(Writer):
             if self.is_unchanged(page.path):
                 continue
             rendered += 1
-            if not _holds(page.path, text):
+            if not holds_text(page.path, text):
                 write_text(page.path, text)
                 QUICK_WRITES.wrote(page.path)
                 again.append(page.path)
@@ -384,8 +384,9 @@ def written_text(path):
     return page[1] if page is not None and page[0] == path else None
 
 
-def _holds(path, text):
-    """Whether the file at `path` holds `text` already (a page whose key changed may not have)."""
+def holds_text(path, text):
+    """Whether the file at `path` holds `text` already (a page whose key changed may not have;
+    a sitemap written again from the same pages)."""
     try:
         return Path(path).read_text(encoding="utf-8") == text
     except (OSError, UnicodeDecodeError):

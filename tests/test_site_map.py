@@ -173,3 +173,14 @@ def test_a_change_of_format_leaves_no_sitemap_of_the_other(tmp_path):
     result = build_small_site(tmp_path, FILES, SITEMAP={"format": "txt", "exclude": ["tag/"]})
     assert not (result.output_path / "sitemap.xml").exists()
     assert "/2024/one/\n" in (result.output_path / "sitemap.txt").read_text()
+
+
+def test_an_unchanged_sitemap_is_not_written_again_and_a_spoilt_one_is(tmp_path):
+    sitemap = build_small_site(tmp_path, FILES).output_path / "sitemap.xml"
+    written = sitemap.stat().st_ino
+    build_small_site(tmp_path, FILES)
+    assert sitemap.stat().st_ino == written  # left as it was, not replaced by the same bytes
+    good = sitemap.read_bytes()
+    sitemap.write_bytes(b"\xff\xfe not a sitemap")
+    build_small_site(tmp_path, FILES)
+    assert sitemap.read_bytes() == good

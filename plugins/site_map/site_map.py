@@ -30,7 +30,7 @@ from servicebook.headers import header_line
 from servicebook.outputs_made import settle
 from servicebook.plugin_settings import declare
 from servicebook.problems import Problem, ProblemsError, report, shown_path
-from servicebook.writing import write_text
+from servicebook.writing import holds_text, write_text
 
 logger = logging.getLogger(__name__)
 
@@ -210,12 +210,7 @@ class Sitemap:
         name = f"sitemap.{config['format']}"
         target = os.path.join(pelican.output_path, name)
         text = sitemap_text(pages, settings["SITEURL"], pelican.output_path, config, settings["PATH"])
-        try:
-            with open(target, encoding="utf-8") as existing:
-                unchanged = existing.read() == text
-        except OSError:
-            unchanged = False
-        if not unchanged:
+        if not holds_text(target, text):
             write_text(target, text)
         settle(settings, RECORD_NAME, [name])
 
