@@ -287,10 +287,10 @@ class PagefindService:
 
 
 def file_sizes(files):
-    """{path: size} of the paths `files()` yields, or None when one of them, or a folder
-    being walked, vanished meanwhile: Pagefind is still replacing files."""
+    """{path: size} of the paths `files` holds (a walk of a folder, done here), or None when
+    one of them, or a folder being walked, vanished meanwhile: Pagefind is still replacing files."""
     try:
-        return {path: path.stat().st_size for path in files()}
+        return {path: path.stat().st_size for path in files}
     except FileNotFoundError:
         return None
 
@@ -389,7 +389,7 @@ class LiveIndex:
         previous = None
         while True:
             # Files that did not change while Pagefind was stopped tell nothing.
-            sizes = file_sizes(self._own_files)
+            sizes = file_sizes(self._own_files())
             look = BACKGROUND.pauses, sizes
             try:
                 entry, problem = json.loads(entry_file.read_text(encoding="utf-8")), None

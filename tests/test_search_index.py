@@ -547,9 +547,9 @@ def test_a_bundle_file_counts_as_written_only_when_whole(built_site, tmp_path):
 def test_a_bundle_file_or_folder_vanishing_while_it_is_looked_at_means_pagefind_is_still_writing(tmp_path):
     kept = tmp_path / "pagefind-entry.json"
     kept.write_text("{}")
-    assert si.file_sizes(lambda: iter([kept])) == {kept: 2}
+    assert si.file_sizes([kept]) == {kept: 2}
     # A file listed, then removed before its size was read.
-    assert si.file_sizes(lambda: iter([kept, tmp_path / "index" / "en_1.pf_index"])) is None
+    assert si.file_sizes([kept, tmp_path / "index" / "en_1.pf_index"]) is None
     # A folder removed while the bundle is walked (seen in CI: Pagefind replacing shard-2/index).
     folder = tmp_path / "bundle"
     (folder / "index").mkdir(parents=True)
@@ -560,7 +560,7 @@ def test_a_bundle_file_or_folder_vanishing_while_it_is_looked_at_means_pagefind_
             shutil.rmtree(folder / "index", ignore_errors=True)
             yield path
 
-    assert si.file_sizes(walk) is None
+    assert si.file_sizes(walk()) is None
 
 
 @pytest.fixture
