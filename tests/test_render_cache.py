@@ -485,3 +485,17 @@ def test_a_renamed_source_keeps_its_page_while_the_build_runs(tmp_path, monkeypa
     build_small_site(tmp_path, {})
     assert (output / "2024" / "three" / "index.html").exists()
     assert not [path for path in removed if path.name == "index.html"], removed
+
+
+def test_a_list_page_that_counts_the_whole_list_follows_a_post_gone_from_another_page(tmp_path):
+    # Two posts a page: Essays' first page lists p3 and p2, and says "4 stories in Essays".
+    posts = {
+        f"posts/p{i}.md": post(f"P{i}", f"Body {i}.", slug=f"p{i}", date=f"2024-01-0{i + 1} 10:00", Category="Essays")
+        for i in range(4)
+    }
+    build_small_site(tmp_path, posts, DEFAULT_PAGINATION=2)
+    page = tmp_path / "output" / "category" / "essays" / "index.html"
+    assert "4 stories in Essays" in page.read_text(encoding="utf-8")
+    (tmp_path / "content" / "posts" / "p0.md").unlink()  # on the second page
+    build_small_site(tmp_path, {}, DEFAULT_PAGINATION=2)
+    assert "3 stories in Essays" in page.read_text(encoding="utf-8")

@@ -63,6 +63,8 @@ class Site:
             "IMAGES_CACHE_PATH": cache / "images",
             "PLUGIN_PATHS": [str(ROOT / "plugins")],
             "SEARCH_INDEX_SHARD_PAGES": 2,
+            # Lists of several pages, which a new or deleted post shifts.
+            "DEFAULT_PAGINATION": 2,
         }
 
     def build(self, output, cache, **settings):

@@ -305,11 +305,12 @@ def _unnamed_list(name, value, names):
 
 def shown(handed, localcontext):
     """The template arguments one page shows, of those a key counts (`counted`): of a
-    paginated list, that page's part and its place among the list's pages."""
+    paginated list, that page's part, its place among the list's pages and the length of
+    the whole list ("4 stories in Essays" on every page of a category's list)."""
     shown = dict(handed)
     for name in list(shown):
         page = localcontext.get(f"{name}_page")
         if page is not None and hasattr(page, "object_list"):
             shown[name] = list(page.object_list)
-            shown[f"{name}_page"] = (page.number, page.paginator.num_pages)
+            shown[f"{name}_page"] = (page.number, page.paginator.num_pages, page.paginator.count)
     return shown

@@ -13,7 +13,9 @@ on and reuses the page already in the output when the key is unchanged:
                category, index or casebook page) its summary and the attributes Pelican and
                plugins give it (reading time, ...); an attribute that is another article
                (neighbours, related posts, translations) counts by that article's address
-               and metadata;
+               and metadata; a page of a paginated list counts the articles it lists, its
+               place among the pages and the whole list's length (each page of a tag's
+               list says how many stories it has);
              - every other context variable its templates (and those they extend, include
                or import) name: the menu's `pages`, an `articles` or `tags` a template shows
                without being handed it; articles in them count by address and metadata.
