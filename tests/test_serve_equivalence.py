@@ -2,8 +2,9 @@
 equal, file for file, to what a clean build of the same sources writes.
 
 Random sequences of edits (create, edit a body, retitle, retag, redate, draft and undraft,
-delete, change a case's facts, edit a template, edit the settings, add or delete a picture and
-a file that posts link to) are applied to a small site the way `make serve` applies them: the
+delete, change a post's category, authors or slug, rename its file, retitle or delete a page,
+change a case's facts, edit a template, edit the settings, add or delete a picture and a file
+that posts link to) are applied to a small site the way `make serve` applies them: the
 quick page for the change from the last build (and, for an edit it changes in place, every
 other output that shows it), then the whole rebuild over the same output and caches, the
 content cache kept in memory. Odd seeds build as `make serve` builds (one process, its outputs
@@ -127,6 +128,37 @@ class Site:
         date = f"2023-{self.rng.randint(1, 12):02d}-{self.rng.randint(1, 28):02d}"
         return self._rewrite(lambda h, b: f"{self._header(h, 'Date', date)}\n\n{b}")
 
+    def recategorise(self):
+        category = self.rng.choice(["", "Essays", "Notes", "Field reports"])
+        return self._rewrite(lambda h, b: f"{self._header(h, 'Category', category)}\n\n{b}")
+
+    def reauthor(self):
+        author = self.rng.choice(["", "Ada Byrne", "Sam Okafor", "Ada Byrne, Sam Okafor"])
+        return self._rewrite(lambda h, b: f"{self._header(h, 'Authors', author)}\n\n{b}")
+
+    def reslug(self):
+        self.serial += 1
+        return self._rewrite(lambda h, b: f"{self._header(h, 'Slug', f'moved-{self.serial}')}\n\n{b}")
+
+    def rename_file(self):
+        """A source renamed (its slug, and so its page, stay where they are)."""
+        if not self.posts():
+            return self.create()
+        path = self.rng.choice(self.posts())
+        self.serial += 1
+        renamed = path.with_name(f"r{self.serial}-{path.name}")
+        path.rename(renamed)
+        return [path, renamed]
+
+    def edit_page(self):
+        """The About page retitled (every page's menu shows it), or gone, or back."""
+        path = self.content / "pages" / "about.md"
+        if path.exists() and self.rng.random() < 0.3:
+            path.unlink()
+        else:
+            write_content(self.content, {"pages/about.md": f"Title: {self.words(2)}\nSlug: about\n\n{self.words()}\n"})
+        return [path]
+
     def draft_or_publish(self):
         status = self.rng.choice(["draft", ""])
         return self._rewrite(lambda h, b: f"{self._header(h, 'Status', status)}\n\n{b}")
@@ -193,6 +225,11 @@ class Site:
         "draft_or_publish",
         "delete",
         "add_or_delete_file",
+        "recategorise",
+        "reauthor",
+        "reslug",
+        "rename_file",
+        "edit_page",
     )
     RARE = ("edit_case", "retitle_case", "edit_template", "edit_settings")
 
