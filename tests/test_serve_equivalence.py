@@ -1,8 +1,9 @@
 """Correct above all: whatever an author does under `make serve`, the site it serves ends
 equal, file for file, to what a clean build of the same sources writes.
 
-Random sequences of edits (create, edit a body, retitle, retag, redate, draft and undraft,
-delete, change a post's category, authors or slug, rename its file, retitle or delete a page,
+Random sequences of edits (create, edit a body, retitle, retag (tags that differ only in case
+among them), redate, set a modified date, draft and undraft, hide and show, delete, change a
+post's category, authors or slug, rename its file, retitle or delete a page,
 change a case's facts, edit a template, edit the settings, add or delete a picture and a file
 that posts link to) are applied to a small site the way `make serve` applies them: the
 quick page for the change from the last build (and, for an edit it changes in place, every
@@ -34,7 +35,7 @@ from servicebook.kept_content import KeptReaderCaches
 STEPS = int(os.environ.get("SERVICEBOOK_FUZZ_STEPS", "10"))
 SEEDS = range(1, 1 + int(os.environ.get("SERVICEBOOK_FUZZ_SEEDS", "4")))
 WORDS = "heron kingfisher weir bill refund queue tariff meter letter".split()
-TAGS = ["billing", "refunds", "rail", "energy"]
+TAGS = ["billing", "refunds", "rail", "energy", "Billing", "Rail fares"]
 
 
 class Site:
@@ -161,6 +162,15 @@ class Site:
             write_content(self.content, {"pages/about.md": f"Title: {self.words(2)}\nSlug: about\n\n{self.words()}\n"})
         return [path]
 
+    def remodify(self):
+        """A Modified date set, changed or gone (the sitemap and the feeds show it)."""
+        modified = self.rng.choice(["", f"2025-{self.rng.randint(1, 12):02d}-{self.rng.randint(1, 28):02d} 09:30"])
+        return self._rewrite(lambda h, b: f"{self._header(h, 'Modified', modified)}\n\n{b}")
+
+    def hide_or_show(self):
+        status = self.rng.choice(["hidden", ""])
+        return self._rewrite(lambda h, b: f"{self._header(h, 'Status', status)}\n\n{b}")
+
     def draft_or_publish(self):
         status = self.rng.choice(["draft", ""])
         return self._rewrite(lambda h, b: f"{self._header(h, 'Status', status)}\n\n{b}")
@@ -232,6 +242,8 @@ class Site:
         "reslug",
         "rename_file",
         "edit_page",
+        "remodify",
+        "hide_or_show",
     )
     RARE = ("edit_case", "retitle_case", "edit_template", "edit_settings")
 
