@@ -8,14 +8,16 @@ import shutil
 from pathlib import Path
 
 import pytest
+from jinja2 import DictLoader, Environment, FileSystemLoader, nodes
 from lxml import etree
 from pelican import signals
 from pelican.contents import Article
 from pelican.writers import Writer
 
-from helpers import SETTINGS, build_small_site, fragments, output_files, post
+from helpers import ROOT, SETTINGS, build_small_site, fragments, output_files, post
 from render_cache import keys as rc
 from render_cache.record import RECORD_NAME, RenderRecord, StampNoted
+from servicebook.site import load_settings
 from servicebook.writing import replaced_whole
 from test_casebook import case_file
 
@@ -499,3 +501,54 @@ def test_a_list_page_that_counts_the_whole_list_follows_a_post_gone_from_another
     (tmp_path / "content" / "posts" / "p0.md").unlink()  # on the second page
     build_small_site(tmp_path, {}, DEFAULT_PAGINATION=2)
     assert "3 stories in Essays" in page.read_text(encoding="utf-8")
+
+
+def whole_list_uses(environment, name, lists=("articles", "dates"), _seen=None):
+    """[(template, the list)] for each place template `name`, and those it extends or includes,
+    shows a paginated list whole other than by its length (or where there are no pages:
+    `articles_page.object_list if articles_page else articles`); macros, whose parameters
+    may share the name, are left out."""
+    seen = _seen if _seen is not None else set()
+    if name in seen:
+        return []
+    seen.add(name)
+    tree = environment.parse(environment.loader.get_source(environment, name)[0])
+    found = []
+
+    def allowed(node, parent):
+        if isinstance(parent, nodes.Filter) and parent.name == "length" and parent.node is node:
+            return True
+        pages = {f"{node.name}_page"}
+        return (
+            isinstance(parent, nodes.CondExpr)
+            and parent.expr2 is node
+            and any(getattr(test, "name", None) in pages for test in (parent.test, *parent.test.find_all(nodes.Name)))
+        )
+
+    def walk(node, parent):
+        if isinstance(node, nodes.Macro):
+            return
+        if isinstance(node, nodes.Name) and node.name in lists and node.ctx == "load" and not allowed(node, parent):
+            found.append((name, node.name))
+        if isinstance(node, (nodes.Extends, nodes.Include)) and isinstance(node.template, nodes.Const):
+            found.extend(whole_list_uses(environment, node.template.value, lists, seen))
+        for child in node.iter_child_nodes():
+            walk(child, node)
+
+    walk(tree, None)
+    return found
+
+
+def test_no_page_of_a_paginated_list_shows_more_of_the_whole_list_than_the_render_cache_keys():
+    # The render cache keys such a page by its part of the list and the list's length only.
+    environment = Environment(loader=FileSystemLoader(str(ROOT / "theme" / "templates")))
+    templates = [f"{name}.html" for name in load_settings()["PAGINATED_TEMPLATES"]]
+    assert "tag.html" in templates
+    assert [use for template in templates for use in whole_list_uses(environment, template)] == []
+    # What the check finds, in a template that breaks the rule.
+    environment = Environment(
+        loader=DictLoader(
+            {"list.html": "{% extends 'base.html' %}", "base.html": "{{ articles|length }} {{ articles[0].title }}"}
+        )
+    )
+    assert whole_list_uses(environment, "list.html") == [("base.html", "articles")]
