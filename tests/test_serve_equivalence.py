@@ -10,7 +10,7 @@ quick page for the change from the last build (and, for an edit it changes in pl
 other output that shows it), then the whole rebuild over the same output and caches, the
 content cache kept in memory. Odd seeds build as `make serve` builds (one process, its outputs
 kept for quick edits), even seeds with every core (parallel_write); every fourth seed builds as
-`make build` does after each edit (no content cache in memory, no quick pages).
+`make build` does after each edit (the content cache read from disk, no quick pages).
 After each step the output is compared with a clean build in a fresh folder (the sitemap's
 dates aside; the search index, in shards of two pages, by what it finds: make serve writes
 again only the shards whose pages changed); after an edit changed in place, also before the
@@ -274,7 +274,7 @@ def test_the_served_site_equals_a_clean_build_after_any_edits(tmp_path, seed):
     output, cache = tmp_path / "served", tmp_path / "served-cache"
     # Pages rendered in worker processes, or as make serve renders them (in one process,
     # outputs kept), against a clean build's in one process. Seeds 4, 8, ...: as `make build`
-    # after each edit (worker processes, the caches on disk only, no quick pages).
+    # after each edit (worker processes, the content cache read from disk, no quick pages).
     how = dict(site.SERVE_SETTINGS) if seed % 2 else {"PARALLEL_WRITE_MIN_PAGES": 2}
     as_make_build = seed % 4 == 0
     kept, last_builds = KeptReaderCaches(), quick_page.ServedSite()
