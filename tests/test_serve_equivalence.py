@@ -3,7 +3,8 @@ equal, file for file, to what a clean build of the same sources writes.
 
 Random sequences of edits (create, edit a body, retitle, retag (tags that differ only in case
 among them), redate, set a modified date, draft and undraft, hide and show, delete, change a
-post's category, authors or slug, rename its file, retitle or delete a page,
+post's category, authors, slug or old addresses, link it to another post, rename its file,
+retitle or delete a page,
 change a case's facts, edit a template, edit the settings, add or delete a picture and a file
 that posts link to) are applied to a small site the way `make serve` applies them: the
 quick page for the change from the last build (and, for an edit it changes in place, every
@@ -171,6 +172,21 @@ class Site:
         status = self.rng.choice(["hidden", ""])
         return self._rewrite(lambda h, b: f"{self._header(h, 'Status', status)}\n\n{b}")
 
+    def realias(self):
+        """An old address given or taken away (its redirect page shows the post's title)."""
+        self.serial += 1
+        alias = self.rng.choice(["", f"/old/{self.serial}/"])
+        return self._rewrite(lambda h, b: f"{self._header(h, 'Aliases', alias)}\n\n{b}")
+
+    def link_to_a_post(self):
+        """A link to another post by its source (`{filename}`): its address, title gone or moved follow."""
+        posts = self.posts()
+        if len(posts) < 2:
+            return self.create()
+        target = self.rng.choice(posts).name
+        line = f"See [the other one]({{filename}}/posts/{target}).\n"
+        return self._rewrite(lambda h, b: f"{h}\n\n{b}\n{line}")
+
     def draft_or_publish(self):
         status = self.rng.choice(["draft", ""])
         return self._rewrite(lambda h, b: f"{self._header(h, 'Status', status)}\n\n{b}")
@@ -244,6 +260,8 @@ class Site:
         "edit_page",
         "remodify",
         "hide_or_show",
+        "realias",
+        "link_to_a_post",
     )
     RARE = ("edit_case", "retitle_case", "edit_template", "edit_settings")
 
