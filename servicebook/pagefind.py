@@ -133,7 +133,7 @@ def remove_old_bundle(bundle_path, spared=None):
 
 # What Pagefind writes in a bundle's folder: files by name, folders of files by their suffix.
 _PAGEFIND_FILES = ("pagefind*", "*.pf_meta", "wasm.*.pagefind")
-_PAGEFIND_FOLDERS = {"fragment": ".pf_fragment", "index": ".pf_index", "filter": ".pf_filter"}
+_PAGEFIND_FOLDERS = {"fragment": FRAGMENT_SUFFIX, "index": ".pf_index", "filter": ".pf_filter"}
 
 
 def is_pagefinds(path):
