@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from jinja2 import DictLoader, Environment, FileSystemLoader, nodes
+from jinja2 import DictLoader, Environment, FileSystemLoader
 from lxml import etree
 from pelican import signals
 from pelican.contents import Article
@@ -503,52 +503,55 @@ def test_a_list_page_that_counts_the_whole_list_follows_a_post_gone_from_another
     assert "3 stories in Essays" in page.read_text(encoding="utf-8")
 
 
-def whole_list_uses(environment, name, lists=("articles", "dates"), _seen=None):
-    """[(template, the list)] for each place template `name`, and those it extends or includes,
-    shows a paginated list whole other than by its length (or where there are no pages:
-    `articles_page.object_list if articles_page else articles`); macros, whose parameters
-    may share the name, are left out."""
-    seen = _seen if _seen is not None else set()
-    if name in seen:
-        return []
-    seen.add(name)
-    tree = environment.parse(environment.loader.get_source(environment, name)[0])
-    found = []
-
-    def allowed(node, parent):
-        if isinstance(parent, nodes.Filter) and parent.name == "length" and parent.node is node:
-            return True
-        pages = {f"{node.name}_page"}
-        return (
-            isinstance(parent, nodes.CondExpr)
-            and parent.expr2 is node
-            and any(getattr(test, "name", None) in pages for test in (parent.test, *parent.test.find_all(nodes.Name)))
-        )
-
-    def walk(node, parent):
-        if isinstance(node, nodes.Macro):
-            return
-        if isinstance(node, nodes.Name) and node.name in lists and node.ctx == "load" and not allowed(node, parent):
-            found.append((name, node.name))
-        if isinstance(node, (nodes.Extends, nodes.Include)) and isinstance(node.template, nodes.Const):
-            found.extend(whole_list_uses(environment, node.template.value, lists, seen))
-        for child in node.iter_child_nodes():
-            walk(child, node)
-
-    walk(tree, None)
-    return found
+def test_a_theme_that_shows_more_of_a_list_on_each_page_gets_every_page_again(tmp_path):
+    # An author's theme names the category's newest post on every page of its list.
+    overrides = tmp_path / "overrides"
+    overrides.mkdir()
+    (overrides / "category.html").write_text(
+        '{% extends "index.html" %}{% block intro %}<p>Newest: {{ articles[0].title }}</p>{% endblock %}',
+        encoding="utf-8",
+    )
+    posts = {
+        f"posts/p{i}.md": post(f"P{i}", f"Body {i}.", slug=f"p{i}", date=f"2024-01-0{i + 1} 10:00", Category="Essays")
+        for i in range(4)
+    }
+    settings = {"DEFAULT_PAGINATION": 2, "THEME_TEMPLATES_OVERRIDES": [str(overrides)]}
+    build_small_site(tmp_path, posts, **settings)
+    second = tmp_path / "output" / "category" / "essays" / "page" / "2" / "index.html"
+    assert "Newest: P3" in second.read_text(encoding="utf-8")
+    # The newest post, listed on the first page only, is retitled.
+    newest = post("Renamed", "Body 3.", slug="p3", date="2024-01-04 10:00", Category="Essays")
+    build_small_site(tmp_path, {"posts/p3.md": newest}, **settings)
+    assert "Newest: Renamed" in second.read_text(encoding="utf-8")
 
 
-def test_no_page_of_a_paginated_list_shows_more_of_the_whole_list_than_the_render_cache_keys():
-    # The render cache keys such a page by its part of the list and the list's length only.
+def test_no_page_of_our_paginated_lists_is_keyed_by_the_whole_list():
+    # Else a retitle would render every page of each list the post is in.
     environment = Environment(loader=FileSystemLoader(str(ROOT / "theme" / "templates")))
     templates = [f"{name}.html" for name in load_settings()["PAGINATED_TEMPLATES"]]
     assert "tag.html" in templates
-    assert [use for template in templates for use in whole_list_uses(environment, template)] == []
-    # What the check finds, in a template that breaks the rule.
-    environment = Environment(
-        loader=DictLoader(
-            {"list.html": "{% extends 'base.html' %}", "base.html": "{{ articles|length }} {{ articles[0].title }}"}
-        )
-    )
-    assert whole_list_uses(environment, "list.html") == [("base.html", "articles")]
+    assert {template: rc.lists_shown_whole(environment, template) for template in templates} == {
+        template: set() for template in templates
+    }
+
+
+@pytest.mark.parametrize(
+    ("source", "whole"),
+    [
+        ("{{ articles|length }} {{ articles[0].title }}", {"articles"}),
+        ("{% for a in dates %}{{ a.title }}{% endfor %}", {"dates"}),
+        ("{{ articles|first }}", {"articles"}),
+        ("{{ articles|length }} stories", set()),
+        ("{% for a in (articles_page.object_list if articles_page else articles) %}{% endfor %}", set()),
+        ("{% macro listed(articles) %}{{ articles[0] }}{% endmacro %}{{ listed(articles_page.object_list) }}", set()),
+        ("{% macro newest() %}{{ articles[0].title }}{% endmacro %}{{ newest() }}", {"articles"}),
+        ("{% from 'macros.html' import newest with context %}{{ newest() }}", {"articles"}),
+        ("{% include 'newest.html' %}", {"articles"}),
+        ("{% include chosen %}", None),
+    ],
+)
+def test_what_a_template_shows_of_a_paginated_list_beyond_its_page(source, whole):
+    macros = "{% macro newest() %}{{ articles[0].title }}{% endmacro %}"
+    templates = {"list.html": "{% extends 'base.html' %}", "base.html": source, "macros.html": macros}
+    loader = DictLoader({**templates, "newest.html": macros + "{{ newest() }}"})
+    assert rc.lists_shown_whole(Environment(loader=loader), "list.html") == whole

@@ -7,7 +7,7 @@ import sys
 from datetime import date, datetime
 from pathlib import Path
 
-from jinja2 import TemplateSyntaxError
+from jinja2 import TemplateSyntaxError, nodes
 from pelican.contents import Content
 from pelican.urlwrappers import URLWrapper
 
@@ -235,41 +235,101 @@ def page_key(build, output_file, template_name, handed, context_part="", value_k
     )
 
 
-def template_names(environment, name, _seen=None):
+def template_names(environment, name):
     """Every variable that the template `name`, and the templates it extends, includes and
     imports, read from their context; None if one of them is chosen at render time (or
     cannot be parsed)."""
+    return _gathered(environment, name, _NAMES)
+
+
+def lists_shown_whole(environment, name):
+    """The paginated lists (PAGINATED_LISTS) that the template `name`, and the templates it
+    extends, includes and imports, show whole on each page of a list: anything of them but
+    their length, or the list itself where there are no pages (`articles_page.object_list if
+    articles_page else articles`); None if one of those templates is chosen at render time
+    (or cannot be parsed). A page of such a list is keyed by its part only where it shows no
+    more (see `shown`)."""
+    return _gathered(environment, name, _WHOLE_LISTS)
+
+
+_NAMES, _WHOLE_LISTS = 0, 1
+
+
+def _gathered(environment, name, part, _seen=None):
+    """The union of one `part` of `_parsed` over the template `name` and the templates it
+    names; None if one of them is chosen at render time or cannot be parsed."""
     seen = set() if _seen is None else _seen
     if name in seen:
         return set()
     seen.add(name)
     source, _, _ = environment.loader.get_source(environment, name)
     try:
-        names, referenced = _names_and_references(environment, source, tuple(sorted(environment.extensions)))
+        parsed = _parsed(environment, source, tuple(sorted(environment.extensions)))
     except TemplateSyntaxError:
         return None  # rendering reports it, with the template's file and line
-    names = set(names)
-    for other in referenced:
-        more = None if other is None else template_names(environment, other, seen)
+    found = set(parsed[part])
+    for other in parsed[-1]:
+        more = None if other is None else _gathered(environment, other, part, seen)
         if more is None:
             return None
-        names |= more
-    return names
+        found |= more
+    return found
 
 
-def _names_and_references(environment, source, extensions):
-    """One template's own variables and the templates it names. Parsing is slow, so once per
-    source and process; `extensions` (which change what parses) are part of the key."""
+def _parsed(environment, source, extensions):
+    """One template's own variables, the paginated lists it shows whole (`lists_shown_whole`)
+    and the templates it names. Parsing is slow, so once per source and process; `extensions`
+    (which change what parses) are part of the key."""
     from jinja2 import meta
 
     key = (source, extensions)
     if key not in _PARSED:
         tree = environment.parse(source)
-        _PARSED[key] = frozenset(meta.find_undeclared_variables(tree)), tuple(meta.find_referenced_templates(tree))
+        _PARSED[key] = (
+            frozenset(meta.find_undeclared_variables(tree)),
+            frozenset(_whole_list_uses(tree)),
+            tuple(meta.find_referenced_templates(tree)),
+        )
     return _PARSED[key]
 
 
 _PARSED = {}
+# The template arguments Pelican's writer paginates.
+PAGINATED_LISTS = ("articles", "dates")
+
+
+def _whole_list_uses(tree):
+    """The names of PAGINATED_LISTS that the template `tree` reads from its context other than
+    by their length or as the fallback of their page (see `lists_shown_whole`). Inside a macro
+    or call block, its parameters of those names are its own."""
+    found = set()
+
+    def walk(node, parent, own):
+        if isinstance(node, (nodes.Macro, nodes.CallBlock)):
+            own = own | {argument.name for argument in node.args}
+        if (
+            isinstance(node, nodes.Name)
+            and node.name in PAGINATED_LISTS
+            and node.name not in own
+            and not _by_length_or_page(node, parent)
+        ):
+            found.add(node.name)
+        for child in node.iter_child_nodes():
+            walk(child, node, own)
+
+    walk(tree, None, frozenset())
+    return found
+
+
+def _by_length_or_page(name, parent):
+    """Whether the list `name` is read, in its `parent` node, as `name|length` or as
+    `name_page.object_list if name_page else name`."""
+    if isinstance(parent, nodes.Filter):
+        return parent.name == "length" and parent.node is name
+    if not isinstance(parent, nodes.CondExpr) or parent.expr2 is not name:
+        return False
+    tested = [parent.test, *parent.test.find_all(nodes.Name)]
+    return any(isinstance(test, nodes.Name) and test.name == f"{name.name}_page" for test in tested)
 
 
 # Template arguments whose articles a page lists by title at most: Pelican hands every tag,
@@ -303,14 +363,17 @@ def _unnamed_list(name, value, names):
     return is_list and not any(part.format(name) in names for part in PAGINATION)
 
 
-def shown(handed, localcontext):
+def shown(handed, localcontext, whole=frozenset()):
     """The template arguments one page shows, of those a key counts (`counted`): of a
-    paginated list, that page's part, its place among the list's pages and the length of
-    the whole list ("4 stories in Essays" on every page of a category's list)."""
+    paginated list, its place among the list's pages, the length of the whole list ("4
+    stories in Essays" on every page of a category's list) and that page's part, or the
+    whole list if it is among those the templates show `whole` (None: all of them; see
+    `lists_shown_whole`)."""
     shown = dict(handed)
     for name in list(shown):
         page = localcontext.get(f"{name}_page")
         if page is not None and hasattr(page, "object_list"):
-            shown[name] = list(page.object_list)
+            if whole is not None and name not in whole:
+                shown[name] = list(page.object_list)
             shown[f"{name}_page"] = (page.number, page.paginator.num_pages, page.paginator.count)
     return shown

@@ -15,7 +15,8 @@ on and reuses the page already in the output when the key is unchanged:
                (neighbours, related posts, translations) counts by that article's address
                and metadata; a page of a paginated list counts the articles it lists, its
                place among the pages and the whole list's length (each page of a tag's
-               list says how many stories it has);
+               list says how many stories it has), or the whole list where its templates
+               show more of it than that (`keys.lists_shown_whole`);
              - every other context variable its templates (and those they extend, include
                or import) name: the menu's `pages`, an `articles` or `tags` a template shows
                without being handed it; articles in them count by address and metadata.
@@ -43,9 +44,8 @@ whole (`KeptCall`), and planned page by page again only if a quick edit changed 
 
 The assumption: a template shows other articles only through what it is handed, the articles
 those point to (one step: `article.prev_article.title`, not `article.prev_article.next_article`),
-and the context variables it names; a page of a paginated list shows of the whole list only
-its length (`articles|length`; `articles` itself only where there are no pages); and a filter
-or global function reads nothing but its arguments. A template that names another template
+and the context variables it names; and a filter or global function reads nothing but its
+arguments. A template that names another template
 at render time (`{% include var %}`) gets a key over every article's address and metadata.
 Our theme (and the casebook, which hands its pages their cases) holds to that; a template
 that breaks it must not use this cache.
@@ -77,6 +77,7 @@ from .keys import (
     build_key,
     counted,
     inputs_key,
+    lists_shown_whole,
     page_key,
     shown,
     template_names,
@@ -164,7 +165,7 @@ class CachedTemplate:
         is made of: a content that took over the last build's memos (its state and the
         contents it shows as they were: servicebook.kept_content) is not keyed again, nor is
         it the second time in a build (a quick page's `write_again`)."""
-        arguments = shown(self.counted(), localcontext)
+        arguments = shown(self.counted(), localcontext, self.writer.of_template(lists_shown_whole, self.template))
         context_part = self.context_key(arguments, localcontext, localcontext)
         return self._kept_key("_page_key", localcontext["output_file"], arguments, context_part)
 
@@ -212,7 +213,7 @@ class CachingWriter(ReusingWriter):
         super().__init__(output_path, settings=settings)
         self._build_key = None
         self._whole_site_key = None
-        self._template_names = {}
+        self._of_templates = {}  # (what is found, template name) -> frozenset or None
         # id -> (value, key): the value is kept so that its id is not reused this build.
         self._value_keys = {}
         # Reused pages: their files already hold these bytes, so they are not written again.
@@ -234,10 +235,15 @@ class CachingWriter(ReusingWriter):
         return self._whole_site_key
 
     def names_in(self, template):
-        if template.name not in self._template_names:
-            names = template_names(template.environment, template.name) if template.name else None
-            self._template_names[template.name] = None if names is None else frozenset(names)
-        return self._template_names[template.name]
+        return self.of_template(template_names, template)
+
+    def of_template(self, find, template):
+        """`find(environment, name)` of `template` (None: not known before it renders), once a build."""
+        key = find, template.name
+        if key not in self._of_templates:
+            found = find(template.environment, template.name) if template.name else None
+            self._of_templates[key] = None if found is None else frozenset(found)
+        return self._of_templates[key]
 
     def value_key(self, value):
         if id(value) not in self._value_keys:
@@ -410,12 +416,8 @@ def save_records(pelican):
         record = _open_records.pop()
         removed = record.remove_stale(pelican.settings["OUTPUT_PATH"])
         record.save()
-        logger.info(
-            "Render cache: %d pages rendered, %d reused, %d no longer built removed",
-            record.rendered,
-            record.reused_count,
-            removed,
-        )
+        counts = record.rendered, record.reused_count, removed
+        logger.info("Render cache: %d pages rendered, %d reused, %d no longer built removed", *counts)
 
 
 def forget_keys(content, context=None):
