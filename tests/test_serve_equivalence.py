@@ -4,9 +4,9 @@ equal, file for file, to what a clean build of the same sources writes.
 Random sequences of edits (create, edit a body, retitle, retag (tags that differ only in case
 among them), redate, set a modified date, draft and undraft, hide and show, delete, change a
 post's category, authors, slug or old addresses, link it to another post, rename its file,
-retitle or delete a page,
-change a case's facts, edit a template, edit the settings, add or delete a picture and a file
-that posts link to) are applied to a small site the way `make serve` applies them: the
+retitle or delete a page, change a case's facts, edit a template (one makes every page of a
+list name its newest post), edit the settings, add or delete a picture and a file that posts
+link to) are applied to a small site the way `make serve` applies them: the
 quick page for the change from the last build (and, for an edit it changes in place, every
 other output that shows it), then the whole rebuild over the same output and caches, the
 content cache kept in memory. Odd seeds build as `make serve` builds (one process, its outputs
@@ -42,10 +42,12 @@ TAGS = ["billing", "refunds", "rail", "energy", "Billing", "Rail fares"]
 class Site:
     """A small site (content, theme and settings file of its own) and its served output."""
 
-    def __init__(self, root, rng):
+    def __init__(self, root, rng, newest_shown=False):
         self.root, self.rng = root, rng
         self.content = root / "content"
         shutil.copytree(ROOT / "theme", root / "theme")
+        if newest_shown:
+            self.show_the_newest_on_each_list_page()
         shutil.copy(ROOT / "pelicanconf.py", root / "pelicanconf.py")
         self.serial = 0
         for _ in range(4):
@@ -236,6 +238,16 @@ class Site:
         path.write_text(text.replace("</footer>", f"<!-- {self.rng.random()} --></footer>", 1), encoding="utf-8")
         return [path]
 
+    def show_the_newest_on_each_list_page(self):
+        """Toggled: every page of every list names the list's newest post, so that its pages
+        are keyed by the whole list (render_cache: `lists_shown_whole`)."""
+        path = self.root / "theme" / "templates" / "index.html"
+        text = path.read_text(encoding="utf-8")
+        line = "<p>Newest: {{ articles[0].title if articles }}</p>\n"
+        before, end, after = text.rpartition("{% endblock %}")
+        path.write_text(text.replace(line, "") if line in text else before + line + end + after, encoding="utf-8")
+        return [path]
+
     def edit_settings(self):
         path = self.root / "pelicanconf.py"
         with open(path, "a", encoding="utf-8") as settings:
@@ -263,7 +275,7 @@ class Site:
         "realias",
         "link_to_a_post",
     )
-    RARE = ("edit_case", "retitle_case", "edit_template", "edit_settings")
+    RARE = ("edit_case", "retitle_case", "edit_template", "show_the_newest_on_each_list_page", "edit_settings")
 
 
 def assert_same(output, clean, done, when=""):
@@ -288,7 +300,8 @@ def search_index(output):
 @pytest.mark.parametrize("seed", SEEDS)
 def test_the_served_site_equals_a_clean_build_after_any_edits(tmp_path, seed):
     rng = random.Random(seed)
-    served = Site(tmp_path / "site", rng)
+    # Seeds 3, 6, ...: every page of every list names its newest post from the start.
+    served = Site(tmp_path / "site", rng, newest_shown=seed % 3 == 0)
     output, cache = tmp_path / "served", tmp_path / "served-cache"
     # Pages rendered in worker processes, or as make serve renders them (in one process,
     # outputs kept), against a clean build's in one process. Seeds 4, 8, ...: as `make build`
