@@ -1,13 +1,31 @@
 """Servicebook tasks. Each task is a thin call into `servicebook` or `plugins/`."""
 
+import functools
 import json
 import sys
 from pathlib import Path
 
-from invoke import task
+from invoke import task as invoke_task
 from invoke.exceptions import Exit
 
 from servicebook import authoring, site
+
+
+def task(*args, **kwargs):
+    """invoke's @task, for a body whose settings file may be broken: the author gets its
+    problem (file and line), not a traceback."""
+
+    def settings_checked(body):
+        @functools.wraps(body)
+        def run(c, *positional, **named):
+            try:
+                return body(c, *positional, **named)
+            except site.SettingsFailed as error:
+                raise Exit(str(error), code=1) from None
+
+        return invoke_task(**kwargs)(run)
+
+    return settings_checked(args[0]) if args and callable(args[0]) else settings_checked
 
 
 def _build(settings_file=site.PELICANCONF, strict=False):

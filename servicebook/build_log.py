@@ -195,3 +195,23 @@ _PELICAN_MESSAGES = {
     "Unknown status '%s' for file %s, skipping it. (Not in %s)": _unknown_status,
     "{filename} used for linking to static content %s in %s. Use {static} instead": _filename_for_static,
 }
+
+
+def settings_problem(settings_file, error, content_root):
+    """The Problem that `error`, raised while the settings file was read, is: at the line it
+    came from in that file or another it imports from its folder (publishconf.py imports
+    pelicanconf.py): a syntax error, a name it does not know; at the settings file when
+    Pelican's check of the settings refused a value; None when it came from neither (a bug,
+    whose traceback shows)."""
+    frames = traceback.extract_tb(error.__traceback__)
+    places = [(frame.filename, frame.lineno) for frame in frames]
+    if isinstance(error, SyntaxError) and error.filename:
+        places.append((error.filename, error.lineno))
+    folder = os.path.dirname(os.path.abspath(settings_file))
+    ours = [(path, line) for path, line in places if os.path.dirname(os.path.abspath(path)) == folder]
+    if not ours and not (frames and Path(frames[-1].filename).match("pelican/settings.py")):
+        return None
+    path, line = ours[-1] if ours else (settings_file, 0)
+    message = error.msg if isinstance(error, SyntaxError) else str(error)
+    where = shown_path(os.path.abspath(path), content_root)
+    return Problem(where, line or 0, "Settings", f"{type(error).__name__}: {message}", "error")

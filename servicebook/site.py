@@ -54,14 +54,27 @@ class BuildResult:
         return done if not self.problems else problems.format_report(self.problems) + "\n" + done
 
 
+class SettingsFailed(BuildFailed):
+    """The settings file could not be read: no build ran (nor wrote the problem panel)."""
+
+
 def load_settings(settings_file=PELICANCONF, **overrides):
     """The site's settings with Pelican's defaults and every enabled plugin's DEFAULTS (which a
-    build applies too, when it starts: tasks read them without building)."""
+    build applies too, when it starts: tasks read them without building). A mistake in the
+    settings file, or a value Pelican refuses, raises SettingsFailed, which names the file and
+    line."""
     from pelican.plugins._utils import load_plugins
     from pelican.settings import read_settings
 
     overrides = {key: str(value) if isinstance(value, Path) else value for key, value in overrides.items()}
-    settings = read_settings(str(settings_file), override=overrides)
+    try:
+        settings = read_settings(str(settings_file), override=overrides)
+    except Exception as error:  # noqa: BLE001 - the author's file; a bug elsewhere raises as it is
+        found = build_log.settings_problem(settings_file, error, overrides.get("PATH") or ROOT / "content")
+        if found is None:
+            raise
+        report = problems.format_report([found]) + "\nThe build stopped: fix the settings file."
+        raise SettingsFailed(report, [found]) from error
     for plugin in load_plugins(settings):
         declare(settings, getattr(plugin, "DEFAULTS", {}))
     return settings
@@ -112,11 +125,7 @@ def build(settings_file=PELICANCONF, *, strict=False, **overrides):
     found = collector.finish(stopped)
     result = BuildResult(Path(settings["OUTPUT_PATH"]), time.perf_counter() - started, found)
     failing = stopped is not None or (strict and any(p.fails_strict_builds for p in found))
-    if settings.get("PROBLEMS_PANEL"):
-        write_panel_data(
-            result.output_path / settings["PROBLEMS_PANEL_DATA"],
-            problems.panel_data(found, ok=not failing, seconds=result.seconds),
-        )
+    write_panel(settings, found, ok=not failing, seconds=result.seconds)
     if stopped is not None and not isinstance(stopped, (problems.ProblemsError, TemplateError)):
         raise stopped
     if failing:
@@ -129,9 +138,12 @@ def build(settings_file=PELICANCONF, *, strict=False, **overrides):
     return result
 
 
-def write_panel_data(target, data):
-    """Write the problem panel's file whole (a page loading meanwhile reads the old one)."""
-    write_text(target, json.dumps(data, ensure_ascii=False))
+def write_panel(settings, found, *, ok, seconds=None):
+    """With PROBLEMS_PANEL (dev builds), write the problems `found` for the browser's problem
+    panel, whole (a page loading meanwhile reads the old file)."""
+    if settings.get("PROBLEMS_PANEL"):
+        data = json.dumps(problems.panel_data(found, ok=ok, seconds=seconds), ensure_ascii=False)
+        write_text(Path(settings["OUTPUT_PATH"]) / settings["PROBLEMS_PANEL_DATA"], data)
 
 
 def _forget_rendered_contents():
@@ -207,6 +219,8 @@ def serve(host="127.0.0.1", port=8000, settings_file=PELICANCONF, **overrides):
         try:
             result = build(settings_file, **SERVE_SETTINGS, **overrides)
         except BuildFailed as error:
+            if isinstance(error, SettingsFailed):
+                write_panel(settings, error.problems, ok=False)  # with the last good build's settings
             # Keep serving the last good build; the author fixes the file and saves again.
             print(f"{error}\nStill serving the last build on http://{host}:{port}/", flush=True)
         except Exception:  # noqa: BLE001 - whatever broke, the server stays up

@@ -152,6 +152,49 @@ def test_a_broken_template_stops_the_build_naming_its_file_and_line(tmp_path):
     assert f"theme/templates/base.html:{line}: Template: TemplateSyntaxError:" in str(raised.value)
 
 
+@pytest.mark.parametrize(
+    ("mistake", "message"),
+    [
+        ('SITENAME = "Unfinished', "SyntaxError: unterminated string literal"),
+        ("SITENAME = UNKNOWN_NAME", "NameError: name 'UNKNOWN_NAME' is not defined"),
+    ],
+)
+def test_a_mistake_in_the_settings_file_is_a_problem_at_its_line(tmp_path, mistake, message):
+    settings = tmp_path / "pelicanconf.py"
+    text = (ROOT / "pelicanconf.py").read_text(encoding="utf-8").rstrip("\n") + "\n"
+    settings.write_text(text + mistake + "\n", encoding="utf-8")
+    with pytest.raises(site.SettingsFailed) as raised:
+        build_small_site(tmp_path, {"posts/a.md": post("A", "Body.", slug="a")}, settings_file=settings)
+    [problem] = raised.value.problems
+    assert str(problem).startswith(f"pelicanconf.py:{len(text.splitlines()) + 1}: Settings: {message}")
+    assert problem.severity == "error" and str(problem) in str(raised.value)
+
+
+def test_a_failure_that_is_not_the_settings_files_shows_its_traceback(monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("pelican.settings.read_settings", broken)
+    with pytest.raises(RuntimeError, match="a bug"):
+        site.load_settings()
+
+
+@pytest.mark.parametrize("target", ["build", "publish"])
+def test_make_names_a_mistake_in_the_settings_file_without_a_traceback(project_copy, target):
+    # publishconf.py imports pelicanconf.py: the mistake is named where it is.
+    settings = project_copy / "pelicanconf.py"
+    good = settings.read_text(encoding="utf-8")
+    settings.write_text(good.rstrip("\n") + '\nSITENAME = "Unfinished\n', encoding="utf-8")
+    try:
+        done = make(target, project_copy)
+    finally:
+        settings.write_text(good, encoding="utf-8")
+    printed = done.stdout + done.stderr
+    assert done.returncode != 0
+    assert f"pelicanconf.py:{len(good.splitlines()) + 1}: Settings: SyntaxError: unterminated string literal" in printed
+    assert "The build stopped: fix the settings file." in printed and "Traceback" not in printed
+
+
 def test_the_panel_file_follows_every_build_even_a_failed_one(tmp_path):
     bad = {"posts/a.md": post("A", "Body.", slug="same"), "posts/b.md": post("B", "Body.", slug="same")}
     with pytest.raises(site.BuildFailed):

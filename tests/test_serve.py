@@ -5,6 +5,7 @@ The server runs as `make serve` runs it (servicebook.site.serve, in its own proc
 small site in a temporary folder so the repository's output/ is left alone.
 """
 
+import contextlib
 import os
 import shutil
 import signal
@@ -49,10 +50,10 @@ def wait_for_output(server, text, seconds=STARTUP_SECONDS):
     pytest.fail(f"the server never printed {text!r}:\n{server.printed()}")
 
 
-@pytest.fixture
-def dev_server(tmp_path):
+@contextlib.contextmanager
+def running_server(tmp_path, settings_file=None):
     """(base URL, site folder, server process) of `serve` running on a one-post site, with a
-    copy of the theme, in tmp_path."""
+    copy of the theme, in tmp_path (and the settings in `settings_file`, if given)."""
     write_content(tmp_path / "content", {"posts/one.md": post("Herons", "Some words.", slug="one", tags="a")})
     shutil.copytree(ROOT / "theme", tmp_path / "theme")
     port = free_port()
@@ -62,6 +63,8 @@ def dev_server(tmp_path):
         "OUTPUT_PATH": str(tmp_path / "output"),
         "CACHE_PATH": str(tmp_path / "cache"),
     }
+    if settings_file is not None:
+        overrides.update(settings_file=str(settings_file), PLUGIN_PATHS=[str(ROOT / "plugins")])
     code = f"from servicebook import site; site.serve(port={port}, **{overrides!r})"
     server = subprocess.Popen(
         [sys.executable, "-c", code],
@@ -83,6 +86,12 @@ def dev_server(tmp_path):
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=20)
         reader.join(timeout=10)
+
+
+@pytest.fixture
+def dev_server(tmp_path):
+    with running_server(tmp_path) as running:
+        yield running
 
 
 def retitle_the_post(folder):
@@ -169,6 +178,31 @@ def test_problems_show_in_the_terminal_and_in_a_panel_that_clears_itself(dev_ser
     assert page.locator("#build-problems").count() == 0
     assert "Counted on the" in wait_for(base + "/2021/herons-counted/", server)
     assert page.log.csp_refusals() == [] and page.log.errors == []
+
+
+def test_a_mistake_in_the_settings_file_shows_in_the_terminal_and_the_panel_over_the_last_build(tmp_path, new_page):
+    settings = tmp_path / "pelicanconf.py"
+    good = (ROOT / "pelicanconf.py").read_text(encoding="utf-8").rstrip("\n") + "\n"
+    settings.write_text(good, encoding="utf-8")
+    with running_server(tmp_path, settings) as (base, folder, server):
+        wait_for(base + "/2024/one/", server)
+        page = new_page()
+        page.goto(base + "/2024/one/")
+        page.wait_for_selector('html[data-build-problems="0"]')
+
+        settings.write_text(good + 'SITENAME = "Unfinished\n', encoding="utf-8")
+        where = f"pelicanconf.py:{len(good.splitlines()) + 1}: Settings: SyntaxError: unterminated string literal"
+        # The open page reloads by itself, still the last build's, and names the mistake.
+        panel = page.wait_for_selector("#build-problems", timeout=STARTUP_SECONDS * 1000)
+        assert where in " ".join(panel.inner_text().split())
+        assert "Herons" in page.title()
+        wait_for_output(server, where)
+        wait_for_output(server, "Still serving the last build")
+        assert "Traceback" not in server.printed()
+
+        settings.write_text(good, encoding="utf-8")
+        page.wait_for_selector('html[data-build-problems="0"]', timeout=STARTUP_SECONDS * 1000)
+        assert page.log.csp_refusals() == [] and page.log.errors == []
 
 
 def builds_printed(server):
