@@ -133,6 +133,12 @@ class FeedInfo:
     hub: str = ""  # the WebSub hub the feed names; "": none
 
 
+def feed_domain(settings):
+    """Where the feeds' links lead: FEED_DOMAIN, or SITEURL where it is not set (Pelican's own
+    default; None or "" is not set either), without a trailing slash."""
+    return (settings.get("FEED_DOMAIN") or settings.get("SITEURL") or "").rstrip("/")
+
+
 def feed_item(article, settings):
     """A FeedItem from a Pelican article, with everything made safe for XML and readers.
 
@@ -144,7 +150,7 @@ def feed_item(article, settings):
 
 
 def _make_feed_item(article, settings):
-    domain = settings["FEED_DOMAIN"].rstrip("/")
+    domain = feed_domain(settings)
     url = f"{domain}/{article.url}"
     timezone = settings["TIMEZONE"]
     published = set_date_tzinfo(article.date, timezone)
@@ -311,7 +317,7 @@ def write_feed_set(generator, paths, info, articles, slug="", limit=None, writer
     With a writer that can reuse output (the render_cache plugin's), a feed whose articles,
     settings and theme did not change since the last build is left as it is."""
     settings = generator.settings
-    domain = settings["FEED_DOMAIN"].rstrip("/")
+    domain = feed_domain(settings)
     limit = limit or settings["FEED_MAX_ITEMS"] or None
     newest = sorted(articles, key=lambda article: article.date, reverse=True)[:limit]
     written = []
@@ -340,7 +346,7 @@ def feed_info(settings, title, url, description):
     title and description are made of settings and names: plain text."""
     return FeedInfo(
         title=name_text(title),
-        home_url=f"{settings['FEED_DOMAIN'].rstrip('/')}/{url}",
+        home_url=f"{feed_domain(settings)}/{url}",
         feed_url="",
         description=name_text(description),
         language=settings["DEFAULT_LANG"],

@@ -200,6 +200,17 @@ def test_site_feeds_hold_the_newest_fifty_by_default(tmp_path):
     assert len(json.loads((output / "feeds/all.json").read_text())["items"]) == 50
 
 
+@pytest.mark.parametrize("unset", [None, ""])
+def test_feeds_without_a_feed_domain_link_to_the_siteurl(tmp_path, unset):
+    # Pelican's documented default is FEED_DOMAIN = None: SITEURL then.
+    files = {"posts/a.md": post("A", "Body.", slug="a")}
+    output = build_small_site(tmp_path, files, FEED_DOMAIN=unset, SITEURL="https://s.example").output_path
+    parsed = feedparser.parse((output / "feeds/all.atom.xml").read_bytes())
+    assert parsed.bozo == 0 and [entry.link for entry in parsed.entries] == ["https://s.example/2024/a/"]
+    page = parse_html(output / "subscribe/index.html")
+    assert all(field["value"].startswith("https://s.example/feeds/") for field in page.select("input.feed-url"))
+
+
 def test_full_content_by_default_and_summary_only_setting(tmp_path):
     files = {"posts/a.md": post("A", "Long body text here.", slug="a", Summary="Just the gist.")}
     full = build_small_site(tmp_path / "full", files).output_path

@@ -8,7 +8,7 @@ drop a key to skip that feed), and servicebook.feeds.DEFAULTS.
 from pelican import signals
 
 from servicebook.feeds import DEFAULTS as FEED_DEFAULTS
-from servicebook.feeds import feed_info, write_feed_set
+from servicebook.feeds import feed_domain, feed_info, write_feed_set
 from servicebook.plugin_settings import declare
 
 DEFAULTS = {
@@ -49,6 +49,8 @@ def write_all_feeds(generator, writer=None):
 
 def declare_settings(pelican):
     declare(pelican.settings, DEFAULTS)
+    # As the feeds' links and the subscribe page give it: SITEURL where FEED_DOMAIN is not set.
+    pelican.settings["FEED_DOMAIN"] = feed_domain(pelican.settings)
 
 
 def register():

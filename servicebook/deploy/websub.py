@@ -16,7 +16,7 @@ import urllib.parse
 import urllib.request
 from pathlib import PurePosixPath
 
-from servicebook.feeds import FeedPaths
+from servicebook.feeds import FeedPaths, feed_domain
 
 # A deploy may upload precompressed copies beside a feed; they are the same feed.
 COMPRESSED_SUFFIXES = (".gz", ".br")
@@ -26,7 +26,7 @@ def changed_feed_urls(uploaded, settings) -> list[str]:
     """The absolute URLs of the feeds among `uploaded` (posix paths relative to the public
     build), sorted, each once."""
     feeds = FeedPaths(settings)
-    domain = settings["FEED_DOMAIN"].rstrip("/")
+    domain = feed_domain(settings)
     paths = {_uncompressed(str(PurePosixPath(path))) for path in uploaded}
     return sorted(f"{domain}/{path}" for path in paths if feeds.kind(path))
 
