@@ -90,8 +90,11 @@ class ProblemCollector(logging.Handler):
         return Problem("", 0, "", record.getMessage(), "error" if record.levelno >= logging.ERROR else "warning")
 
     def finish(self, stopped=None):
-        """All problems of the build, in report order; `stopped` is the exception that ended it."""
-        problems = list(self.problems)
+        """All problems of the build, in report order; `stopped` is the exception that ended it.
+        A message the site as a whole got that a problem with a file has too (Pelican's
+        "Cannot import plugin", logged once for the settings and again as it builds) is left out."""
+        with_file = {problem.message for problem in self.problems if problem.source}
+        problems = [problem for problem in self.problems if problem.source or problem.message not in with_file]
         if stopped is not None:
             problems += getattr(stopped, "problems", None) or [self._from_exception(stopped)]
         problems += self._unmatched_echoes(problems)
@@ -215,3 +218,28 @@ def settings_problem(settings_file, error, content_root):
     message = error.msg if isinstance(error, SyntaxError) else str(error)
     where = shown_path(os.path.abspath(path), content_root)
     return Problem(where, line or 0, "Settings", f"{type(error).__name__}: {message}", "error")
+
+
+@contextlib.contextmanager
+def settings_messages():
+    """[(severity, message)] of the warnings and errors logged while the block reads the
+    settings (Pelican's check of them: a deprecated or misconfigured setting, a plugin it
+    cannot import), for `settings_problems` once the content folder is known."""
+    found = []
+
+    class Listed(logging.Handler):
+        def emit(self, record):
+            found.append(("error" if record.levelno >= logging.ERROR else "warning", record.getMessage()))
+
+    handler = Listed(level=logging.WARNING)
+    logging.getLogger().addHandler(handler)
+    try:
+        yield found
+    finally:
+        logging.getLogger().removeHandler(handler)
+
+
+def settings_problems(found, settings_file, content_root):
+    """The problems of `settings_messages`, at the settings file."""
+    where = shown_path(os.path.abspath(settings_file), content_root)
+    return [Problem(where, 0, "Settings", message, severity) for severity, message in found]

@@ -98,10 +98,12 @@ def build(settings_file=PELICANCONF, *, strict=False, **overrides):
     LimitFilter._group_count.clear()
     _forget_rendered_contents()
     QUICK_WRITES.build_begins()
-    settings = load_settings(settings_file, **overrides)
+    with build_log.settings_messages() as told:
+        settings = load_settings(settings_file, **overrides)
     if settings.get("CACHE_CONTENT"):
         use_cache_folders(settings)
     collector = build_log.ProblemCollector(settings["PATH"])
+    collector.problems += build_log.settings_problems(told, settings_file, settings["PATH"])
     root_logger = logging.getLogger()
     root_logger.addHandler(collector)
     # How many pages the last build wrote: the total its progress line shows.

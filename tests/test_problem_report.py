@@ -170,6 +170,26 @@ def test_a_mistake_in_the_settings_file_is_a_problem_at_its_line(tmp_path, mista
     assert problem.severity == "error" and str(problem) in str(raised.value)
 
 
+def test_what_pelican_says_of_the_settings_is_a_problem_at_the_settings_file(tmp_path):
+    settings = tmp_path / "pelicanconf.py"
+    text = (ROOT / "pelicanconf.py").read_text(encoding="utf-8")
+    settings.write_text(text + '\nSITEURL = "https://s.example/"\nPLUGINS += ["no_such_plugin"]\n', encoding="utf-8")
+    result = build_small_site(
+        tmp_path,
+        {"posts/a.md": post("A", "Body.", slug="a")},
+        settings_file=settings,
+        THEME=str(ROOT / "theme"),
+        PLUGIN_PATHS=[str(ROOT / "plugins")],
+        SEARCH_INDEX=False,
+    )
+    lines = problem_lines(result)
+    assert "pelicanconf.py: Settings: Removed extraneous trailing slash from SITEURL." in lines
+    # Pelican says it once for the settings and again as it builds: shown once, at the settings.
+    assert [line for line in lines if "no_such_plugin" in line] == [
+        next(line for line in lines if line.startswith("pelicanconf.py: Settings: Cannot load plugin `no_such_plugin`"))
+    ]
+
+
 def test_a_failure_that_is_not_the_settings_files_shows_its_traceback(monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("a bug")
