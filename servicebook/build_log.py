@@ -224,12 +224,15 @@ def settings_problem(settings_file, error, content_root):
 def settings_messages():
     """[(severity, message)] of the warnings and errors logged while the block reads the
     settings (Pelican's check of them: a deprecated or misconfigured setting, a plugin it
-    cannot import), for `settings_problems` once the content folder is known."""
+    cannot import), for `settings_problems` once the content folder is known. Only this
+    thread's: under make serve, other threads (the search index, a quick page) log meanwhile."""
     found = []
+    reading = threading.get_ident()
 
     class Listed(logging.Handler):
         def emit(self, record):
-            found.append(("error" if record.levelno >= logging.ERROR else "warning", record.getMessage()))
+            if record.thread == reading:
+                found.append(("error" if record.levelno >= logging.ERROR else "warning", record.getMessage()))
 
     handler = Listed(level=logging.WARNING)
     logging.getLogger().addHandler(handler)

@@ -8,11 +8,12 @@ the reading of Pelican's messages are tested as pure functions.
 import json
 import logging
 import shutil
+import threading
 
 import pytest
 
 from helpers import ROOT, build_small_site, html_pages, make, parse_html, post, problem_lines, write_content
-from servicebook import site
+from servicebook import build_log, site
 from servicebook.build_log import ProblemCollector
 from servicebook.problems import Problem, format_report, panel_data
 
@@ -188,6 +189,16 @@ def test_what_pelican_says_of_the_settings_is_a_problem_at_the_settings_file(tmp
     assert [line for line in lines if "no_such_plugin" in line] == [
         next(line for line in lines if line.startswith("pelicanconf.py: Settings: Cannot load plugin `no_such_plugin`"))
     ]
+
+
+def test_what_other_threads_log_while_the_settings_are_read_is_not_about_them():
+    logger = logging.getLogger("somewhere")
+    with build_log.settings_messages() as told:
+        logger.warning("about the settings")
+        other = threading.Thread(target=lambda: logger.warning("the search index, meanwhile"))
+        other.start()
+        other.join()
+    assert told == [("warning", "about the settings")]
 
 
 def test_a_failure_that_is_not_the_settings_files_shows_its_traceback(monkeypatch):
