@@ -7,6 +7,7 @@ Pelican's repeats of problems our checks already report with file and line are l
 import contextlib
 import logging
 import os
+import re
 import sys
 import threading
 import traceback
@@ -94,7 +95,7 @@ class ProblemCollector(logging.Handler):
         A message the site as a whole got that a problem with a file has too (Pelican's
         "Cannot import plugin", logged once for the settings and again as it builds) is left out."""
         with_file = {problem.message for problem in self.problems if problem.source}
-        problems = [problem for problem in self.problems if problem.source or problem.message not in with_file]
+        problems = [p for p in self.problems if p.source or _one_line(p.message) not in with_file]
         if stopped is not None:
             problems += getattr(stopped, "problems", None) or [self._from_exception(stopped)]
         problems += self._unmatched_echoes(problems)
@@ -243,6 +244,25 @@ def settings_messages():
 
 
 def settings_problems(found, settings_file, content_root):
-    """The problems of `settings_messages`, at the settings file."""
+    """The problems of `settings_messages`, at the settings file: at the line that sets the
+    setting a message names (SITEURL), or else names what it names in backquotes (a plugin)."""
     where = shown_path(os.path.abspath(settings_file), content_root)
-    return [Problem(where, 0, "Settings", message, severity) for severity, message in found]
+    return [
+        Problem(where, _settings_line(settings_file, message), "Settings", _one_line(message), severity)
+        for severity, message in found
+    ]
+
+
+def _one_line(message):
+    return "; ".join(message.splitlines())
+
+
+def _settings_line(settings_file, message):
+    lines = _lines(settings_file)
+    for name in re.findall(r"\b[A-Z][A-Z0-9_]{2,}\b", message):
+        setting = re.compile(rf"^{name}\s*\+?=")
+        found = [number for number, text in enumerate(lines, start=1) if setting.match(text)]
+        if found:
+            return found[-1]  # the last one is the value the build has
+    named = re.search(r"`([^`]+)`", message)
+    return find_line(settings_file, named.group(1)) if named else 0

@@ -183,11 +183,13 @@ def test_what_pelican_says_of_the_settings_is_a_problem_at_the_settings_file(tmp
         PLUGIN_PATHS=[str(ROOT / "plugins")],
         SEARCH_INDEX=False,
     )
-    lines = problem_lines(result)
-    assert "pelicanconf.py: Settings: Removed extraneous trailing slash from SITEURL." in lines
+    lines, last = problem_lines(result), len(text.splitlines())
+    # At the line that sets what the message is about.
+    assert f"pelicanconf.py:{last + 2}: Settings: Removed extraneous trailing slash from SITEURL." in lines
     # Pelican says it once for the settings and again as it builds: shown once, at the settings.
-    assert [line for line in lines if "no_such_plugin" in line] == [
-        next(line for line in lines if line.startswith("pelicanconf.py: Settings: Cannot load plugin `no_such_plugin`"))
+    plugin = "`no_such_plugin`"
+    assert [line for line in lines if plugin in line] == [
+        f"pelicanconf.py:{last + 3}: Settings: Cannot load plugin {plugin}; Cannot import plugin {plugin}"
     ]
 
 
