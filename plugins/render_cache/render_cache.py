@@ -45,10 +45,9 @@ whole (`KeptCall`), and planned page by page again only if a quick edit changed 
 The assumption: a template shows other articles only through what it is handed, the articles
 those point to (one step: `article.prev_article.title`, not `article.prev_article.next_article`),
 and the context variables it names; and a filter or global function reads nothing but its
-arguments. A template that names another template
-at render time (`{% include var %}`) gets a key over every article's address and metadata.
-Our theme (and the casebook, which hands its pages their cases) holds to that; a template
-that breaks it must not use this cache.
+arguments. A template that names another template at render time (`{% include var %}`) gets
+a key over every article's address and metadata. Our theme (and the casebook, which hands its
+pages their cases) holds to that; a template that breaks it must not use this cache.
 
 Settings: RENDER_CACHE (default True) works when CACHE_CONTENT is on; the records live in
 render-cache.json and render-calls.json with the build's other records of the output
