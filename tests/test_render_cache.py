@@ -548,6 +548,11 @@ def test_no_page_of_our_paginated_lists_is_keyed_by_the_whole_list():
         ("{% from 'macros.html' import newest with context %}{{ newest() }}", {"articles"}),
         ("{% include 'newest.html' %}", {"articles"}),
         ("{% include chosen %}", None),
+        ("Page {{ articles_page.number }} of {{ articles_paginator.num_pages }}", set()),
+        ("{{ articles_previous_page.url }} {% if articles_page.has_next() %}more{% endif %}", set()),
+        ("{{ articles_paginator.object_list[0].title }}", {"articles"}),
+        ("{% for a in articles_next_page.object_list %}{{ a.title }}{% endfor %}", {"articles"}),
+        ("{{ dates_page.paginator.count }}", {"dates"}),
     ],
 )
 def test_what_a_template_shows_of_a_paginated_list_beyond_its_page(source, whole):

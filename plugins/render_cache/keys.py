@@ -300,25 +300,42 @@ PAGINATED_LISTS = ("articles", "dates")
 
 def _whole_list_uses(tree):
     """The names of PAGINATED_LISTS that the template `tree` reads from its context other than
-    by their length or as the fallback of their page (see `lists_shown_whole`). Inside a macro
-    or call block, its parameters of those names are its own."""
+    by their length or as the fallback of their page (see `lists_shown_whole`), directly or
+    through the pagination's objects (`articles_paginator.object_list`, the next page's
+    articles). Inside a macro or call block, its parameters of those names are its own."""
     found = set()
 
     def walk(node, parent, own):
         if isinstance(node, (nodes.Macro, nodes.CallBlock)):
             own = own | {argument.name for argument in node.args}
-        if (
-            isinstance(node, nodes.Name)
-            and node.name in PAGINATED_LISTS
-            and node.name not in own
-            and not _by_length_or_page(node, parent)
-        ):
-            found.add(node.name)
+        if isinstance(node, nodes.Name) and node.ctx == "load" and node.name not in own:
+            found.update(_list_shown_whole(node, parent))
         for child in node.iter_child_nodes():
             walk(child, node, own)
 
     walk(tree, None, frozenset())
     return found
+
+
+# What a page of a list may read of its paginator, and of the pages before and after it.
+_PAGINATOR_NUMBERS = frozenset({"num_pages", "count", "page_range", "per_page", "orphans"})
+_OTHER_PAGES_WHOLE = frozenset({"paginator", "object_list"})
+
+
+def _list_shown_whole(name, parent):
+    """[the paginated list] that the Name node `name` shows more of than a page's part and the
+    list's length, in its `parent` node; [] if it does not."""
+    attribute = parent.attr if isinstance(parent, nodes.Getattr) and parent.node is name else None
+    for listed in PAGINATED_LISTS:
+        if name.name == listed:
+            return [] if _by_length_or_page(name, parent) else [listed]
+        if name.name == f"{listed}_paginator":
+            return [] if attribute in _PAGINATOR_NUMBERS else [listed]
+        if name.name == f"{listed}_page":
+            return [listed] if attribute == "paginator" else []
+        if name.name in (f"{listed}_previous_page", f"{listed}_next_page"):
+            return [listed] if attribute in _OTHER_PAGES_WHOLE else []
+    return []
 
 
 def _by_length_or_page(name, parent):
