@@ -317,8 +317,9 @@ def _whole_list_uses(tree):
     return found
 
 
-# What a page of a list may read of its paginator, and of the pages before and after it.
+# What a page of a list may read of its paginator (anything else of it counts as the whole list),
 _PAGINATOR_NUMBERS = frozenset({"num_pages", "count", "page_range", "per_page", "orphans"})
+# and what of the pages before and after it counts as the whole list.
 _OTHER_PAGES_WHOLE = frozenset({"paginator", "object_list"})
 
 
