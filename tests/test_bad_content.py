@@ -50,6 +50,16 @@ BAD_CONTENT = {
             "(content/posts/missing.md); fix the path or add the file"
         ),
     ),
+    "a link to a file whose name has spaces": (
+        {
+            "posts/bad.md": post("T", "See [the other]({filename}my other post.md).", slug="t"),
+            "posts/my other post.md": post("Other", "Other.", slug="other"),
+        },
+        (
+            "content/posts/bad.md:5: Link: {filename}my other post.md: a space ends a link's address; "
+            "write {filename}my%20other%20post.md"
+        ),
+    ),
     "missing image": (
         {"posts/bad.md": post("T", "Intro.\n\n![chart]({static}/images/chart.png)", slug="t")},
         (
@@ -436,6 +446,18 @@ def test_case_files_leave_date_and_field_checks_to_the_casebook(tmp_path):
     path.write_text("Title: C\nDate: never\nTitel: x\n\nBody.\n", encoding="utf-8")
     assert check_source(path.read_bytes(), path, tmp_path / "content", checked_elsewhere=True) == []
     assert len(check_source(path.read_bytes(), path, tmp_path / "content")) == 2
+
+
+def test_a_link_written_as_the_message_says_is_found(tmp_path):
+    # The spaces of "my other post.md" written as %20: Pelican links it, and the check finds it.
+    files = {
+        "posts/bad.md": post("T", "See [the other]({filename}my%20other%20post.md).", slug="t"),
+        "posts/my other post.md": post("Other", "Other.", slug="other"),
+    }
+    result = build_small_site(tmp_path, files, SEARCH_INDEX=False)
+    assert problem_lines(result) == []
+    page = (result.output_path / "2024" / "t" / "index.html").read_text(encoding="utf-8")
+    assert 'href="/2024/other/">the other</a>' in page
 
 
 def message_kind(message):

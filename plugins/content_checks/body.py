@@ -6,6 +6,8 @@ Pure functions over text, so that every message names the file and line and says
 
 import os
 import re
+from pathlib import Path
+from urllib.parse import unquote
 
 from servicebook.problems import Problem
 
@@ -52,26 +54,38 @@ def link_problems(body, first_line, source_path, content_root, source, linked=No
     The list `linked`, when given, gets every file the links name, there or not."""
     problems = []
     for offset, line in enumerate(body.splitlines()):
-        found = [(match[0], match["kind"], match["target"]) for match in _INTERNAL_LINK.finditer(line)]
-        found += [(match["target"], "image", match["target"]) for match in _ROOT_IMAGE.finditer(line)]
-        for written, kind, target in found:
-            target = target.split("#", 1)[0].split("?", 1)[0]
+        found = [(match, match["kind"]) for match in _INTERNAL_LINK.finditer(line)]
+        found += [(match, "image") for match in _ROOT_IMAGE.finditer(line)]
+        for match, kind in found:
+            written = match[0] if kind != "image" else match["target"]
+            # As Pelican finds it: a space written as %20 (see `_missing`).
+            target = unquote(match["target"].split("#", 1)[0].split("?", 1)[0])
             base = content_root if target.startswith("/") else source_path.parent
             missing = base / target.lstrip("/")
             if target and linked is not None:
                 linked.append(str(missing))
             if target and not missing.exists():
-                what = "page" if kind == "filename" else "image or file"
-                shown = os.path.relpath(missing, content_root.parent)
                 problems.append(
                     Problem(
                         source,
                         first_line + offset,
                         "Link",
-                        f"{written} points at a missing {what} ({shown}); fix the path or add the file",
+                        _missing(written, kind, missing, line[match.end() :], content_root),
                     )
                 )
     return problems
+
+
+def _missing(written, kind, missing, after, content_root):
+    """What to say of a link to `missing`, written as `written` and followed on its line by
+    `after`: a file name with spaces (which end a link's address) is named whole, encoded."""
+    spaced = re.match(r"( [^)\"'>]*?)\s*(?:\)|$)", after)
+    if spaced and Path(f"{missing}{spaced[1]}").exists():
+        whole = written + spaced[1]
+        return f"{whole}: a space ends a link's address; write {whole.replace(' ', '%20')}"
+    what = "page" if kind == "filename" else "image or file"
+    shown = os.path.relpath(missing, content_root.parent)
+    return f"{written} points at a missing {what} ({shown}); fix the path or add the file"
 
 
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
