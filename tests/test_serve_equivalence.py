@@ -107,15 +107,20 @@ class Site:
         lines = [line for line in header.splitlines() if not line.startswith(f"{key}:")]
         return "\n".join(lines + ([f"{key}: {value}"] if value else []))
 
+    def _set_field(self, key, value):
+        """A post's header field set to `value` ("": taken away)."""
+        return self._rewrite(lambda h, b: f"{self._header(h, key, value)}\n\n{b}")
+
     def edit_body(self):
         return self._rewrite(lambda header, body: f"{header}\n\n{body}\n{self.words()}\n")
 
     def retitle(self):
+        # The title is drawn once the post is chosen (so the seeds' sequences stay as they were).
         return self._rewrite(lambda h, b: f"{self._header(h, 'Title', 'Retitled ' + self.words(2))}\n\n{b}")
 
     def resummarise(self):
         summary = self.rng.choice(["", self.words(6), f"See [the first]({{filename}}/cases/bill.md). {self.words(3)}"])
-        return self._rewrite(lambda h, b: f"{self._header(h, 'Summary', summary)}\n\n{b}")
+        return self._set_field("Summary", summary)
 
     def retitle_case(self):
         path = self.content / "cases" / "bill.md"
@@ -128,23 +133,23 @@ class Site:
 
     def retag(self):
         tags = ", ".join(self.rng.sample(TAGS, self.rng.randint(1, 3)))
-        return self._rewrite(lambda h, b: f"{self._header(h, 'Tags', tags)}\n\n{b}")
+        return self._set_field("Tags", tags)
 
     def redate(self):
         date = f"2023-{self.rng.randint(1, 12):02d}-{self.rng.randint(1, 28):02d}"
-        return self._rewrite(lambda h, b: f"{self._header(h, 'Date', date)}\n\n{b}")
+        return self._set_field("Date", date)
 
     def recategorise(self):
         category = self.rng.choice(["", "Essays", "Notes", "Field reports"])
-        return self._rewrite(lambda h, b: f"{self._header(h, 'Category', category)}\n\n{b}")
+        return self._set_field("Category", category)
 
     def reauthor(self):
         author = self.rng.choice(["", "Ada Byrne", "Sam Okafor", "Ada Byrne, Sam Okafor"])
-        return self._rewrite(lambda h, b: f"{self._header(h, 'Authors', author)}\n\n{b}")
+        return self._set_field("Authors", author)
 
     def reslug(self):
         self.serial += 1
-        return self._rewrite(lambda h, b: f"{self._header(h, 'Slug', f'moved-{self.serial}')}\n\n{b}")
+        return self._set_field("Slug", f"moved-{self.serial}")
 
     def rename_file(self):
         """A source renamed (its slug, and so its page, stay where they are)."""
@@ -168,17 +173,17 @@ class Site:
     def remodify(self):
         """A Modified date set, changed or gone (the sitemap and the feeds show it)."""
         modified = self.rng.choice(["", f"2025-{self.rng.randint(1, 12):02d}-{self.rng.randint(1, 28):02d} 09:30"])
-        return self._rewrite(lambda h, b: f"{self._header(h, 'Modified', modified)}\n\n{b}")
+        return self._set_field("Modified", modified)
 
     def hide_or_show(self):
         status = self.rng.choice(["hidden", ""])
-        return self._rewrite(lambda h, b: f"{self._header(h, 'Status', status)}\n\n{b}")
+        return self._set_field("Status", status)
 
     def realias(self):
         """An old address given or taken away (its redirect page shows the post's title)."""
         self.serial += 1
         alias = self.rng.choice(["", f"/old/{self.serial}/"])
-        return self._rewrite(lambda h, b: f"{self._header(h, 'Aliases', alias)}\n\n{b}")
+        return self._set_field("Aliases", alias)
 
     def link_to_a_post(self):
         """A link to another post by its source (`{filename}`): its address, title gone or moved follow."""
@@ -191,7 +196,7 @@ class Site:
 
     def draft_or_publish(self):
         status = self.rng.choice(["draft", ""])
-        return self._rewrite(lambda h, b: f"{self._header(h, 'Status', status)}\n\n{b}")
+        return self._set_field("Status", status)
 
     def delete(self):
         if len(self.posts()) < 2:
