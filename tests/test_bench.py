@@ -404,3 +404,46 @@ def test_the_rebuild_is_done_when_the_first_report_after_the_save_comes():
     assert server.wait_for_report_after(saved) == pytest.approx(0.75)
     assert server.wait_for_build_after(saved) == pytest.approx(0.5)
     assert server.builds_reported() == 3
+
+
+def test_the_search_is_timed_from_the_save_not_after_the_rebuild(tmp_path, monkeypatch):
+    import threading
+    from collections import defaultdict
+
+    from servicebook.bench.serve_latency import ServeTimes, _new_retag_delete
+
+    class Server:
+        """Each wait returns the seconds from the save to its own look; the search has the
+        change at once, and the build reports only once the search had it."""
+
+        lock = threading.Lock()
+        searched = defaultdict(threading.Event)
+
+        def _searched(self, saved):
+            with self.lock:
+                return self.searched[saved]
+
+        def builds_reported(self):
+            return 0
+
+        def wait_for_text(self, path, text, saved):
+            return time.monotonic() - saved
+
+        wait_for_absence = wait_for_text
+
+        def wait_for_report_after(self, saved):
+            self._searched(saved).wait(timeout=5)
+            return time.monotonic() - saved
+
+        def wait_for_index(self, url, found, saved, searched=False):
+            if searched:
+                self._searched(saved).set()
+            return time.monotonic() - saved
+
+    monkeypatch.setattr(serve_latency, "_settle", lambda server, builds: None)
+    newest = tmp_path / "newest.md"
+    newest.write_text("Title: Newest\nDate: 2024-05-01 10:00\n\nWords.\n", encoding="utf-8")
+    times = ServeTimes()
+    _new_retag_delete(Server(), newest, "m", times, say=lambda line: None)
+    assert len(times.searched) == len(times.rebuilt) == 3
+    assert all(searched < rebuilt for searched, rebuilt in zip(times.searched, times.rebuilt, strict=True))

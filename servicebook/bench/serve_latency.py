@@ -24,6 +24,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,17 +48,14 @@ REPORTED = "Serving http://"
 
 @dataclass
 class ServeTimes:
-    """Seconds: the first build (serving from then on), and per edit, save → page served,
-    save → reload announced, save → page served for saves 3 s apart (most come while the
-    last save's build runs); retitle → the pages that show the title (`shown_elsewhere`);
-    a new post → its page and the home page show it; that post re-tagged → the new tag's
-    page lists it; that post deleted → its page and its title gone from the home page; for
-    each of these three, save → the server reports the rebuild done (`rebuilt`: every page and
-    feed, the sitemap, what is gone removed); and for each of the four, save → the search
-    finds the change (`searched`: the recent changes
-    of servicebook.recent_index, or the index on disk) and the search index on disk has it
-    (`indexed`).
-    Peak RSS in MB of the server process and of its Pagefinds together."""
+    """Seconds: the first build (serving from then on), and per edit, save → page served, save → reload
+    announced, save → page served for saves 3 s apart (most come while the last save's build runs);
+    retitle → the pages that show the title (`shown_elsewhere`); a new post → its page and the home page
+    show it; that post re-tagged → the new tag's page lists it; that post deleted → its page and its
+    title gone from the home page; for each of these three, save → the server reports the rebuild done
+    (`rebuilt`: every page and feed, the sitemap, what is gone removed); for each of the four, save →
+    the search finds it (`searched`: servicebook.recent_index, or the index on disk) and the index on
+    disk has it (`indexed`), each timed side by side. Peak RSS in MB of the server and of its Pagefinds."""
 
     first_build: float = 0.0
     page: list = field(default_factory=list)
@@ -325,16 +323,34 @@ def _new_retag_delete(server, newest, mark, times, say):
         builds = server.builds_reported()
         saved = time.monotonic()
         change()
-        waits.append(max(wait(path, title, saved) for path in paths))
-        times.rebuilt.append(server.wait_for_report_after(saved))
-        times.searched.append(server.wait_for_index(page, indexed, saved, searched=True))
-        times.indexed.append(server.wait_for_index(page, indexed, saved))
+        shown, rebuilt, searched, whole = side_by_side(
+            functools.partial(all_show, wait, paths, title, saved),
+            functools.partial(server.wait_for_report_after, saved),
+            functools.partial(server.wait_for_index, page, indexed, saved, searched=True),
+            functools.partial(server.wait_for_index, page, indexed, saved),
+        )
+        waits.append(shown)
+        times.rebuilt.append(rebuilt)
+        times.searched.append(searched)
+        times.indexed.append(whole)
         say(
             f"  make serve: {what} after {waits[-1]:.2f} s, the rebuild done after {times.rebuilt[-1]:.2f} s, "
             f"the search after {times.searched[-1]:.2f} s, "
             f"the whole search index after {times.indexed[-1]:.2f} s"
         )
         _settle(server, builds)
+
+
+def all_show(wait, paths, text, saved):
+    """Seconds from `saved` until each of `paths` shows `text` (see `wait`): the last of them."""
+    return max(wait(path, text, saved) for path in paths)
+
+
+def side_by_side(*waits):
+    """What each of `waits` returns (seconds from one save), each in a thread of its own: one
+    begun only once another ended would measure the later of the two."""
+    with ThreadPoolExecutor(len(waits)) as pool:
+        return [future.result() for future in [pool.submit(wait) for wait in waits]]
 
 
 def titled(title):
@@ -412,10 +428,14 @@ def measure_serve(content, overrides, edits=5, say=print):
             builds = server.builds_reported()
             saved = time.monotonic()
             newest.write_text("".join(lines), encoding="utf-8")
-            # Each waited for in turn, from the save: the last is when all show it.
-            times.site.append(max(server.wait_for_text(path, title, saved) for path in showing))
-            times.searched.append(server.wait_for_index(article_path(newest), titled(title), saved, searched=True))
-            times.indexed.append(server.wait_for_index(article_path(newest), titled(title), saved))
+            site, searched, whole = side_by_side(
+                functools.partial(all_show, server.wait_for_text, showing, title, saved),
+                functools.partial(server.wait_for_index, article_path(newest), titled(title), saved, searched=True),
+                functools.partial(server.wait_for_index, article_path(newest), titled(title), saved),
+            )
+            times.site.append(site)
+            times.searched.append(searched)
+            times.indexed.append(whole)
             say(
                 f"  make serve: retitle {index + 1}/{edits}: {', '.join(showing)} show it after "
                 f"{times.site[-1]:.2f} s, the search after {times.searched[-1]:.2f} s, the whole search index "
