@@ -44,7 +44,12 @@ def build(c, strict=False):
 @task
 def serve(c, port=8000):
     """Build, serve on http://127.0.0.1:PORT and rebuild on changes (live reload)."""
-    site.serve(port=port)
+    from servicebook.devserver import PortInUse
+
+    try:
+        site.serve(port=port)
+    except PortInUse as error:
+        raise Exit(str(error), code=1) from None
 
 
 @task

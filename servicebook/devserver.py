@@ -28,12 +28,12 @@ changes, and reloads the open pages when a rebuild has finished.
 import errno
 import gc
 import mimetypes
+import multiprocessing
 import os
 import re
 import socket
 import sys
 import threading
-import time
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -368,6 +368,11 @@ def restart():
     print("Our code changed: restarting the server.", flush=True)
     # A search index stopped for a build would never go on, nor see its input closed.
     BACKGROUND.let_go()
+    # Workers a build under way forked (parallel reading) hold a copy of the server's socket,
+    # and would wait for this process's orders for ever: the new one could not take the port.
+    for worker in multiprocessing.active_children():
+        worker.kill()
+        worker.join()
     os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])
 
 
@@ -378,17 +383,20 @@ def free_port(host="127.0.0.1"):
         return probe.getsockname()[1]
 
 
-def _bind(host, port, root, recent=None, seconds=30):
-    """The server on host:port. After a restart the port may still be held for a moment by
-    processes forked from the old one (parallel reading's workers), which are on their way out."""
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            return SiteServer((host, port), root, recent)
-        except OSError as error:
-            if error.errno != errno.EADDRINUSE or time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
+class PortInUse(OSError):
+    """Something else listens on the port `make serve` was asked to serve on."""
+
+
+def _bind(host, port, root, recent=None):
+    try:
+        return SiteServer((host, port), root, recent)
+    except OSError as error:
+        if error.errno != errno.EADDRINUSE:
+            raise
+        raise PortInUse(
+            f"Port {port} on {host} is in use (another make serve?): stop that server, or serve on "
+            f"another port: .venv/bin/invoke serve --port {port + 1}"
+        ) from None
 
 
 def run(root, build, sources, host="127.0.0.1", port=8000, quick=None, recent=None):

@@ -285,3 +285,37 @@ def test_a_file_that_came_and_went_in_one_batch_is_no_change(tmp_path):
     # A source deleted is a change (its page goes); so is one deleted and written again.
     assert changed_paths({(Change.deleted, gone)}) == [gone]
     assert changed_paths({(Change.added, source), (Change.deleted, source)}) == [source]
+
+
+def test_a_restart_stops_the_workers_a_build_forked_so_the_new_server_gets_the_port(monkeypatch):
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    listening = socket.create_server(("127.0.0.1", 0))
+    port = listening.getsockname()[1]
+    # A build's parallel reading, under way: its worker was forked with the server's socket.
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+    pool.submit(os.getpid).result()
+    pool.submit(time.sleep, 60)
+    listening.close()
+    execs = []
+    monkeypatch.setattr(devserver.os, "execv", lambda *args: execs.append(args))
+    try:
+        devserver.restart()
+        assert len(execs) == 1
+        assert not multiprocessing.active_children()
+        socket.create_server(("127.0.0.1", port)).close()
+    finally:
+        for worker in multiprocessing.active_children():
+            worker.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def test_a_port_in_use_is_named_at_once(tmp_path):
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        started = time.monotonic()
+        with pytest.raises(devserver.PortInUse, match=rf"Port {port} on 127.0.0.1 is in use.*--port {port + 1}"):
+            devserver.run(tmp_path, build=lambda paths: None, sources=None, port=port)
+        assert time.monotonic() - started < 5
