@@ -553,6 +553,15 @@ def test_no_page_of_our_paginated_lists_is_keyed_by_the_whole_list():
         ("{{ articles_paginator.object_list[0].title }}", {"articles"}),
         ("{% for a in articles_next_page.object_list %}{{ a.title }}{% endfor %}", {"articles"}),
         ("{{ dates_page.paginator.count }}", {"dates"}),
+        (
+            "{% macro pager(page) %}{{ page.paginator.object_list[0] }}{% endmacro %}{{ pager(articles_page) }}",
+            {"articles"},
+        ),
+        ("{% set older = articles_next_page %}{{ older.number }}", {"articles"}),
+        ("{{ articles_page|attr('paginator') }}", {"articles"}),
+        ("{{ (articles_next_page or articles_page).object_list }}", {"articles"}),
+        ("{% if articles_page and articles_page.has_next() %}{{ articles_page.start_index() }}{% endif %}", set()),
+        ("{% if not articles_previous_page %}first{% endif %}{{ articles_next_page is defined }}", set()),
     ],
 )
 def test_what_a_template_shows_of_a_paginated_list_beyond_its_page(source, whole):

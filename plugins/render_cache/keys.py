@@ -305,27 +305,33 @@ def _whole_list_uses(tree):
     articles). Inside a macro or call block, its parameters of those names are its own."""
     found = set()
 
-    def walk(node, parent, own):
+    def walk(node, ancestors, own):
         if isinstance(node, (nodes.Macro, nodes.CallBlock)):
             own = own | {argument.name for argument in node.args}
         if isinstance(node, nodes.Name) and node.ctx == "load" and node.name not in own:
-            found.update(_list_shown_whole(node, parent))
+            found.update(_list_shown_whole(node, ancestors))
         for child in node.iter_child_nodes():
-            walk(child, node, own)
+            walk(child, (*ancestors, node), own)
 
-    walk(tree, None, frozenset())
+    walk(tree, (), frozenset())
     return found
 
 
-# What a page of a list may read of its paginator (anything else of it counts as the whole list),
+# What a page of a list may read of its paginator, and of itself and the pages before and
+# after it (Pelican's Page: their places and addresses; its own part). Anything else of them,
+# or one handed on whole (to a macro, a filter, a variable), counts as the whole list.
 _PAGINATOR_NUMBERS = frozenset({"num_pages", "count", "page_range", "per_page", "orphans"})
-# and what of the pages before and after it counts as the whole list.
-_OTHER_PAGES_WHOLE = frozenset({"paginator", "object_list"})
+_PAGE_PLACE = frozenset(
+    {"number", "has_next", "has_previous", "has_other_pages", "next_page_number", "previous_page_number"}
+    | {"start_index", "end_index", "url", "save_as"}
+)
 
 
-def _list_shown_whole(name, parent):
+def _list_shown_whole(name, ancestors):
     """[the paginated list] that the Name node `name` shows more of than a page's part and the
-    list's length, in its `parent` node; [] if it does not."""
+    list's length, where it is in the template (`ancestors`: the nodes it is in, the nearest
+    last); [] if it does not."""
+    parent = ancestors[-1] if ancestors else None
     attribute = parent.attr if isinstance(parent, nodes.Getattr) and parent.node is name else None
     for listed in PAGINATED_LISTS:
         if name.name == listed:
@@ -333,10 +339,24 @@ def _list_shown_whole(name, parent):
         if name.name == f"{listed}_paginator":
             return [] if attribute in _PAGINATOR_NUMBERS else [listed]
         if name.name == f"{listed}_page":
-            return [listed] if attribute == "paginator" else []
+            return [] if attribute in _PAGE_PLACE | {"object_list"} or _tested(name, ancestors) else [listed]
         if name.name in (f"{listed}_previous_page", f"{listed}_next_page"):
-            return [listed] if attribute in _OTHER_PAGES_WHOLE else []
+            return [] if attribute in _PAGE_PLACE or _tested(name, ancestors) else [listed]
     return []
+
+
+def _tested(name, ancestors):
+    """Whether `name` is only tested where it is (`ancestors`, the nearest last): `{% if
+    articles_page %}`, `articles_page and ... if ...`, `articles_next_page is defined`. An
+    `and` or `or` gives one of its sides, so what it is in decides."""
+    tested = name
+    for node in reversed(ancestors):
+        if isinstance(node, (nodes.Not, nodes.Test)):
+            return True
+        if not isinstance(node, (nodes.And, nodes.Or)):
+            return isinstance(node, (nodes.If, nodes.CondExpr)) and node.test is tested
+        tested = node
+    return False
 
 
 def _by_length_or_page(name, parent):
