@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from pelican.settings import DEFAULT_CONFIG
@@ -22,7 +23,7 @@ from content_checks.content_checks import check_source
 from helpers import SETTINGS, build_small_site, post
 from servicebook import search_shards
 from servicebook.bench import corpus as generated
-from servicebook.bench import measure, memory, query_size, report, serve_latency
+from servicebook.bench import measure, memory, query_size, report, search_seen, serve_latency
 from servicebook.boilerplate import is_boilerplate
 from servicebook.headers import read_header
 from servicebook.pagefind_files import cbor_decode
@@ -160,7 +161,7 @@ def test_cbor_decoding_and_chunk_lookup():
     assert cbor_decode(bytes([0xA1, 0x61]) + b"k" + bytes([0xF5])) == {"k": True}
 
 
-def test_what_a_query_fetches_counts_every_shard_and_pagefinds_scripts_once(tmp_path):
+def test_what_a_query_fetches_counts_every_shard_and_pagefinds_scripts_once(tmp_path, monkeypatch):
     posts = {
         f"posts/p{n}.md": post(f"Post {n}", f"A refund for heron {n}.", slug=f"p{n}", tags="birds") for n in range(6)
     }
@@ -177,10 +178,15 @@ def test_what_a_query_fetches_counts_every_shard_and_pagefinds_scripts_once(tmp_
     assert sum("index chunk for 'refund'" in label for label in labels) == 3
     chunks = [path for path in bundle.rglob("*.pf_index")]
     assert extra["index_chunks"] == len(chunks) and extra["index_bytes"] == sum(p.stat().st_size for p in chunks)
-    # What the serve benchmark reads of the index: a page's fragment, in the shard its URL names.
+    # What the serve benchmark reads of the index: a page's fragment, in the shard its URL
+    # names, read once while its entry is the same (before a save, not during its build).
     shard = bundle / search_shards.shard_folders(3)[search_shards.shard_of("/2024/p4/", 3)]
-    assert serve_latency.indexed_fragment(shard, "/2024/p4/")["meta"]["title"] == "Post\u00a04"  # typography
-    assert serve_latency.indexed_fragment(shard, "/2024/p9/") is None
+    assert "/2024/p9/" not in search_seen.bundle_pages(shard)
+    seen = search_seen.SearchSeen({"OUTPUT_PATH": bundle.parent, "CACHE_PATH": tmp_path / "cache"})
+    seen.read_before_saving("/2024/p4/")
+    monkeypatch.setattr(search_seen, "bundle_pages", None)
+    assert seen.indexed_page("/2024/p4/")[1]["meta"]["title"] == "Post\u00a04"  # typography
+    assert seen.searched_page("/2024/p4/") == seen.indexed_page("/2024/p4/")
 
 
 def test_the_memory_of_the_pagefinds_under_a_process_is_added_up(tmp_path):
@@ -434,6 +440,8 @@ def test_the_search_is_timed_from_the_save_not_after_the_rebuild(tmp_path, monke
         def wait_for_report_after(self, saved):
             self._searched(saved).wait(timeout=5)
             return time.monotonic() - saved
+
+        search = SimpleNamespace(read_before_saving=lambda url: None)
 
         def wait_for_index(self, url, found, saved, searched=False):
             if searched:

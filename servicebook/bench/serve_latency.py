@@ -14,7 +14,6 @@ them, most of which come while a build runs.
 
 import datetime
 import functools
-import json
 import os
 import re
 import signal
@@ -26,18 +25,13 @@ import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from servicebook.devserver import EVENTS_PATH, free_port
-from servicebook.hashing import file_stamp
 from servicebook.headers import read_header
-from servicebook.pagefind import BUNDLE_DIR
-from servicebook.pagefind_files import FRAGMENT_SUFFIX, fragment_page_id, read_pagefind_file
-from servicebook.recent_index import MANIFEST, recent_folder
-from servicebook.search_shards import SHARD_FOLDERS, shard_folders, shard_of
 
 from .corpus import edit_sentence
 from .memory import PeakWatch
+from .search_seen import UNREADABLE, SearchSeen
 
 POLL_SECONDS = 0.02
 SAVES_APART_SECONDS = 3
@@ -76,9 +70,7 @@ class Server:
     """`servicebook.site.serve` on a free port in its own process, with its printed lines."""
 
     def __init__(self, overrides):
-        self.bundle = Path(overrides["OUTPUT_PATH"]) / BUNDLE_DIR
-        self.recent = recent_folder(overrides["CACHE_PATH"])
-        self._indexed = {}  # url -> (bundle folder and its entry's stamp, indexed_page)
+        self.search = SearchSeen(overrides)
         self.port = free_port()
         code = f"from servicebook import site; site.serve(port={self.port}, **{overrides!r})"
         self.process = subprocess.Popen(
@@ -164,36 +156,21 @@ class Server:
     def wait_for_index(self, url, found, since, searched=False):
         """Seconds from `since` until `found(fragment)` is true of what the search index on
         disk holds for `url` (None: not indexed), or with `searched`, of what the search
-        finds (the recent changes too: `searched_fragment`). The shard that holds it is read
-        again only when its entry or the recent changes change (or after a failed read: a
-        shard being written)."""
+        finds (the recent changes too). Looked at again only when they change (or after a
+        failed read: being written)."""
         seen = None
         while time.monotonic() - since < TIMEOUT_SECONDS:
-            count = 1 + len(list(self.bundle.glob(SHARD_FOLDERS)))
-            folder = self.bundle / shard_folders(count)[shard_of(url, count)]
-            stamp = count, file_stamp(folder / "pagefind-entry.json"), searched and file_stamp(self.recent / MANIFEST)
+            stamp = self.search.stamp(url, searched)
             if stamp != seen:
                 try:
-                    fragment = (
-                        searched_fragment(functools.partial(self._indexed_page, folder), self.recent, url)
-                        if searched
-                        else indexed_fragment(folder, url)
-                    )
-                    if found(fragment):
+                    page = self.search.searched_page(url) if searched else self.search.indexed_page(url)
+                    if found(page and page[1]):
                         return time.monotonic() - since
                     seen = stamp
-                except (OSError, ValueError, EOFError):
+                except UNREADABLE:
                     seen = None
             time.sleep(0.05)
         raise RuntimeError(f"the search index never had the change to {url}:\n" + "\n".join(self.lines[-30:]))
-
-    def _indexed_page(self, folder, url):
-        """`indexed_page`, remembered while the bundle's entry is the same: the search's
-        recent changes change more often than the bundle."""
-        stamp = folder, file_stamp(folder / "pagefind-entry.json")
-        if self._indexed.get(url, (None,))[0] != stamp:
-            self._indexed[url] = stamp, indexed_page(folder, url)
-        return self._indexed[url][1]
 
     def wait_for_build_after(self, since):
         """Seconds from `since` until a finished build was announced after it."""
@@ -220,35 +197,6 @@ class Server:
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             self.process.wait(timeout=60)
-
-
-def indexed_fragment(folder, url):
-    """What the Pagefind bundle in `folder` holds for the page at `url` (its fragment), or None."""
-    found = indexed_page(folder, url)
-    return found and found[1]
-
-
-def indexed_page(folder, url):
-    """(page id, fragment) of the page at `url` in the Pagefind bundle in `folder`, or None."""
-    for path in sorted(folder.glob("fragment/*" + FRAGMENT_SUFFIX)):
-        fragment = json.loads(read_pagefind_file(path))
-        if fragment["url"] == url:
-            return fragment_page_id(path), fragment
-    return None
-
-
-def searched_fragment(found_in_bundle, recent, url):
-    """What the search page finds of the page at `url` (its fragment, or None): in the recent
-    changes (servicebook.recent_index, in the folder `recent`), or else `found_in_bundle(url)`
-    (see `indexed_page`) unless they leave it out."""
-    manifest = recent / MANIFEST
-    shown = json.loads(manifest.read_text(encoding="utf-8")) if manifest.is_file() else {}
-    if shown.get("bundle"):
-        found = indexed_page(recent / shown["bundle"], url)
-        if found:
-            return found[1]
-    found = found_in_bundle(url)
-    return None if found is None or found[0] in shown.get("hidden", {}) else found[1]
 
 
 def is_idle(lines):
@@ -321,6 +269,7 @@ def _new_retag_delete(server, newest, mark, times, say):
     )
     for what, change, waits, wait, paths, indexed in steps:
         builds = server.builds_reported()
+        server.search.read_before_saving(page)
         saved = time.monotonic()
         change()
         shown, rebuilt, searched, whole = side_by_side(
@@ -354,7 +303,7 @@ def side_by_side(*waits):
 
 
 def titled(title):
-    """Whether a page's fragment (see `indexed_fragment`) is there, with `title`."""
+    """Whether a page's fragment (see servicebook.bench.search_seen) is there, with `title`."""
     return lambda fragment: fragment is not None and fragment["meta"].get("title") == title
 
 
@@ -426,6 +375,7 @@ def measure_serve(content, overrides, edits=5, say=print):
             lines = text.splitlines(keepends=True)
             lines[old.line - 1] = f"Title: {title}\n"
             builds = server.builds_reported()
+            server.search.read_before_saving(article_path(newest))
             saved = time.monotonic()
             newest.write_text("".join(lines), encoding="utf-8")
             site, searched, whole = side_by_side(
