@@ -16,6 +16,7 @@ from pelican.writers import Writer
 
 from helpers import ROOT, SETTINGS, build_small_site, fragments, output_files, post
 from render_cache import keys as rc
+from render_cache import template_reading as reading
 from render_cache.record import RECORD_NAME, RenderRecord, StampNoted
 from servicebook.site import load_settings
 from servicebook.writing import replaced_whole
@@ -274,9 +275,9 @@ def test_template_names_follow_extends_includes_and_imports():
             }
         )
     )
-    names = rc.template_names(environment, "tags.html")
+    names = reading.template_names(environment, "tags.html")
     assert {"pages", "tags", "SITENAME"} <= names and not names & {"p", "i", "items"}
-    assert rc.template_names(environment, "chosen.html") is None
+    assert reading.template_names(environment, "chosen.html") is None
 
 
 def test_how_the_build_runs_does_not_change_what_is_reused(tmp_path, log):
@@ -525,12 +526,62 @@ def test_a_theme_that_shows_more_of_a_list_on_each_page_gets_every_page_again(tm
     assert "Newest: Renamed" in second.read_text(encoding="utf-8")
 
 
+def test_a_theme_that_shows_the_neighbour_of_a_neighbour_gets_its_page_again(tmp_path):
+    # An author's theme names, on each post, the post two before it.
+    overrides = tmp_path / "overrides"
+    overrides.mkdir()
+    (overrides / "article.html").write_text(
+        '{% extends "base.html" %}{% block content %}{% set older = article.prev_article %}'
+        "<p>Two back: {{ older.prev_article.title if older and older.prev_article }}</p>{% endblock %}",
+        encoding="utf-8",
+    )
+    posts = {
+        f"posts/p{i}.md": post(f"P{i}", f"Body {i}.", slug=f"p{i}", date=f"2024-01-0{i + 1} 10:00") for i in range(3)
+    }
+    settings = {"THEME_TEMPLATES_OVERRIDES": [str(overrides)]}
+    build_small_site(tmp_path, posts, **settings)
+    newest = tmp_path / "output" / "2024" / "p2" / "index.html"
+    assert "Two back: P0" in newest.read_text(encoding="utf-8")
+    # The oldest post, a neighbour of the middle one only, is retitled.
+    build_small_site(
+        tmp_path, {"posts/p0.md": post("Renamed", "Body 0.", slug="p0", date="2024-01-01 10:00")}, **settings
+    )
+    assert "Two back: Renamed" in newest.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("source", "beyond"),
+    [
+        ("{{ article.prev_article.title }} {% for r in article.related_posts %}{{ r.url }}{% endfor %}", False),
+        ("{% for a in articles_page.object_list %}{{ a.next_article.title }}{% endfor %}", False),
+        ("{{ article.prev_article.next_article.title }}", True),
+        ("{{ (article.related_posts|first).prev_article.title }}", True),
+        ("{% for r in article.related_posts %}{{ r.prev_article.title }}{% endfor %}", True),
+        ("{% set a = b %}{{ a.translations }}{% set b = article.next_article %}", True),
+        ("{% with older = article.prev_article %}{{ older.prev_article.url }}{% endwith %}", True),
+        ("{% macro card(a) %}{{ a.next_article.title }}{% endmacro %}{{ card(article) }}", True),
+    ],
+)
+def test_a_template_that_shows_articles_two_steps_away_is_keyed_by_the_whole_site(source, beyond):
+    names = reading.template_names(Environment(loader=DictLoader({"article.html": source})), "article.html")
+    assert (names is None) == beyond
+
+
+def test_our_templates_show_articles_one_step_away_at_most():
+    # Else their pages would be keyed by the whole site, and every edit would render them.
+    environment = Environment(loader=FileSystemLoader(str(ROOT / "theme" / "templates")))
+    environment.filters["facet_slug"] = str  # the casebook's
+    templates = [path.name for path in (ROOT / "theme" / "templates").glob("*.html")]
+    assert "article.html" in templates
+    assert all(reading.template_names(environment, template) is not None for template in templates)
+
+
 def test_no_page_of_our_paginated_lists_is_keyed_by_the_whole_list():
     # Else a retitle would render every page of each list the post is in.
     environment = Environment(loader=FileSystemLoader(str(ROOT / "theme" / "templates")))
     templates = [f"{name}.html" for name in load_settings()["PAGINATED_TEMPLATES"]]
     assert "tag.html" in templates
-    assert {template: rc.lists_shown_whole(environment, template) for template in templates} == {
+    assert {template: reading.lists_shown_whole(environment, template) for template in templates} == {
         template: set() for template in templates
     }
 
@@ -568,4 +619,4 @@ def test_what_a_template_shows_of_a_paginated_list_beyond_its_page(source, whole
     macros = "{% macro newest() %}{{ articles[0].title }}{% endmacro %}"
     templates = {"list.html": "{% extends 'base.html' %}", "base.html": source, "macros.html": macros}
     loader = DictLoader({**templates, "newest.html": macros + "{{ newest() }}"})
-    assert rc.lists_shown_whole(Environment(loader=loader), "list.html") == whole
+    assert reading.lists_shown_whole(Environment(loader=loader), "list.html") == whole

@@ -16,7 +16,7 @@ on and reuses the page already in the output when the key is unchanged:
                and metadata; a page of a paginated list counts the articles it lists, its
                place among the pages and the whole list's length (each page of a tag's
                list says how many stories it has), or the whole list where its templates
-               show more of it than that (`keys.lists_shown_whole`);
+               show more of it than that (`template_reading.lists_shown_whole`);
              - every other context variable its templates (and those they extend, include
                or import) name: the menu's `pages`, an `articles` or `tags` a template shows
                without being handed it; articles in them count by address and metadata.
@@ -43,11 +43,13 @@ parallel_write) and a call that may write over another's output (Pelican's
 whole (`KeptCall`), and planned page by page again only if a quick edit changed its key.
 
 The assumption: a template shows other articles only through what it is handed, the articles
-those point to (one step: `article.prev_article.title`, not `article.prev_article.next_article`),
-and the context variables it names; and a filter or global function reads nothing but its
-arguments. A template that names another template at render time (`{% include var %}`) gets
-a key over every article's address and metadata. Our theme (and the casebook, which hands its
-pages their cases) holds to that; a template that breaks it must not use this cache.
+those point to (one step: `article.prev_article.title`) and the context variables it names;
+and a filter or global function reads nothing but its arguments. A template that names
+another template at render time (`{% include var %}`), or that may go further than one step
+(`article.prev_article.next_article`, the neighbour of a related post, a link followed from
+a macro's parameter: `template_reading`), gets a key over every article's address and
+metadata. Our theme (and the casebook, which hands its pages their cases) holds to that (a
+test reads its templates); a filter that reads more than its arguments must not use this cache.
 
 Settings: RENDER_CACHE (default True) works when CACHE_CONTENT is on; the records live in
 render-cache.json and render-calls.json with the build's other records of the output
@@ -76,14 +78,13 @@ from .keys import (
     build_key,
     counted,
     inputs_key,
-    lists_shown_whole,
     page_key,
     shown,
-    template_names,
     value_key,
     whole_site_key,
 )
 from .record import RenderRecord, StampNoted
+from .template_reading import lists_shown_whole, template_names
 
 logger = logging.getLogger(__name__)
 

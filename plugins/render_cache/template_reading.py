@@ -1,0 +1,185 @@
+"""What a theme's templates read, from Jinja's syntax tree (once per template source and
+process): the context variables they name, the paginated lists they show whole, and whether
+they show articles more than one step away from those a page is handed. The render cache's
+keys count what these say a page shows (see render_cache)."""
+
+from jinja2 import TemplateSyntaxError, nodes
+
+
+def template_names(environment, name):
+    """Every variable that the template `name`, and the templates it extends, includes and
+    imports, read from their context; None if one of them is chosen at render time (or
+    cannot be parsed)."""
+    return _gathered(environment, name, _NAMES)
+
+
+def lists_shown_whole(environment, name):
+    """The paginated lists (PAGINATED_LISTS) that the template `name`, and the templates it
+    extends, includes and imports, show whole on each page of a list: anything of them but
+    their length, or the list itself where there are no pages (`articles_page.object_list if
+    articles_page else articles`); None if one of those templates is chosen at render time
+    (or cannot be parsed). A page of such a list is keyed by its part only where it shows no
+    more (see `shown`)."""
+    return _gathered(environment, name, _WHOLE_LISTS)
+
+
+_NAMES, _WHOLE_LISTS = 0, 1
+
+
+def _gathered(environment, name, part, _seen=None):
+    """The union of one `part` of `_parsed` over the template `name` and the templates it
+    names; None if one of them is chosen at render time or cannot be parsed."""
+    seen = set() if _seen is None else _seen
+    if name in seen:
+        return set()
+    seen.add(name)
+    source, _, _ = environment.loader.get_source(environment, name)
+    try:
+        parsed = _parsed(environment, source, tuple(sorted(environment.extensions)))
+    except TemplateSyntaxError:
+        return None  # rendering reports it, with the template's file and line
+    if parsed[part] is None:
+        return None
+    found = set(parsed[part])
+    for other in parsed[-1]:
+        more = None if other is None else _gathered(environment, other, part, seen)
+        if more is None:
+            return None
+        found |= more
+    return found
+
+
+def _parsed(environment, source, extensions):
+    """One template's own variables (None if it shows articles more than one step away from
+    those it is handed: `_beyond_one_step`), the paginated lists it shows whole
+    (`lists_shown_whole`) and the templates it names. Parsing is slow, so once per source and
+    process; `extensions` (which change what parses) are part of the key."""
+    from jinja2 import meta
+
+    key = (source, extensions)
+    if key not in _PARSED:
+        tree = environment.parse(source)
+        _PARSED[key] = (
+            None if _beyond_one_step(tree) else frozenset(meta.find_undeclared_variables(tree)),
+            frozenset(_whole_list_uses(tree)),
+            tuple(meta.find_referenced_templates(tree)),
+        )
+    return _PARSED[key]
+
+
+# Attributes that Pelican and the plugins give an article whose values are other articles.
+ARTICLE_LINKS = frozenset(
+    {"prev_article", "next_article", "prev_article_in_category", "next_article_in_category"}
+    | {"related_posts", "translations"}
+)
+
+
+def _beyond_one_step(tree):
+    """Whether the template `tree` may show an article more than one step away from those it
+    is handed (`article.prev_article.next_article.title`, the neighbour of a related post): a
+    page's key counts the articles its own point to, not theirs. A link (ARTICLE_LINKS)
+    followed from another, or from a variable that may hold a linked article (a loop, `set`
+    or `with` over a link, a macro's parameter), counts."""
+    stepped = set()  # the names that may hold an article one step away
+    for node in tree.find_all((nodes.Macro, nodes.CallBlock)):
+        stepped.update(argument.name for argument in node.args)
+    bindings = [(node.target, node.iter) for node in tree.find_all(nodes.For)]
+    bindings += [(node.target, node.node) for node in tree.find_all(nodes.Assign)]
+    bindings += [pair for node in tree.find_all(nodes.With) for pair in zip(node.targets, node.values, strict=True)]
+    while True:  # a name bound from another that is bound later in the source
+        more = {name.name for target, value in bindings if _linked(value, stepped) for name in _names(target)}
+        if more <= stepped:
+            break
+        stepped |= more
+    return any(node.attr in ARTICLE_LINKS and _linked(node.node, stepped) for node in tree.find_all(nodes.Getattr))
+
+
+def _linked(expression, stepped):
+    """Whether `expression` follows a link (ARTICLE_LINKS) or reads a name in `stepped`."""
+    for node in (expression, *expression.find_all((nodes.Getattr, nodes.Name))):
+        if isinstance(node, nodes.Getattr) and node.attr in ARTICLE_LINKS:
+            return True
+        if isinstance(node, nodes.Name) and node.name in stepped:
+            return True
+    return False
+
+
+def _names(target):
+    return [target] if isinstance(target, nodes.Name) else list(target.find_all(nodes.Name))
+
+
+_PARSED = {}
+# The template arguments Pelican's writer paginates.
+PAGINATED_LISTS = ("articles", "dates")
+
+
+def _whole_list_uses(tree):
+    """The names of PAGINATED_LISTS that the template `tree` reads from its context other than
+    by their length or as the fallback of their page (see `lists_shown_whole`), directly or
+    through the pagination's objects (`articles_paginator.object_list`, the next page's
+    articles). Inside a macro or call block, its parameters of those names are its own."""
+    found = set()
+
+    def walk(node, ancestors, own):
+        if isinstance(node, (nodes.Macro, nodes.CallBlock)):
+            own = own | {argument.name for argument in node.args}
+        if isinstance(node, nodes.Name) and node.ctx == "load" and node.name not in own:
+            found.update(_list_shown_whole(node, ancestors))
+        for child in node.iter_child_nodes():
+            walk(child, (*ancestors, node), own)
+
+    walk(tree, (), frozenset())
+    return found
+
+
+# What a page of a list may read of its paginator, and of itself and the pages before and
+# after it (Pelican's Page: their places and addresses; its own part). Anything else of them,
+# or one handed on whole (to a macro, a filter, a variable), counts as the whole list.
+_PAGINATOR_NUMBERS = frozenset({"num_pages", "count", "page_range", "per_page", "orphans"})
+_PAGE_PLACE = frozenset(
+    {"number", "has_next", "has_previous", "has_other_pages", "next_page_number", "previous_page_number"}
+    | {"start_index", "end_index", "url", "save_as"}
+)
+
+
+def _list_shown_whole(name, ancestors):
+    """[the paginated list] that the Name node `name` shows more of than a page's part and the
+    list's length, where it is in the template (`ancestors`: the nodes it is in, the nearest
+    last); [] if it does not."""
+    parent = ancestors[-1] if ancestors else None
+    attribute = parent.attr if isinstance(parent, nodes.Getattr) and parent.node is name else None
+    for listed in PAGINATED_LISTS:
+        if name.name == listed:
+            return [] if _by_length_or_page(name, parent) else [listed]
+        if name.name == f"{listed}_paginator":
+            return [] if attribute in _PAGINATOR_NUMBERS else [listed]
+        if name.name == f"{listed}_page":
+            return [] if attribute in _PAGE_PLACE | {"object_list"} or _tested(name, ancestors) else [listed]
+        if name.name in (f"{listed}_previous_page", f"{listed}_next_page"):
+            return [] if attribute in _PAGE_PLACE or _tested(name, ancestors) else [listed]
+    return []
+
+
+def _tested(name, ancestors):
+    """Whether `name` is only tested where it is (`ancestors`, the nearest last): `{% if
+    articles_page %}`, `articles_page and ... if ...`, `articles_next_page is defined`. An
+    `and` or `or` gives one of its sides, so what it is in decides."""
+    tested = name
+    for node in reversed(ancestors):
+        if isinstance(node, (nodes.Not, nodes.Test)):
+            return True
+        if not isinstance(node, (nodes.And, nodes.Or)):
+            return isinstance(node, (nodes.If, nodes.CondExpr)) and node.test is tested
+        tested = node
+    return False
+
+
+def _by_length_or_page(name, parent):
+    """Whether the list `name` is read, in its `parent` node, as `name|length` or as
+    `name_page.object_list if name_page else name`."""
+    if isinstance(parent, nodes.Filter):
+        return parent.name == "length" and parent.node is name
+    if not isinstance(parent, nodes.CondExpr) or parent.expr2 is not name:
+        return False
+    tested = [parent.test, *parent.test.find_all(nodes.Name)]
+    return any(isinstance(test, nodes.Name) and test.name == f"{name.name}_page" for test in tested)
