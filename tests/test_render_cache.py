@@ -7,8 +7,9 @@ import re
 import shutil
 from pathlib import Path
 
+import pelican
 import pytest
-from jinja2 import DictLoader, Environment, FileSystemLoader
+from jinja2 import ChoiceLoader, DictLoader, Environment, FileSystemLoader
 from lxml import etree
 from pelican import signals
 from pelican.contents import Article
@@ -559,12 +560,35 @@ def test_a_theme_that_shows_the_neighbour_of_a_neighbour_gets_its_page_again(tmp
         ("{% for r in article.related_posts %}{{ r.prev_article.title }}{% endfor %}", True),
         ("{% set a = b %}{{ a.translations }}{% set b = article.next_article %}", True),
         ("{% with older = article.prev_article %}{{ older.prev_article.url }}{% endwith %}", True),
-        ("{% macro card(a) %}{{ a.next_article.title }}{% endmacro %}{{ card(article) }}", True),
+        ("{% macro card(a) %}{{ a.next_article.title }}{% endmacro %}{{ card(article) }}", False),
+        ("{% macro card(a) %}{{ a.next_article.title }}{% endmacro %}{{ card(article.prev_article) }}", True),
+        ("{% from 'm.html' import card %}{% for r in article.related_posts %}{{ card(a=r) }}{% endfor %}", True),
+        ("{% from 'm.html' import cards %}{{ cards(article.related_posts) }}", True),
+        ("{% from 'm.html' import links %}{{ links(article.related_posts) }}", False),
+        ("{% import 'm.html' as m %}{% call m.card(article.next_article) %}x{% endcall %}", True),
     ],
 )
 def test_a_template_that_shows_articles_two_steps_away_is_keyed_by_the_whole_site(source, beyond):
-    names = reading.template_names(Environment(loader=DictLoader({"article.html": source})), "article.html")
-    assert (names is None) == beyond
+    macros = (
+        "{% macro card(a) %}{% for t in a.translations %}{{ t.url }}{% endfor %}{% endmacro %}"
+        "{% macro cards(items) %}{% for i in items %}{{ card(i) }}{% endfor %}{% endmacro %}"
+        "{% macro link(a) %}{{ a.url }}{% endmacro %}"
+        "{% macro links(items) %}{% for i in items %}{{ once(link, i) }}{% endfor %}{% endmacro %}"
+    )
+    environment = Environment(loader=DictLoader({"article.html": source, "m.html": macros}))
+    assert (reading.template_names(environment, "article.html") is None) == beyond
+
+
+def test_pelicans_own_themes_show_articles_one_step_away_at_most():
+    # Their translations macros follow a link from the page's own article: one step.
+    themes = Path(pelican.__file__).parent / "themes"
+    for theme in ("simple", "notmyidea"):
+        folder = themes / theme / "templates"
+        # Pelican looks for a template the theme lacks in the simple theme.
+        environment = Environment(
+            loader=ChoiceLoader([FileSystemLoader(str(folder)), FileSystemLoader(str(themes / "simple" / "templates"))])
+        )
+        assert all(reading.template_names(environment, path.name) is not None for path in folder.glob("*.html"))
 
 
 def test_our_templates_show_articles_one_step_away_at_most():

@@ -46,9 +46,9 @@ The assumption: a template shows other articles only through what it is handed, 
 those point to (one step: `article.prev_article.title`) and the context variables it names;
 and a filter or global function reads nothing but its arguments. A template that names
 another template at render time (`{% include var %}`), or that may go further than one step
-(`article.prev_article.next_article`, the neighbour of a related post, a link followed from
-a macro's parameter: `template_reading`), gets a key over every article's address and
-metadata. Our theme (and the casebook, which hands its pages their cases) holds to that (a
+(`article.prev_article.next_article`, the neighbour of a related post, a macro that follows
+a link from its parameter called with a linked article: `template_reading`), gets a key over
+every article's address and metadata. Our theme (and the casebook, which hands its pages their cases) holds to that (a
 test reads its templates); a filter that reads more than its arguments must not use this cache.
 
 Settings: RENDER_CACHE (default True) works when CACHE_CONTENT is on; the records live in

@@ -9,8 +9,11 @@ from jinja2 import TemplateSyntaxError, nodes
 def template_names(environment, name):
     """Every variable that the template `name`, and the templates it extends, includes and
     imports, read from their context; None if one of them is chosen at render time (or
-    cannot be parsed)."""
-    return _gathered(environment, name, _NAMES)
+    cannot be parsed), or if they may show an article more than one step away from those a
+    page is handed (`_beyond_one_step`): a page's key counts the articles its own point to,
+    not theirs."""
+    names = _gathered(environment, name, _NAMES)
+    return None if names is None or _beyond_one_step(_gathered(environment, name, _REACH)) else names
 
 
 def lists_shown_whole(environment, name):
@@ -23,7 +26,7 @@ def lists_shown_whole(environment, name):
     return _gathered(environment, name, _WHOLE_LISTS)
 
 
-_NAMES, _WHOLE_LISTS = 0, 1
+_NAMES, _WHOLE_LISTS, _REACH = 0, 1, 2
 
 
 def _gathered(environment, name, part, _seen=None):
@@ -38,8 +41,6 @@ def _gathered(environment, name, part, _seen=None):
         parsed = _parsed(environment, source, tuple(sorted(environment.extensions)))
     except TemplateSyntaxError:
         return None  # rendering reports it, with the template's file and line
-    if parsed[part] is None:
-        return None
     found = set(parsed[part])
     for other in parsed[-1]:
         more = None if other is None else _gathered(environment, other, part, seen)
@@ -50,18 +51,19 @@ def _gathered(environment, name, part, _seen=None):
 
 
 def _parsed(environment, source, extensions):
-    """One template's own variables (None if it shows articles more than one step away from
-    those it is handed: `_beyond_one_step`), the paginated lists it shows whole
-    (`lists_shown_whole`) and the templates it names. Parsing is slow, so once per source and
-    process; `extensions` (which change what parses) are part of the key."""
+    """One template's own variables, the paginated lists it shows whole (`lists_shown_whole`),
+    how far it follows links between articles (`_reach`) and the templates it names. Parsing
+    is slow, so once per source and process; `extensions` (which change what parses) are part
+    of the key."""
     from jinja2 import meta
 
     key = (source, extensions)
     if key not in _PARSED:
         tree = environment.parse(source)
         _PARSED[key] = (
-            None if _beyond_one_step(tree) else frozenset(meta.find_undeclared_variables(tree)),
+            frozenset(meta.find_undeclared_variables(tree)),
             frozenset(_whole_list_uses(tree)),
+            _reach(tree),
             tuple(meta.find_referenced_templates(tree)),
         )
     return _PARSED[key]
@@ -74,24 +76,58 @@ ARTICLE_LINKS = frozenset(
 )
 
 
-def _beyond_one_step(tree):
-    """Whether the template `tree` may show an article more than one step away from those it
-    is handed (`article.prev_article.next_article.title`, the neighbour of a related post): a
-    page's key counts the articles its own point to, not theirs. A link (ARTICLE_LINKS)
-    followed from another, or from a variable that may hold a linked article (a loop, `set`
-    or `with` over a link, a macro's parameter), counts."""
-    stepped = set()  # the names that may hold an article one step away
-    for node in tree.find_all((nodes.Macro, nodes.CallBlock)):
-        stepped.update(argument.name for argument in node.args)
-    bindings = [(node.target, node.iter) for node in tree.find_all(nodes.For)]
-    bindings += [(node.target, node.node) for node in tree.find_all(nodes.Assign)]
-    bindings += [pair for node in tree.find_all(nodes.With) for pair in zip(node.targets, node.values, strict=True)]
+def _reach(tree):
+    """What one template says of how far it follows links (ARTICLE_LINKS) between articles:
+    ("beyond",) if it follows one from another, or from a variable that may hold a linked
+    article (a loop, `set` or `with` over a link, a call block's parameter); ("follows", m)
+    for a macro m that follows one from its parameters; ("passes", m, callee) for a macro
+    that hands its parameters on; ("calls", callee) for a call with a linked article."""
+    facts = set()
+    stepped = _stepped(tree, {argument.name for node in tree.find_all(nodes.CallBlock) for argument in node.args})
+    if any(_follows(node, stepped) for node in tree.find_all(nodes.Getattr)):
+        facts.add(("beyond",))
+    for call in tree.find_all(nodes.Call):
+        if any(_linked(argument, stepped) for argument in _arguments(call)):
+            facts.update(("calls", callee) for callee in _callees(call))
+    for macro in tree.find_all(nodes.Macro):
+        own = _stepped(macro, {argument.name for argument in macro.args})
+        if any(_follows(node, own) for node in macro.find_all(nodes.Getattr)):
+            facts.add(("follows", macro.name))
+        for call in macro.find_all(nodes.Call):
+            if any(_linked(argument, own) for argument in _arguments(call)):
+                facts.update(("passes", macro.name, callee) for callee in _callees(call))
+    return frozenset(facts)
+
+
+def _beyond_one_step(reach):
+    """Whether templates whose `_reach` facts together are `reach` may show an article more
+    than one step away from those a page is handed: the neighbour of a neighbour, of a
+    related post, a macro that follows a link from an article that is one already."""
+    if ("beyond",) in reach:
+        return True
+    follows = {fact[1] for fact in reach if fact[0] == "follows"}
+    passes = [fact[1:] for fact in reach if fact[0] == "passes"]
+    while more := {macro for macro, callee in passes if callee in follows} - follows:
+        follows |= more
+    return any(fact[0] == "calls" and fact[1] in follows for fact in reach)
+
+
+def _stepped(node, names):
+    """`names` and the names that the loops, `set`s and `with`s in `node` bind to a value
+    that follows a link or reads one of them."""
+    bindings = [(each.target, each.iter) for each in node.find_all(nodes.For)]
+    bindings += [(each.target, each.node) for each in node.find_all(nodes.Assign)]
+    bindings += [pair for each in node.find_all(nodes.With) for pair in zip(each.targets, each.values, strict=True)]
+    stepped = set(names)
     while True:  # a name bound from another that is bound later in the source
-        more = {name.name for target, value in bindings if _linked(value, stepped) for name in _names(target)}
+        more = {bound.name for target, value in bindings if _linked(value, stepped) for bound in _names(target)}
         if more <= stepped:
-            break
+            return stepped
         stepped |= more
-    return any(node.attr in ARTICLE_LINKS and _linked(node.node, stepped) for node in tree.find_all(nodes.Getattr))
+
+
+def _follows(getattr_node, stepped):
+    return getattr_node.attr in ARTICLE_LINKS and _linked(getattr_node.node, stepped)
 
 
 def _linked(expression, stepped):
@@ -102,6 +138,17 @@ def _linked(expression, stepped):
         if isinstance(node, nodes.Name) and node.name in stepped:
             return True
     return False
+
+
+def _arguments(call):
+    return [*call.args, *(keyword.value for keyword in call.kwargs), *filter(None, (call.dyn_args, call.dyn_kwargs))]
+
+
+def _callees(call):
+    """The names a call may run: what it calls, and the names it hands on (a macro handed to
+    a function that calls it: `rendered_once(summary_item, article)`)."""
+    called = call.node.name if isinstance(call.node, nodes.Name) else getattr(call.node, "attr", None)
+    return {called, *(argument.name for argument in call.args if isinstance(argument, nodes.Name))} - {None}
 
 
 def _names(target):
