@@ -9,23 +9,27 @@ from invoke import task as invoke_task
 from invoke.exceptions import Exit
 
 from servicebook import authoring, site
+from servicebook.devserver import PortInUse
+
+# What an author fixes, named by what it raises: not a traceback.
+AUTHOR_ERRORS = (site.SettingsFailed, PortInUse)
 
 
 def task(*args, **kwargs):
-    """invoke's @task, for a body whose settings file may be broken: the author gets its
-    problem (file and line), not a traceback."""
+    """invoke's @task, for a body that may meet an author's mistake (AUTHOR_ERRORS: a broken
+    settings file, a port in use): the author gets what to fix, not a traceback."""
 
-    def settings_checked(body):
+    def author_checked(body):
         @functools.wraps(body)
         def run(c, *positional, **named):
             try:
                 return body(c, *positional, **named)
-            except site.SettingsFailed as error:
+            except AUTHOR_ERRORS as error:
                 raise Exit(str(error), code=1) from None
 
         return invoke_task(**kwargs)(run)
 
-    return settings_checked(args[0]) if args and callable(args[0]) else settings_checked
+    return author_checked(args[0]) if args and callable(args[0]) else author_checked
 
 
 def _build(settings_file=site.PELICANCONF, strict=False):
@@ -44,12 +48,7 @@ def build(c, strict=False):
 @task
 def serve(c, port=8000):
     """Build, serve on http://127.0.0.1:PORT and rebuild on changes (live reload)."""
-    from servicebook.devserver import PortInUse
-
-    try:
-        site.serve(port=port)
-    except PortInUse as error:
-        raise Exit(str(error), code=1) from None
+    site.serve(port=port)
 
 
 @task
