@@ -207,7 +207,9 @@ def serve_rows(serve, posts):
         _site_row("make serve: that post re-tagged → the new tag's page lists it", serve.retag),
         _site_row("make serve: that post deleted → gone from its page, the home page and the tag's", serve.deleted),
         _site_row(
-            "make serve: each of those three → the whole rebuild done (every page and feed, the sitemap)", serve.rebuilt
+            "make serve: each of those three → the whole rebuild done (every page and feed, the sitemap)",
+            serve.rebuilt,
+            _by_kind(serve.rebuilt, serve.rebuilt_after),
         ),
         _site_row("make serve: each of those four → the search finds it (recent changes)", serve.searched),
         # What the search finds is the target (the row above); the whole index follows.
@@ -232,11 +234,22 @@ def serve_rows(serve, posts):
     ]
 
 
-def _site_row(what, seconds):
+def _site_row(what, seconds, detail=""):
     """A row for a change that must reach every page that shows it within the site target."""
     shown = median(seconds)
     target = TARGETS["serve_site"]
-    return (what, f"{shown:.2f} s", _seconds(seconds), "", "", f"≤ {target:.0f} s", _verdict(shown <= target))
+    return (what, f"{shown:.2f} s{detail}", _seconds(seconds), "", "", f"≤ {target:.0f} s", _verdict(shown <= target))
+
+
+def _by_kind(seconds, kinds):
+    """' (new post 2.71 s, re-tag 2.37 s, ...)': the median of `seconds` for each of `kinds`
+    (the kind of edit each was timed after), in the order they first come; nothing without
+    a kind for each."""
+    if not kinds or len(kinds) != len(seconds):
+        return ""
+    timed = list(zip(kinds, seconds, strict=True))
+    medians = {kind: median([value for its, value in timed if its == kind]) for kind in kinds}
+    return " (" + ", ".join(f"{kind} {value:.2f} s" for kind, value in medians.items()) + ")"
 
 
 def render_section(r, machine):

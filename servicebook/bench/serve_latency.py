@@ -47,7 +47,8 @@ class ServeTimes:
     retitle → the pages that show the title (`shown_elsewhere`); a new post → its page and the home page
     show it; that post re-tagged → the new tag's page lists it; that post deleted → its page and its
     title gone from the home page; for each of these three, save → the server reports the rebuild done
-    (`rebuilt`: every page and feed, the sitemap, what is gone removed); for each of the four, save →
+    (`rebuilt`: every page and feed, the sitemap, what is gone removed; `rebuilt_after` names the
+    edit of each: a new post, a re-tag, a deletion); for each of the four, save →
     the search finds it (`searched`: servicebook.recent_index, or the index on disk) and the index on
     disk has it (`indexed`), each timed side by side. Peak RSS in MB of the server and of its Pagefinds."""
 
@@ -60,6 +61,7 @@ class ServeTimes:
     retag: list = field(default_factory=list)
     deleted: list = field(default_factory=list)
     rebuilt: list = field(default_factory=list)
+    rebuilt_after: list = field(default_factory=list)
     searched: list = field(default_factory=list)
     indexed: list = field(default_factory=list)
     rss_mb: float = 0.0
@@ -243,6 +245,7 @@ def _new_retag_delete(server, newest, mark, times, say):
 
     steps = (
         (
+            "new post",
             "new post: its page and the home page show it",
             lambda: save("bench"),
             times.new_post,
@@ -251,6 +254,7 @@ def _new_retag_delete(server, newest, mark, times, say):
             titled(title),
         ),
         (
+            "re-tag",
             "re-tagged: the new tag's page lists it",
             lambda: save(f"bench, {tag}"),
             times.retag,
@@ -259,6 +263,7 @@ def _new_retag_delete(server, newest, mark, times, say):
             lambda fragment: fragment is not None and tag in fragment["filters"].get("tag", ()),
         ),
         (
+            "deletion",
             "deleted: gone from its page, the home page and the tag's",
             source.unlink,
             times.deleted,
@@ -267,7 +272,7 @@ def _new_retag_delete(server, newest, mark, times, say):
             lambda fragment: fragment is None,
         ),
     )
-    for what, change, waits, wait, paths, indexed in steps:
+    for kind, what, change, waits, wait, paths, indexed in steps:
         builds = server.builds_reported()
         server.search.read_before_saving(page)
         saved = time.monotonic()
@@ -280,6 +285,7 @@ def _new_retag_delete(server, newest, mark, times, say):
         )
         waits.append(shown)
         times.rebuilt.append(rebuilt)
+        times.rebuilt_after.append(kind)
         times.searched.append(searched)
         times.indexed.append(whole)
         say(
