@@ -41,6 +41,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from servicebook.background import BACKGROUND
+from servicebook.records import write_saved
 from servicebook.signals import search_index_changed
 
 EVENTS_PATH = "/__servicebook/events"
@@ -324,13 +325,15 @@ class Rebuilder:
 
     While builds run, the garbage collector makes a full collection only after
     FULL_COLLECTION_EVERY collections of its middle generation; once the builds are done and
-    none is asked for within IDLE_COLLECTION_SECONDS, `collect()` makes one (a full garbage
+    none is asked for within IDLE_COLLECTION_SECONDS, `write_records()` writes the records the
+    builds saved (servicebook.records.written_later), `collect()` makes one (a full garbage
     collection), and the collector's own thresholds are back. After the first, `freeze()`
     (see the module's docstring)."""
 
-    def __init__(self, build, builds, collect=gc.collect, freeze=gc.freeze):
+    def __init__(self, build, builds, collect=gc.collect, freeze=gc.freeze, write_records=write_saved):
         self.build = build
         self.builds = builds
+        self.write_records = write_records
         self.collect = collect
         self.freeze = freeze
         self._frozen = False
@@ -356,6 +359,7 @@ class Rebuilder:
             self.build(paths)
             self.builds.finished()
             if not self._wanted.wait(IDLE_COLLECTION_SECONDS):
+                self.write_records()
                 self.collect()
                 if not self._frozen:
                     self.freeze()
@@ -366,6 +370,7 @@ class Rebuilder:
 def restart():
     """Replace this process with a fresh one, started the same way (new code, same port)."""
     print("Our code changed: restarting the server.", flush=True)
+    write_saved()  # the records the last builds saved (servicebook.records.written_later)
     # A search index stopped for a build would never go on, nor see its input closed.
     BACKGROUND.let_go()
     # Workers a build under way forked (parallel reading) hold a copy of the server's socket,
@@ -433,4 +438,5 @@ def run(root, build, sources, host="127.0.0.1", port=8000, quick=None, recent=No
     finally:
         search_index_changed.disconnect(server.builds.search_changed)
         stop.set()
+        write_saved()
         server.server_close()

@@ -16,7 +16,7 @@ from servicebook.background import BACKGROUND
 from servicebook.cache_folders import use_cache_folders
 from servicebook.plugin_settings import declare
 from servicebook.progress import WRITING, Progress, follow_build
-from servicebook.records import JsonRecord
+from servicebook.records import JsonRecord, written_later
 from servicebook.writing import QUICK_WRITES, write_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -219,7 +219,8 @@ def serve(host="127.0.0.1", port=8000, settings_file=PELICANCONF, **overrides):
             print(f"Rebuilding: {_named(paths)} changed.", flush=True)
         served.build_begins()
         try:
-            result = build(settings_file, **SERVE_SETTINGS, **overrides)
+            with written_later():  # written once the server is idle (devserver.Rebuilder)
+                result = build(settings_file, **SERVE_SETTINGS, **overrides)
         except BuildFailed as error:
             if isinstance(error, SettingsFailed):
                 write_panel(settings, error.problems, ok=False)  # with the last good build's settings

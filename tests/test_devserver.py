@@ -112,7 +112,9 @@ def test_a_full_collection_waits_for_an_idle_moment_after_the_builds():
     time.sleep(devserver.IDLE_COLLECTION_SECONDS * 2)
     usual = gc.get_threshold()
     try:
-        rebuilder = devserver.Rebuilder(build, builds, collect=collect, freeze=freeze)
+        rebuilder = devserver.Rebuilder(
+            build, builds, collect=collect, freeze=freeze, write_records=lambda: events.append(("records",))
+        )
         rebuilder.ask(["a.md"])
         assert started.wait(10)
         rebuilder.ask(["b.md"])  # during the first build: the next one follows at once
@@ -122,20 +124,23 @@ def test_a_full_collection_waits_for_an_idle_moment_after_the_builds():
             time.sleep(0.02)
         after = gc.get_threshold()
         rebuilder.ask(["c.md"])
-        while len(events) < 6 and time.monotonic() < deadline:
+        while len(events) < 8 and time.monotonic() < deadline:
             time.sleep(0.02)
         time.sleep(devserver.IDLE_COLLECTION_SECONDS * 2)
     finally:
         gc.set_threshold(*usual)
     # While builds run, few full collections; one when they are done, then the usual ones.
-    # What the first collection leaves is frozen, once.
+    # What the first collection leaves is frozen, once. The builds' records are written
+    # then too, not while a build runs.
     during = (*usual[:2], devserver.FULL_COLLECTION_EVERY)
     assert events == [
         ("build", ["a.md"], during),
         ("build", ["b.md"], during),
+        ("records",),
         ("collect", during),
         ("freeze",),
         ("build", ["c.md"], during),
+        ("records",),
         ("collect", during),
     ]
     assert after == usual and devserver.FULL_COLLECTION_EVERY > usual[2] and builds.number == 3
