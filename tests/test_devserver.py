@@ -301,7 +301,7 @@ def test_a_restart_stops_the_workers_a_build_forked_so_the_new_server_gets_the_p
     port = listening.getsockname()[1]
     # A build's parallel reading, under way: its worker was forked with the server's socket.
     pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
-    pool.submit(os.getpid).result()
+    worker_pid = pool.submit(os.getpid).result()
     pool.submit(time.sleep, 60)
     listening.close()
     execs = []
@@ -309,7 +309,10 @@ def test_a_restart_stops_the_workers_a_build_forked_so_the_new_server_gets_the_p
     try:
         devserver.restart()
         assert len(execs) == 1
-        assert not multiprocessing.active_children()
+        # The worker is gone (killed and reaped: by the restart, or by the pool's own thread,
+        # which also waits for it; multiprocessing may list it a moment longer then).
+        with pytest.raises(ProcessLookupError):
+            os.kill(worker_pid, 0)
         socket.create_server(("127.0.0.1", port)).close()
     finally:
         for worker in multiprocessing.active_children():
