@@ -12,8 +12,8 @@ def template_names(environment, name):
     cannot be parsed), or if they may show an article more than one step away from those a
     page is handed (`_beyond_one_step`): a page's key counts the articles its own point to,
     not theirs."""
-    names = _gathered(environment, name, _NAMES)
-    return None if names is None or _beyond_one_step(_gathered(environment, name, _REACH)) else names
+    gathered = _gathered(environment, name)
+    return None if gathered is None or _beyond_one_step(gathered[_REACH]) else gathered[_NAMES]
 
 
 def lists_shown_whole(environment, name):
@@ -23,30 +23,33 @@ def lists_shown_whole(environment, name):
     articles_page else articles`); None if one of those templates is chosen at render time
     (or cannot be parsed). A page of such a list is keyed by its part only where it shows no
     more (see `shown`)."""
-    return _gathered(environment, name, _WHOLE_LISTS)
+    gathered = _gathered(environment, name)
+    return None if gathered is None else gathered[_WHOLE_LISTS]
 
 
 _NAMES, _WHOLE_LISTS, _REACH = 0, 1, 2
 
 
-def _gathered(environment, name, part, _seen=None):
-    """The union of one `part` of `_parsed` over the template `name` and the templates it
-    names; None if one of them is chosen at render time or cannot be parsed."""
+def _gathered(environment, name, _seen=None):
+    """Each part of `_parsed` (but the templates named), as the union over the template `name`
+    and the templates it names, in one walk of them; None if one of them is chosen at render
+    time or cannot be parsed."""
     seen = set() if _seen is None else _seen
     if name in seen:
-        return set()
+        return [set() for _ in (_NAMES, _WHOLE_LISTS, _REACH)]
     seen.add(name)
     source, _, _ = environment.loader.get_source(environment, name)
     try:
         parsed = _parsed(environment, source, tuple(sorted(environment.extensions)))
     except TemplateSyntaxError:
         return None  # rendering reports it, with the template's file and line
-    found = set(parsed[part])
+    found = [set(part) for part in parsed[:-1]]
     for other in parsed[-1]:
-        more = None if other is None else _gathered(environment, other, part, seen)
+        more = None if other is None else _gathered(environment, other, seen)
         if more is None:
             return None
-        found |= more
+        for part, its in zip(found, more, strict=True):
+            part |= its
     return found
 
 
