@@ -97,10 +97,10 @@ class JsonRecord:
         if not self.path:
             return
         block = getattr(_later, "block", None)
-        if block is not None and (changed or self.path in _later.taken or not self.path.exists()):
-            with _unwritten_lock:
-                _UNWRITTEN[self.path] = block, data
-        elif changed or not self.path.exists():
+        if not (changed or self.path in getattr(_later, "taken", ()) or not self.path.exists()):
+            _SAVED[self.path] = (file_stamp(self.path), data)
+        elif block is None:
             _write(self.path, data)
         else:
-            _SAVED[self.path] = (file_stamp(self.path), data)
+            with _unwritten_lock:
+                _UNWRITTEN[self.path] = block, data
