@@ -1,13 +1,12 @@
 """make serve: what one build read stays in memory for the next.
 
 Each Pelican build loads its reader cache from disk (every source's text and header,
-pickled: 64 MB at 5,000 posts) and writes it back at the end. In the server that is about
-3 s of every rebuild at 5,000 posts, and, while the last build's site is still held for
-quick pages, a second copy of every article's text. Here the first build loads the file
-as usual; every later build's readers get the same dictionary, which Pelican updates as
-it reads the sources that changed (its stamps still decide which), and do not write it
-back. The file keeps what the first build wrote; the next server or build re-reads the
-sources saved since.
+pickled: 64 MB at 5,000 posts) and writes it back at the end: about 3 s of every rebuild
+at 5,000 posts, and a second copy of every text while the last build's site is held for
+quick pages. Here only the first build loads the file; later builds' readers get the same
+dictionary, which Pelican updates as it reads the sources that changed (its stamps, as the
+build first saw them, decide which), and do not write it back: the next process re-reads
+the sources saved since the first build.
 
 Then the contents themselves. A build makes an article or page object of every source (its
 header and defaults, the plugins' `content_object_init` work: comment footers, heading
@@ -15,10 +14,9 @@ checks), about 2 s at 5,000 posts even with every text in the cache, and then wo
 again, for every page and feed, what the render cache's keys say of each content
 (servicebook.writing, plugins/render_cache): another 2 s. Here a source unchanged since the
 last build (by its stamp, under the same settings) is not read again: its content is a new
-object with the state the last build's read gave it (what the build then gave it, its
-neighbours, tags as normalised, image markup, is worked out again by the generators and
-plugins, as for any read), and what was logged while it was read is logged again, so every
-problem is still reported. Once the generators are done (the writer is made), a content
+object with the state the last build's read gave it (its neighbours, normalised tags and
+image markup are worked out again, as for any read), and what was logged while it was read
+is logged again, so every problem is still reported. Once the generators are done (the writer is made), a content
 whose state is what the last build's object had at the end, and whose neighbours and other
 contents it shows have the headers they had (all a page shows of them), takes over that
 object's memos (the attributes whose names start with `_` that were set after reading: the
@@ -26,24 +24,22 @@ render cache's keys, list entries, feed items). The text of a content that links
 files (`{filename}`, `{static}`) depends on where they are: it takes no memos when one of
 those was added, removed or moved; nor does one that attaches a file (`{attach}`: Pelican
 moves the file while it renders the text), nor any content after a change to the theme,
-whose macros made the list entries. At 5,000 posts this took a rebuild's writing from about 5.2 s
-to 3.5 s. Plugins that note per build what `content_object_init` did hear `content_reused`.
+whose macros made the list entries (a rebuild's writing: 5.2 s → 3.5 s at 5,000 posts).
+Plugins that note per build what `content_object_init` did hear `content_reused`.
 """
 
 import contextlib
 import os
 from dataclasses import dataclass
-from html import unescape
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
 from pelican import generators
 from pelican.contents import Content, Page
 from pelican.readers import Readers
 from pelican.urlwrappers import URLWrapper
 
-from servicebook.hashing import file_stamp
-from servicebook.process_memo import ProcessMemo
+from servicebook.content_links import kept_static_links, linked_paths
+from servicebook.hashing import file_stamp, source_stamp, source_stat
 from servicebook.signals import content_reused, writer_made
 from servicebook.workers import logged_records, replay
 
@@ -176,7 +172,7 @@ class KeptReads:
         not changed since; otherwise read by `read_file` and kept."""
         key = (path, content_class)
         self.context = context
-        stamp = file_stamp(path)
+        stamp = source_stamp(path)
         kept = self.reads.get(key)
         if kept is not None and stamp is not None and kept.stamp == stamp:
             return self._reuse(kept, readers, context, signal_args)
@@ -249,7 +245,7 @@ def _compare(new, old, successor_of, moved, shown):
     mine, theirs = new.__dict__, old.__dict__
     if not same(mine.get("metadata"), theirs.get("metadata"), successor_of, shown):
         return False, False
-    linked = _linked_paths(new)
+    linked = linked_paths(new)
     if linked is None or not linked.isdisjoint(moved):
         return False, True
     for name, value in mine.items():
@@ -261,64 +257,6 @@ def _compare(new, old, successor_of, moved, shown):
         if old_value is _ABSENT or not same(value, old_value, successor_of, shown):
             return False, True
     return all(name in mine for name in theirs if not name.startswith("_")), True
-
-
-def _linked_paths(content):
-    """The source paths (relative to the content folder, as the context's `generated_content`
-    and `static_content` name them) that the text or summary links to with `{filename}` or
-    `{static}`, in every spelling Pelican looks them up by; None when a link attaches a file
-    (`{attach}`): Pelican moves that file while it renders the text, so the text is worked
-    out again in every build."""
-    texts = (content._content, getattr(content, "_summary", None))
-    return _LINKED.get(_links_key(content, texts), lambda: _find_linked_paths(content, texts))
-
-
-def _links_key(content, texts):
-    """What the files that `texts` of `content` link to are worked out from: the link pattern,
-    the content folder, the source (not its folder, `relative_dir`, which is worked out from it
-    on every read) and the texts themselves (a kept read's text is the same string object from
-    build to build, its hash computed once)."""
-    settings = content.settings
-    return (settings["INTRASITE_LINK_REGEX"], settings["PATH"], content.source_path, *texts)
-
-
-def _find_linked_paths(content, texts):
-    regex = content.settings["INTRASITE_LINK_REGEX"]
-    if regex not in _LINK_PATTERNS:
-        _LINK_PATTERNS[regex] = content._get_intrasite_link_regex()
-    linked = set()
-    for text in texts:
-        for match in _LINK_PATTERNS[regex].finditer(text or ""):
-            what = match.group("what")
-            if what == "attach":
-                return None
-            if what not in ("filename", "static"):
-                continue
-            value = urlparse(match.group("value"))
-            for path in {value.path, unquote(value.path), urlparse(unescape(value.geturl())).path}:
-                linked.add(
-                    path[1:]
-                    if path.startswith("/")
-                    else content.get_relative_source_path(os.path.join(content.relative_dir, path))
-                )
-    return linked
-
-
-_LINK_PATTERNS = {}
-_LINKED = ProcessMemo(20_000)
-_STATIC_LINKS = ProcessMemo(20_000)
-
-
-def kept_static_links(get_static_links):
-    """Pelican's Content.get_static_links (the files a text links to with `{static}` or
-    `{attach}`), found once per text: the generators ask for every content's on every build
-    (a pass of the link pattern over 5,000 texts, 0.13 s of each rebuild at 5,000 posts)."""
-
-    def static_links(content):
-        key = _links_key(content, (content._content,))
-        return set(_STATIC_LINKS.get(key, lambda: frozenset(get_static_links(content))))
-
-    return static_links
 
 
 def _theme_stamps(settings):
@@ -380,13 +318,28 @@ class KeptReaderCaches:
                 self._cache = kept[path]
                 self.adopted = True
 
+            def _get_file_stamp(self, filename):  # see servicebook.hashing.stats_held
+                found = source_stat(filename) if self._filestamp_func is os.path.getmtime else None
+                return found.st_mtime if found is not None else super()._get_file_stamp(filename)
+
             def save_cache(self):
                 # The first build writes the file; what later builds read stays in memory.
                 if not self.adopted:
                     super().save_cache()
 
-            def read_file(self, base_path, path, content_class=Page, fmt=None, context=None, *signals, **named):
-                signal_args = _signal_args(signals, named)
+            def read_file(
+                self,
+                base_path,
+                path,
+                content_class=Page,
+                fmt=None,
+                context=None,
+                preread_signal=None,
+                preread_sender=None,
+                context_signal=None,
+                context_sender=None,
+            ):
+                signal_args = (preread_signal, preread_sender, context_signal, context_sender)
                 absolute = os.path.abspath(os.path.join(base_path, path))
 
                 def read():
@@ -438,13 +391,3 @@ def generator_cache_without_stats():
         yield
     finally:
         caching.get_cached_data, caching.cache_data = lookup, store
-
-
-_SIGNAL_NAMES = ("preread_signal", "preread_sender", "context_signal", "context_sender")
-
-
-def _signal_args(positional, named):
-    """Pelican's read_file signal arguments, in order, however they were passed."""
-    values = dict(zip(_SIGNAL_NAMES, positional, strict=False))
-    values.update(named)
-    return tuple(values.get(name) for name in _SIGNAL_NAMES)

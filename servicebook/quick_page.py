@@ -42,7 +42,7 @@ from pelican.utils import get_relative_path, path_to_url, sanitised_join
 
 from servicebook.build_log import QUIET_THREADS
 from servicebook.contents import contents_in
-from servicebook.hashing import stamp_of
+from servicebook.hashing import file_stamp, source_stat, stamp_of
 from servicebook.signals import content_refreshed, writer_made
 from servicebook.writing import QUICK_WRITES, ReusingWriter, write_text
 
@@ -148,9 +148,8 @@ class LastBuild:
             path = os.path.abspath(content.source_path)
             if not path.endswith(QUICK_SUFFIXES) or not content.save_as:
                 continue
-            try:
-                found = os.stat(path)
-            except OSError:
+            found = source_stat(path)  # as the build first saw it
+            if found is None:
                 continue
             if found.st_mtime >= build_started:
                 header = known.get(path)
@@ -159,6 +158,8 @@ class LastBuild:
                 header = known.get(path) if known_stamps.get(path) == stamp else None
                 if header is None:
                     header = header_text(_read_text(path) or "")
+                    if file_stamp(path) != stamp:  # saved since the build saw it
+                        header = known.get(path)
                 self.stamps[path] = stamp
             if header is not None:
                 self.sources[path] = content

@@ -14,6 +14,7 @@ from jinja2 import TemplateError
 from servicebook import build_log, problems
 from servicebook.background import BACKGROUND
 from servicebook.cache_folders import use_cache_folders
+from servicebook.hashing import stats_held
 from servicebook.plugin_settings import declare
 from servicebook.progress import WRITING, Progress, follow_build
 from servicebook.records import JsonRecord, written_later
@@ -115,7 +116,7 @@ def build(settings_file=PELICANCONF, *, strict=False, **overrides):
     try:
         # An earlier build's search index, still being made in the background (make serve),
         # waits until this build is done.
-        with BACKGROUND.paused():
+        with BACKGROUND.paused(), stats_held():
             Pelican(settings).run()
     except Exception as error:  # noqa: BLE001 - reported below; a bug still raises its traceback
         stopped = error

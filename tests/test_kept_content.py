@@ -2,8 +2,11 @@
 load nor write the file, and still read every source that changed."""
 
 import json
+import os
 import re
 import shutil
+import time
+from collections import Counter
 from datetime import datetime
 from unittest import mock
 
@@ -14,10 +17,11 @@ from pelican.readers import Readers
 from pelican.settings import DEFAULT_CONFIG
 from pelican.urlwrappers import Tag
 
-from helpers import ROOT, build_small_site, parse_html, post, problem_lines
-from servicebook import kept_content, site
+from helpers import ROOT, build_small_site, parse_html, post, problem_lines, write_content
+from servicebook import kept_content, quick_page, site
+from servicebook.content_links import kept_static_links
 from servicebook.contents import contents_in
-from servicebook.kept_content import KeptReaderCaches, kept_static_links, same, taking_memos
+from servicebook.kept_content import KeptReaderCaches, same, taking_memos
 from servicebook.signals import writer_made
 
 POSTS = {
@@ -347,3 +351,27 @@ def test_an_unchanged_articles_page_is_not_keyed_again_and_a_changed_neighbours_
             "2024/two/index.html",
         ]
     assert "Kingfishers by the weir" in page_text(tmp_path, "three")
+
+
+def test_a_rebuild_looks_at_each_source_once(tmp_path):
+    """The content checks, the reader cache, the kept reads and the quick pages' record each
+    ask for every source's stamp: a build looks at each source once (servicebook.hashing.
+    stats_held); a changed source again after it is read, as the build may have read a later save."""
+    files = {**THREE, "pages/about.md": "Title: About\n\nWho we are.\n"}
+    served = quick_page.ServedSite()
+    write_content(tmp_path / "content", files)
+    time.sleep(0.01)  # saved before the build began
+    with KeptReaderCaches().installed(), served.following():
+        served.build_begins()
+        build_small_site(tmp_path, {}, **site.SERVE_SETTINGS)
+        changed = {"posts/two.md": post("Kingfishers again", "Other words.", slug="two", date="2024-02-03 10:00")}
+        write_content(tmp_path / "content", changed)
+        time.sleep(0.01)
+        served.build_begins()
+        with mock.patch("os.stat", wraps=os.stat) as looked:
+            build_small_site(tmp_path, {}, **site.SERVE_SETTINGS)
+    assert "Kingfishers again" in page_text(tmp_path, "two")
+    looks = Counter(os.path.abspath(call.args[0]) for call in looked.call_args_list)
+    sources = {str(tmp_path / "content" / name): 1 for name in files}
+    sources[str(tmp_path / "content/posts/two.md")] = 3  # and once more by the read, once by the record
+    assert {path: looks[path] for path in sources} == sources

@@ -12,6 +12,7 @@ from helpers import build_small_site, case, output_files, post, write_content
 from image_files import photo
 from render_cache.render_cache import KeptCall
 from servicebook import quick_page
+from servicebook.hashing import source_stat, stats_held
 from servicebook.site import SERVE_SETTINGS
 
 LONG = " ".join(["word"] * 900)
@@ -140,6 +141,20 @@ def test_a_source_saved_during_the_build_has_the_header_the_build_before_knew(bu
     source.write_text(post("Herons", "Edited meanwhile.", slug="one", tags="birds"))  # a new header
     carried = quick_page.LastBuild(previous.generators, time.time() - 60, previous)
     assert quick_page.render_quick_pages(carried, [str(source)]) == []
+
+
+def test_a_source_saved_after_the_build_first_looked_at_it_has_the_header_the_build_before_knew(built):
+    build, folder = built
+    previous = build()
+    source = folder / "content/posts/two.md"
+    time.sleep(0.01)
+    with stats_held():
+        source_stat(source)  # as the build saw it, before the save
+        started = time.time()
+        source.write_text(post("Egrets", "Other body.", slug="two", tags="birds, wading", date="2024-03-01"))
+        later = quick_page.LastBuild(previous.generators, started)
+    # The build read it before or after that save: its header waits for the next build.
+    assert str(source) not in later.sources and str(folder / "content/posts/one.md") in later.sources
 
 
 def test_only_the_headers_changed_since_the_last_build_are_read_again(built, monkeypatch):

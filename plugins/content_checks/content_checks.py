@@ -18,7 +18,7 @@ from pelican.generators import ArticlesGenerator
 from pelican.readers import ensure_metadata_list
 from pelican.utils import slugify
 
-from servicebook.hashing import digest, file_stamp
+from servicebook.hashing import digest, source_stamp, source_stat
 from servicebook.headers import (
     PELICAN_KEYS,
     body_of,
@@ -130,22 +130,18 @@ class CheckRecord:
         # changed, the record is not written again (0.2 s of JSON at 5,000 posts, twice a build).
         self.changed = False
         self.checked = set()
-        # Whether each linked file is there, looked at once per build: posts link to the same
-        # files (13,651 links to 4,685 files at 5,000 posts).
-        self._there = {}
 
     def there(self, path):
-        """Whether the file at `path` exists (as first looked at by this build)."""
-        if path not in self._there:
-            self._there[path] = os.path.exists(path)
-        return self._there[path]
+        """Whether the file at `path` exists, as the build first saw it (servicebook.hashing.
+        stats_held): posts link to the same files (13,651 links to 4,685 files at 5,000 posts)."""
+        return source_stat(path) is not None
 
     def problems(self, source, settings_key, check):
         """`check(raw, linked)`'s problems for the file at `source`, given its bytes (it adds to
         the list `linked` the files its links name), or the recorded ones when the file and
         `settings_key` are as they were and each of those files is there or not as it was.
         An unchanged file is known by its stamp, so it is not read again, else by its bytes."""
-        stamp = file_stamp(source)
+        stamp = source_stamp(source)
         self.checked.add(source)
         recorded = self.files.get(source)
         if recorded is not None and not all(self.there(path) == there for path, there in recorded[2]):
@@ -172,7 +168,7 @@ class CheckRecord:
     def save(self):
         """Keep the entries of the files still there (articles and pages share the record:
         each build checks only its own files, so the others are looked for on disk)."""
-        gone = [source for source in self.files if source not in self.checked and not os.path.exists(source)]
+        gone = [source for source in self.files if source not in self.checked and source_stat(source) is None]
         for source in gone:
             del self.files[source]
         self.record.save(self.files, changed=self.changed or bool(gone))
