@@ -326,14 +326,16 @@ class Rebuilder:
     While builds run, the garbage collector makes a full collection only after
     FULL_COLLECTION_EVERY collections of its middle generation; once the builds are done and
     none is asked for within IDLE_COLLECTION_SECONDS, `write_records()` writes the records the
-    builds saved (servicebook.records.written_later), `collect()` makes one (a full garbage
-    collection), and the collector's own thresholds are back. After the first, `freeze()`
-    (see the module's docstring)."""
+    builds saved (servicebook.records.written_later), `warm(stop)` (until it returns True)
+    does what makes later builds quicker, stopping once `stop()` says a build is asked for,
+    `collect()` makes one (a full garbage collection), and the collector's own thresholds are
+    back. After the first, `freeze()` (see the module's docstring)."""
 
-    def __init__(self, build, builds, collect=gc.collect, freeze=gc.freeze, write_records=write_saved):
+    def __init__(self, build, builds, collect=gc.collect, freeze=gc.freeze, write_records=write_saved, warm=None):
         self.build = build
         self.builds = builds
         self.write_records = write_records
+        self.warm, self._warm = warm, warm is not None
         self.collect = collect
         self.freeze = freeze
         self._frozen = False
@@ -360,6 +362,10 @@ class Rebuilder:
             self.builds.finished()
             if not self._wanted.wait(IDLE_COLLECTION_SECONDS):
                 self.write_records()
+                if self._warm:
+                    self._warm = not self.warm(self._wanted.is_set)
+                    if self._warm:
+                        continue  # stopped for a build, which comes first
                 self.collect()
                 if not self._frozen:
                     self.freeze()
@@ -404,17 +410,17 @@ def _bind(host, port, root, recent=None):
         ) from None
 
 
-def run(root, build, sources, host="127.0.0.1", port=8000, quick=None, recent=None):
+def run(root, build, sources, host="127.0.0.1", port=8000, quick=None, recent=None, warm=None):
     """Build with `build(paths)` (see Rebuilder; it prints its report), then serve `root` on
     host:port, building again on each change of `sources` and reloading the open pages after
     it. `quick(paths, reload)`, when given, is called first, at once, on the watcher's thread:
     it writes what pages it can for the change, calling `reload()` after each batch (the
     open pages reload before the build). `recent`: the folder of the search's recent changes
     (servicebook.recent_index), served at RECENT_PATH; the open search pages reload when what
-    the search finds changes. Runs until interrupted."""
+    the search finds changes. `warm(stop)`: see Rebuilder. Runs until interrupted."""
     server = _bind(host, port, root, recent)
     search_index_changed.connect(server.builds.search_changed)
-    rebuilder = Rebuilder(build, server.builds)
+    rebuilder = Rebuilder(build, server.builds, warm=warm)
     stop = threading.Event()
 
     def changed(paths):

@@ -240,7 +240,17 @@ def serve(host="127.0.0.1", port=8000, settings_file=PELICANCONF, **overrides):
     )
     with KeptReaderCaches().installed(), served.following():
         try:
-            devserver.run(settings["OUTPUT_PATH"], rebuild, sources, host=host, port=port, quick=quick, recent=recent)
+            devserver.run(
+                settings["OUTPUT_PATH"],
+                rebuild,
+                sources,
+                host=host,
+                port=port,
+                quick=quick,
+                recent=recent,
+                # Each article's list entries, rendered while the server is idle (LastBuild.render_lists).
+                warm=served.render_lists,
+            )
         finally:
             # Stopped by a rebuild cut short, the search index being written would keep the
             # process from ending (it waits for that index).

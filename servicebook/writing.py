@@ -150,6 +150,15 @@ class PlannedPage:
         """What `write_again` looks at of this kept output: itself."""
         return [self]
 
+    def pages(self):
+        """The pages of this kept output: itself."""
+        return [self]
+
+    def rendered(self):
+        """The page's text from its template itself: nothing kept, recorded or written."""
+        self.context["localsiteurl"] = self.localsiteurl
+        return getattr(self.template, "template", self.template).render(self.localcontext)
+
     @property
     def localcontext(self):
         """The page's template context, as Pelican's writer made it."""

@@ -146,6 +146,45 @@ def test_a_full_collection_waits_for_an_idle_moment_after_the_builds():
     assert after == usual and devserver.FULL_COLLECTION_EVERY > usual[2] and builds.number == 3
 
 
+def test_the_warming_runs_when_idle_until_done_and_gives_way_to_a_build():
+    events, warmed = [], threading.Event()
+
+    def warm(stop):
+        events.append(("warm",))
+        if len([event for event in events if event == ("warm",)]) == 1:
+            rebuilder.ask(["b.md"])  # a save while it warms: it stops for the build
+            assert stop()
+            return False
+        warmed.set()
+        return True
+
+    builds = devserver.Builds()
+    rebuilder = devserver.Rebuilder(
+        lambda paths: events.append(("build", paths)),
+        builds,
+        collect=lambda: events.append(("collect",)),
+        freeze=lambda: None,
+        write_records=lambda: None,
+        warm=warm,
+    )
+    rebuilder.ask(["a.md"])
+    assert warmed.wait(10)
+    time.sleep(devserver.IDLE_COLLECTION_SECONDS * 2)
+    rebuilder.ask(["c.md"])
+    assert builds.wait_for_next(2, timeout=10) == 3
+    time.sleep(devserver.IDLE_COLLECTION_SECONDS * 2)
+    # Stopped, it leaves the collection for later and the build comes first; done, never again.
+    assert events == [
+        ("build", ["a.md"]),
+        ("warm",),
+        ("build", ["b.md"]),
+        ("warm",),
+        ("collect",),
+        ("build", ["c.md"]),
+        ("collect",),
+    ]
+
+
 def test_a_file_written_whole_keeps_its_old_text_until_complete(tmp_path):
     target = tmp_path / "page.html"
     target.write_text("old", encoding="utf-8")

@@ -8,11 +8,13 @@ import time
 import pytest
 from pelican import signals
 
+import quick_lists.quick_lists as lists
 from helpers import build_small_site, case, output_files, post, write_content
 from image_files import photo
 from render_cache.render_cache import KeptCall
 from servicebook import quick_page
 from servicebook.hashing import source_stat, stats_held
+from servicebook.kept_content import KeptReaderCaches
 from servicebook.site import SERVE_SETTINGS
 
 LONG = " ".join(["word"] * 900)
@@ -356,3 +358,55 @@ def test_a_retitle_of_a_post_with_aliases_waits_for_the_whole_build(served):
     assert "Post&nbsp;5" in (folder / "output/old/heron.html").read_text()  # its redirect page shows the title
     source.write_text(post("Herons", "Body 5.", slug="p5", date="2024-05-01", aliases="/old/heron.html"))
     assert quick_page.render_quick_pages(site.last, [str(source)]) == []
+
+
+def entries_of(site):
+    """{source: the macro names of the list entries rendered on the last build's article}."""
+    articles = site.last.generators[0].context["articles"]
+    return {
+        article.source_path: {name for name, _ in getattr(article, "_rendered_entries", {})} for article in articles
+    }
+
+
+def test_render_lists_renders_every_articles_list_entries_in_memory(served):
+    site, folder, build = served
+    build()  # every page as it was: no list rendered, so no entry
+    assert set().union(*entries_of(site).values()) == set()
+    output = folder / "output"
+    before = {path: path.stat().st_mtime_ns for path in output.rglob("*")}
+    assert site.render_lists(lambda: True) is False  # stopped before its first page
+    assert set().union(*entries_of(site).values()) == set()
+    assert site.render_lists(lambda: False) is True
+    assert set(map(frozenset, entries_of(site).values())) == {frozenset({"summary_item", "article_link"})}
+    # Nothing written; what the entries hold is what the pages show.
+    assert {path: path.stat().st_mtime_ns for path in output.rglob("*")} == before
+    article = site.last.generators[0].context["articles"][0]
+    entries = list(article._rendered_entries.values())
+    assert all(str(entry).strip() in (output / "archives/index.html").read_text() for entry in entries[-1:])
+
+
+@pytest.mark.parametrize("warmed", [True, False])
+def test_after_render_lists_a_new_post_renders_only_the_entries_it_changes(tmp_path, monkeypatch, warmed):
+    files = {
+        f"posts/p{i:02}.md": post(f"Post {i}", f"Body {i}.", slug=f"p{i}", date=f"2024-01-{i:02}") for i in range(1, 13)
+    }
+    build_small_site(tmp_path, files)  # an earlier process's build
+    site, rendered = quick_page.ServedSite(), []
+    entry = lists.rendered_once
+
+    def counted(context, macro, article):
+        if (macro.name, context.get("SITEURL")) not in getattr(article, "_rendered_entries", {}):
+            rendered.append(article.slug)
+        return entry(context, macro, article)
+
+    monkeypatch.setattr(lists, "rendered_once", lists.pass_context(counted))
+    with KeptReaderCaches().installed(), site.following():
+        build_small_site(tmp_path, {}, **SERVE_SETTINGS)  # the server's first build: every page kept
+        if warmed:
+            assert site.render_lists(lambda: False)
+        rendered.clear()
+        build_small_site(
+            tmp_path, {"posts/p13.md": post("Post 13", "New.", slug="p13", date="2024-01-13")}, **SERVE_SETTINGS
+        )
+    # The new post, and the one before it, whose neighbour it is now; without the warming, all.
+    assert set(rendered) == ({"p13", "p12"} if warmed else {f"p{i}" for i in range(1, 14)})

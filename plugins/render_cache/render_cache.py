@@ -361,8 +361,10 @@ class KeptCall:
 
     def again(self):
         """The call's pages to look at again (AtomicWriter.write_again): none while its key holds."""
-        if self.template.call_key(self.name, self.context) == self.key:
-            return []
+        return [] if self.template.call_key(self.name, self.context) == self.key else self.pages()
+
+    def pages(self):
+        """The call's pages, planned (not rendered)."""
         return self.writer.planned(self.name, self.template, self.context, self.template.handed)
 
 
