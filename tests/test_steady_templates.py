@@ -1,6 +1,10 @@
 """steady_templates: a template is compiled once per process and environment setup, and
 again when its source changes; the pages are the same as without the cache."""
 
+import os
+import shutil
+from collections import Counter
+
 import jinja2
 import pytest
 from jinja2 import DictLoader, Environment
@@ -66,3 +70,27 @@ def test_a_rebuild_compiles_no_template_and_writes_the_same_pages(tmp_path, comp
     build_small_site(tmp_path, files, RENDER_CACHE=False)
     assert compiled == []
     assert {path: path.read_bytes() for path in (tmp_path / "output").rglob("*.html")} == pages
+
+
+def test_a_build_loads_each_template_once_and_the_next_build_sees_a_changed_one(tmp_path, monkeypatch):
+    from servicebook.site import ROOT
+
+    theme = tmp_path / "theme"
+    shutil.copytree(ROOT / "theme", theme)
+    files = daily_posts(12, lambda i: f"Body {i}.")
+    looked = []
+    getmtime = os.path.getmtime
+
+    def noted(path):
+        looked.append(path)
+        return getmtime(path)
+
+    monkeypatch.setattr(os.path, "getmtime", noted)
+    build_small_site(tmp_path, files, THEME=str(theme), RENDER_CACHE=False)
+    templates = [path for path in looked if str(path).startswith(str(theme / "templates"))]
+    # Once per environment that loads it (the articles', the pages' ...), not once per page.
+    assert max(Counter(templates).values()) <= 4
+    index = theme / "templates" / "index.html"
+    index.write_text(index.read_text().replace("Latest stories", "Newest stories"))
+    build_small_site(tmp_path, files, THEME=str(theme), RENDER_CACHE=False)
+    assert "Newest stories" in (tmp_path / "output" / "index.html").read_text()
