@@ -251,10 +251,13 @@ class LastBuild:
         for output in list(self.writer.kept):
             if getattr(output.template, "template", output.template).name not in direct:
                 continue
-            for page in output.pages():
+            # Not while a quick page changes contents in place or plans with the same writer.
+            with QUICK_WRITES.held():
+                pages = output.pages()
+            for page in pages:
                 if stop():
                     return False
-                with QUICK_WRITES.held():  # not while a quick page changes contents in place
+                with QUICK_WRITES.held():
                     page.rendered()
         return True
 
