@@ -329,6 +329,11 @@ def test_the_served_site_equals_a_clean_build_after_any_edits(tmp_path, seed):
         if pages and last.writer is not None:
             quick_page.render_the_rest(last, pages)
             assert_same(output, clean / "output", done, " (quick edit)")
+        restarted = step and not as_make_build and rng.random() < 0.1
+        if restarted:
+            # As a restarted make serve: its first build keeps every page, rendering no list entry.
+            kept, last_builds = KeptReaderCaches(), quick_page.ServedSite()
+            done.append("restart")
         last_builds.build_begins()
         with contextlib.nullcontext() if as_make_build else kept.installed(), last_builds.following():
             # As make serve: the records written when the server is idle (after every other
@@ -337,6 +342,9 @@ def test_the_served_site_equals_a_clean_build_after_any_edits(tmp_path, seed):
                 served.build(output, cache, **how)
             if step % 2:
                 records.write_saved()
+        if not as_make_build and (restarted or step % 3 == 0):
+            # As make serve when idle: every list entry rendered, for the next build to take over.
+            assert last_builds.render_lists(lambda: False)
         pagefind.wait_for_index()
         assert_same(output, clean / "output", done)
         assert search_index(output) == search_index(clean / "output"), f"after {done}: the search index differs"
