@@ -4,7 +4,6 @@ and what Pagefind reads of a page, to tell which shards an edit changes (see the
 search_index plugin)."""
 
 import json
-import os
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -165,9 +164,7 @@ class ShardRecord:
     not index every page again when none changed (at 5,000 posts, 20–45 s of Pagefind and
     1.5 GB after each start), and the search finds its first edits without waiting for that.
     A shard whose entry file is not the one written (another build wrote the index since)
-    counts as unknown, and is written again. The pages' digests are kept there too, by their
-    file's stamp: reading every page for them took the search's recent changes 10–15 s after
-    each start at 5,000 posts, and the first edits waited for it."""
+    counts as unknown, and is written again."""
 
     # By the index's folder and what is left out of the pages' text (which changes the index).
     _records = {}
@@ -197,8 +194,6 @@ class ShardRecord:
         if found.get("key") != self.key or not isinstance(found.get("shards"), int):
             return
         self.shards = found["shards"]
-        # The pages still there (a page whose file changed since is read again: its stamp differs).
-        self._pages = {path: tuple(known) for path, known in found.get("pages", {}).items() if os.path.exists(path)}
         written = found.get("written", {})
         for name, entry in found.get("entries", {}).items():
             shard = int(name)
@@ -250,7 +245,5 @@ class ShardRecord:
                     "shards": self.shards,
                     "written": {str(shard): pages for shard, pages in self.written.items()},
                     "entries": {str(shard): entry for shard, entry in self.entries.items()},
-                    # A copy first: the search's recent changes add to it from their own thread.
-                    "pages": dict(self._pages),
                 }
             )

@@ -710,23 +710,6 @@ def test_a_new_server_knows_the_index_on_disk_and_writes_it_again_only_for_a_cha
     assert file_stamp(bundle / "pagefind-entry.json") != written and len(fragments(bundle)) == 3
 
 
-def test_a_new_server_reads_only_the_pages_changed_since_for_their_digests(tmp_path, monkeypatch):
-    """What Pagefind reads of each page is kept by the page file's stamp in that record too:
-    a new server reads again only the pages written since (at 5,000 posts, reading every page
-    took the search's recent changes 10–15 s after each start)."""
-    background = {"SEARCH_INDEX_IN_BACKGROUND": True}
-    build_small_site(tmp_path, POSTS, **background)
-    si.wait_for_index()
-    read = []
-    indexed_part = search_shards.indexed_part
-    monkeypatch.setattr(search_shards, "indexed_part", lambda html: read.append(html) or indexed_part(html))
-    monkeypatch.setattr(search_index.ShardRecord, "_records", {})  # a new server
-    edited = post("First post", "A pelican called Ferdinand ate the receipt.", slug="one", tags="birds")
-    build_small_site(tmp_path, {"posts/one.md": edited}, **background)
-    si.wait_for_index()
-    assert len(read) == 1 and "receipt" in read[0]
-
-
 def test_an_index_another_build_wrote_since_is_not_taken_for_the_recorded_one(tmp_path, monkeypatch):
     background = {"SEARCH_INDEX_IN_BACKGROUND": True}
     bundle = tmp_path / "output" / "pagefind"
