@@ -16,16 +16,17 @@ again, for every page and feed, what the render cache's keys say of each content
 last build (by its stamp, under the same settings) is not read again: its content is a new
 object with the state the last build's read gave it (its neighbours, normalised tags and
 image markup are worked out again, as for any read), and what was logged while it was read
-is logged again, so every problem is still reported. Once the generators are done (the writer is made), a content
-whose state is what the last build's object had at the end, and whose neighbours and other
-contents it shows have the headers they had (all a page shows of them), takes over that
-object's memos (the attributes whose names start with `_` that were set after reading: the
-render cache's keys, list entries, feed items). The text of a content that links to other
-files (`{filename}`, `{static}`) depends on where they are: it takes no memos when one of
-those was added, removed or moved; nor does one that attaches a file (`{attach}`: Pelican
-moves the file while it renders the text), nor any content after a change to the theme,
-whose macros made the list entries (a rebuild's writing: 5.2 s → 3.5 s at 5,000 posts).
-Plugins that note per build what `content_object_init` did hear `content_reused`.
+is logged again, so every problem is still reported. Once the generators are done (the
+writer is made), a content whose state is what the last build's object had at the end, and
+whose neighbours and other contents it shows have the headers they had (all a page shows of
+them), takes over that object's memos (the attributes whose names start with `_` that were
+set after reading: the render cache's keys, list entries, feed items). The text of a
+content that links to other files (`{filename}`, `{static}`) depends on where they are: it
+takes no memos when one of those was added, removed or moved; nor does one that attaches a
+file (`{attach}`: Pelican moves the file while it renders the text), nor any content after
+a change to the theme, whose macros made the list entries (a rebuild's writing: 5.2 s →
+3.5 s at 5,000 posts). Plugins that note per build what `content_object_init` did hear
+`content_reused`.
 """
 
 import contextlib
