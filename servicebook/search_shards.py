@@ -159,7 +159,7 @@ class ShardRecord:
     Pagefind reads of it (`indexed_part`: a new post changes the pages around it, not what
     they are found by), read again only when its file changed.
 
-    Kept in a record of the cache too (`file`, a JsonRecord), with the stamp of each shard's
+    Kept in a record of the output too (`file`, a JsonRecord), with the stamp of each shard's
     entry file as written: the next `make serve` knows the index on disk at once, so it does
     not index every page again when none changed (at 5,000 posts, 20–45 s of Pagefind and
     1.5 GB after each start), and the search finds its first edits without waiting for that.

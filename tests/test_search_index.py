@@ -41,6 +41,7 @@ from servicebook import pagefind as si
 from servicebook import search_shards, site
 from servicebook.background import BACKGROUND
 from servicebook.bench import measure
+from servicebook.cache_folders import use_cache_folders
 from servicebook.hashing import file_stamp
 from servicebook.writing import QUICK_WRITES
 from tag_normalise.tag_normalise import alias_keys, canonical_names
@@ -708,6 +709,22 @@ def test_a_new_server_knows_the_index_on_disk_and_writes_it_again_only_for_a_cha
     build_small_site(tmp_path, {"posts/three.md": post("Third", "A heron.", slug="three")}, **background)
     si.wait_for_index()
     assert file_stamp(bundle / "pagefind-entry.json") != written and len(fragments(bundle)) == 3
+
+
+def test_a_new_server_under_new_code_or_settings_still_knows_the_index_on_disk(tmp_path, monkeypatch):
+    """The record says what the output holds: it outlives the content cache's folder, which a
+    change of our code or settings replaces (servicebook.cache_folders)."""
+    background = {"SEARCH_INDEX_IN_BACKGROUND": True}
+    bundle = tmp_path / "output" / "pagefind"
+    build_small_site(tmp_path, POSTS, **background)
+    si.wait_for_index()
+    written = file_stamp(bundle / "pagefind-entry.json")
+    monkeypatch.setattr(search_index.ShardRecord, "_records", {})  # a new server, under new code
+    monkeypatch.setattr(site, "use_cache_folders", lambda settings: use_cache_folders(settings, "0123456789ab"))
+    build_small_site(tmp_path, {}, **background)
+    si.wait_for_index()
+    assert (tmp_path / "cache" / "0123456789ab").is_dir()
+    assert file_stamp(bundle / "pagefind-entry.json") == written
 
 
 def test_an_index_another_build_wrote_since_is_not_taken_for_the_recorded_one(tmp_path, monkeypatch):

@@ -145,8 +145,9 @@ class SiteIndexer:
         self.superseded = threading.Event()
         self.recent_path = settings["SEARCH_INDEX_RECENT_PATH"] if self.later is not None else None
         self.recent = self.recent_update = None  # see `show_recent_changes`
-        # What the index on disk was written from, for the next make serve (see ShardRecord).
-        self.record_file = JsonRecord(settings, SHARD_RECORD) if self.later is not None else None
+        # What the index on disk was written from, for the next make serve (see ShardRecord):
+        # a record of the output, so a change of our code or settings does not lose it.
+        self.record_file = JsonRecord(settings, SHARD_RECORD, of_output=True) if self.later is not None else None
         # The articles' and pages' own pages not written yet (see `plan_the_index`).
         self.awaited = set()
         # make serve: whether a page with a search body was written after the recent
