@@ -97,8 +97,10 @@ class JsonRecord:
         if not self.path:
             return
         block = getattr(_later, "block", None)
-        if not (changed or self.path in getattr(_later, "taken", ()) or not self.path.exists()):
-            _SAVED[self.path] = (file_stamp(self.path), data)
+        # Unchanged, and the file is there (it has a stamp): nothing to write.
+        stamp = None if changed or self.path in getattr(_later, "taken", ()) else file_stamp(self.path)
+        if stamp is not None:
+            _SAVED[self.path] = (stamp, data)
         elif block is None:
             _write(self.path, data)
         else:
