@@ -44,7 +44,7 @@ from servicebook.build_log import QUIET_THREADS
 from servicebook.contents import contents_in
 from servicebook.hashing import file_stamp, source_stat, stamp_of
 from servicebook.signals import content_refreshed, writer_made
-from servicebook.writing import QUICK_WRITES, ReusingWriter, write_text
+from servicebook.writing import QUICK_WRITES, ReusingWriter, template_itself, write_text
 
 QUICK_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
 # More edited files than this in one save: the whole build is as quick.
@@ -249,7 +249,7 @@ class LastBuild:
             return True
         direct = {f"{name}.html" for name in self.settings.get("DIRECT_TEMPLATES", ())}
         for output in list(self.writer.kept):
-            if getattr(output.template, "template", output.template).name not in direct:
+            if template_itself(output.template).name not in direct:
                 continue
             # Not while a quick page changes contents in place or plans with the same writer.
             with QUICK_WRITES.held():

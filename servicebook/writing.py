@@ -132,6 +132,11 @@ _ABSENT = object()
 _MOST_DIFFERENCES = 64
 
 
+def template_itself(template):
+    """The Jinja template behind `template`: the render cache's stands in for it in the writer."""
+    return getattr(template, "template", template)
+
+
 class PlannedPage:
     """A page (or feed) the writer was asked to write while it plans (see
     `AtomicWriter.planning`): rendered later, maybe in another process."""
@@ -157,7 +162,7 @@ class PlannedPage:
     def rendered(self):
         """The page's text from its template itself: nothing kept, recorded or written."""
         self.context["localsiteurl"] = self.localsiteurl
-        return getattr(self.template, "template", self.template).render(self.localcontext)
+        return template_itself(self.template).render(self.localcontext)
 
     @property
     def localcontext(self):
