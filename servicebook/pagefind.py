@@ -21,8 +21,16 @@ import time
 from pathlib import Path
 
 from servicebook.background import BACKGROUND
+from servicebook.pagefind_bundle import (
+    ENTRY,
+    SearchIndexError,
+    check_bundle_place,
+    file_sizes,
+    is_whole,
+    replace_bundle,
+    staging_folder,
+)
 from servicebook.pagefind_files import FRAGMENT_SUFFIX, read_pagefind_file
-from servicebook.problems import Problem, ProblemsError
 
 BUNDLE_DIR = "pagefind"
 DEFAULT_TIMEOUT = 300
@@ -32,13 +40,6 @@ DRAFT_SETTINGS = ("DRAFT_SAVE_AS", "DRAFT_LANG_SAVE_AS", "DRAFT_PAGE_SAVE_AS", "
 # A real start tag carrying the attribute; text that merely mentions it is escaped (&lt;).
 _BODY_TAG = re.compile(r"<[A-Za-z][^<>]*?\sdata-pagefind-body(?=[\s=/>])")
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}")
-
-
-class SearchIndexError(ProblemsError):
-    """Pagefind could not index the site; the message says why (with Pagefind's output)."""
-
-    def __init__(self, message):
-        super().__init__("", [Problem("", 0, "", message, "error")])
 
 
 def has_search_body(html):
@@ -104,49 +105,6 @@ def check_pagefind_installed():
             "Search index: the Pagefind binary is missing; install `pagefind[bin]` "
             "(pip install -r requirements.txt -c constraints.txt)"
         )
-
-
-def remove_old_bundle(bundle_path, spared=None):
-    """Delete a previous index so no stale fragment survives; refuse to delete anything else.
-    With `spared` (a glob), what it matches in the bundle's folder stays (the other shards),
-    and a folder that holds nothing else is no one else's (the other shards, written side by
-    side, may be there before this one)."""
-    if not bundle_path.exists():
-        return
-    looks_like_bundle = (bundle_path / "pagefind-entry.json").exists() or (bundle_path / "pagefind.js").exists()
-    # Or what Pagefind had written of it when it was cut off (make serve stopped meanwhile).
-    holds_only_ours = bundle_path.is_dir() and all(
-        is_spared(path.name, spared) or is_pagefinds(path) for path in bundle_path.iterdir()
-    )
-    if not bundle_path.is_dir() or not (looks_like_bundle or holds_only_ours):
-        raise SearchIndexError(
-            f"Search index: {bundle_path} exists and is not a Pagefind index; move it away, "
-            "Pagefind writes the search index there"
-        )
-    if spared is None:
-        shutil.rmtree(bundle_path)
-        return
-    for path in bundle_path.iterdir():
-        if not is_spared(path.name, spared):
-            shutil.rmtree(path) if path.is_dir() else path.unlink()
-
-
-# What Pagefind writes in a bundle's folder: files by name, folders of files by their suffix.
-_PAGEFIND_FILES = ("pagefind*", "*.pf_meta", "wasm.*.pagefind")
-_PAGEFIND_FOLDERS = {"fragment": FRAGMENT_SUFFIX, "index": ".pf_index", "filter": ".pf_filter"}
-
-
-def is_pagefinds(path):
-    """Whether `path`, in a bundle's folder, is a file or folder of Pagefind's own."""
-    if path.is_dir():
-        suffix = _PAGEFIND_FOLDERS.get(path.name)
-        return suffix is not None and all(item.is_file() and item.name.endswith(suffix) for item in path.iterdir())
-    return any(fnmatch.fnmatchcase(path.name, pattern) for pattern in _PAGEFIND_FILES)
-
-
-def is_spared(name, spared):
-    """Whether `name`, in a bundle's folder, is what `spared` (a glob, or None) matches."""
-    return spared is not None and fnmatch.fnmatchcase(name, spared)
 
 
 def page_url(relative_path):
@@ -286,38 +244,16 @@ class PagefindService:
                 self._process.wait()
 
 
-def file_sizes(files):
-    """{path: size} of the paths `files` holds (a walk of a folder, done here), or None when
-    one of them, or a folder being walked, vanished meanwhile: Pagefind is still replacing files."""
-    try:
-        return {path: path.stat().st_size for path in files}
-    except FileNotFoundError:
-        return None
-
-
-def is_whole(path):
-    """Whether a bundle file is complete: Pagefind's data files (`*.pf_*`) are gzip, which
-    tells a cut-off file; the others just must not be empty (nor gone)."""
-    if not path.suffix.startswith(".pf_"):
-        try:
-            return path.stat().st_size > 0
-        except FileNotFoundError:
-            return False
-    try:
-        read_pagefind_file(path)
-    except (OSError, EOFError, ValueError):
-        return False
-    return True
-
-
 class LiveIndex:
     """A Pagefind index that takes pages one at a time while the caller goes on working.
-    What `spared` matches in its folder is not its own (see `remove_old_bundle`)."""
+    Its bundle replaces the one in its folder whole (servicebook.pagefind_bundle); what
+    `spared` matches in that folder is not its own (see `check_bundle_place`)."""
 
     def __init__(
         self, bundle_path, exclude_selectors=DEFAULT_EXCLUDE_SELECTORS, timeout=DEFAULT_TIMEOUT, niceness=0, spared=None
     ):
         self.bundle_path = Path(bundle_path)
+        self.staging = staging_folder(self.bundle_path)
         self.spared = spared
         self.pages = []
         self.urls = []
@@ -343,13 +279,12 @@ class LiveIndex:
         """Have Pagefind write the bundle of the pages added so far while the caller goes on
         (it takes seconds for thousands of pages); `write` waits for it, and writes the
         bundle again if pages were added since."""
-        remove_old_bundle(self.bundle_path, self.spared)
         self._ahead = self._send_write(), len(self.pages)
 
     def _send_write(self):
-        return self._service.send(
-            {"type": "WriteFiles", "index_id": self._index_id, "output_path": str(self.bundle_path)}
-        )
+        check_bundle_place(self.bundle_path, self.spared)
+        shutil.rmtree(self.staging, ignore_errors=True)  # what a build cut off had written there
+        return self._service.send({"type": "WriteFiles", "index_id": self._index_id, "output_path": str(self.staging)})
 
     def write(self):
         """Wait for every page, write the bundle, stop Pagefind; returns pagefind-entry.json."""
@@ -359,7 +294,6 @@ class LiveIndex:
             self._service.answer(self._ahead[0], "write the index")
         if self._ahead is None or self._ahead[1] < len(self.pages):
             # Pagefind builds the index again from every page it was given, for a whole new bundle.
-            remove_old_bundle(self.bundle_path, self.spared)
             self._service.answer(self._send_write(), "write the index")
         try:
             entry = self._written_entry()
@@ -370,13 +304,14 @@ class LiveIndex:
             self.left_out = sorted(set(self.urls) - self._indexed_urls())
             if indexed + len(self.left_out) != len(self.pages):
                 raise SearchIndexError(failure_message(f"Pagefind indexed {indexed} pages, expected {len(self.pages)}"))
+        replace_bundle(self.bundle_path, self.spared)
         return entry
 
     def _indexed_urls(self):
         """The URL of every page in the written bundle (one fragment file each)."""
         return {
             json.loads(read_pagefind_file(fragment))["url"]
-            for fragment in (self.bundle_path / "fragment").glob("*" + FRAGMENT_SUFFIX)
+            for fragment in (self.staging / "fragment").glob("*" + FRAGMENT_SUFFIX)
         }
 
     def _written_entry(self):
@@ -384,12 +319,12 @@ class LiveIndex:
         writes have reached the files, and stopping it then leaves them empty (seen once in
         some hundred builds), so wait while it runs: until the entry reads, no size changes
         between two looks and every data file decompresses whole."""
-        entry_file = self.bundle_path / "pagefind-entry.json"
+        entry_file = self.staging / ENTRY
         deadline = BACKGROUND.clock() + self._service.timeout
         previous = None
         while True:
             # Files that did not change while Pagefind was stopped tell nothing.
-            sizes = file_sizes(self._own_files())
+            sizes = file_sizes(path for path in self.staging.rglob("*") if path.is_file())
             look = BACKGROUND.pauses, sizes
             try:
                 entry, problem = json.loads(entry_file.read_text(encoding="utf-8")), None
@@ -406,12 +341,6 @@ class LiveIndex:
                 )
             previous = look
             time.sleep(0.05)
-
-    def _own_files(self):
-        """The files of this index's bundle (not those `spared`, which other Pagefinds write)."""
-        for path in self.bundle_path.rglob("*"):
-            if not is_spared(path.relative_to(self.bundle_path).parts[0], self.spared) and path.is_file():
-                yield path
 
     def abandon(self):
         """Stop Pagefind without writing anything (a failed build, or one the next build

@@ -9,14 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from servicebook.hashing import digest, file_stamp
-from servicebook.pagefind import (
-    DEFAULT_EXCLUDE_SELECTORS,
-    DEFAULT_TIMEOUT,
-    LiveIndex,
-    SearchIndexError,
-    has_search_body,
-    remove_old_bundle,
-)
+from servicebook.pagefind import DEFAULT_EXCLUDE_SELECTORS, DEFAULT_TIMEOUT, LiveIndex, has_search_body
+from servicebook.pagefind_bundle import SearchIndexError, remove_old_bundle
 
 # The folders of a sharded index's other bundles, in its first bundle's (see ShardedIndex).
 SHARD_FOLDERS = "shard-*"

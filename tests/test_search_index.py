@@ -38,7 +38,7 @@ from helpers import (
 from search_index import search_index
 from search_index.search_index import SiteIndexer
 from servicebook import pagefind as si
-from servicebook import search_shards, site
+from servicebook import pagefind_bundle, search_shards, site
 from servicebook.background import BACKGROUND
 from servicebook.bench import measure
 from servicebook.cache_folders import use_cache_folders
@@ -308,10 +308,10 @@ def test_an_unknown_folder_in_the_bundle_place_is_not_deleted(tmp_path):
     (tmp_path / "pagefind").mkdir()
     (tmp_path / "pagefind" / "notes.txt").write_text("mine")
     with pytest.raises(si.SearchIndexError, match="is not a Pagefind index"):
-        si.remove_old_bundle(tmp_path / "pagefind")
+        pagefind_bundle.remove_old_bundle(tmp_path / "pagefind")
     assert (tmp_path / "pagefind" / "notes.txt").exists()
     with pytest.raises(si.SearchIndexError, match="is not a Pagefind index"):
-        si.remove_old_bundle(tmp_path / "pagefind", spared="shard-*")
+        pagefind_bundle.remove_old_bundle(tmp_path / "pagefind", spared="shard-*")
     assert (tmp_path / "pagefind" / "notes.txt").exists()
 
 
@@ -324,7 +324,7 @@ def test_an_index_cut_off_while_pagefind_wrote_it_is_replaced_and_nothing_else_i
         (bundle / name).write_bytes(b"x")
     (bundle / "pagefind.en_53ed59f3ec.pf_meta").write_bytes(b"x")
     (bundle / "wasm.en.pagefind").write_bytes(b"x")
-    si.remove_old_bundle(bundle, spared=spared)
+    pagefind_bundle.remove_old_bundle(bundle, spared=spared)
     assert not bundle.exists() or not any(bundle.iterdir())
     # The same with a file of someone else's among them stays, and says why.
     for mine in ("notes.txt", "fragment/notes.txt"):
@@ -332,7 +332,7 @@ def test_an_index_cut_off_while_pagefind_wrote_it_is_replaced_and_nothing_else_i
         (bundle / "fragment" / "en_1a2b.pf_fragment").write_bytes(b"x")
         (bundle / mine).write_text("mine")
         with pytest.raises(si.SearchIndexError, match="is not a Pagefind index"):
-            si.remove_old_bundle(bundle, spared=spared)
+            pagefind_bundle.remove_old_bundle(bundle, spared=spared)
         assert (bundle / mine).read_text() == "mine"
         (bundle / mine).unlink()
 
@@ -341,10 +341,10 @@ def test_the_first_shard_writes_into_a_folder_that_holds_only_the_other_shards_w
     """The shards are written side by side: the others' folders, inside the first's, may come first."""
     (tmp_path / "pagefind" / "shard-1" / "fragment").mkdir(parents=True)
     (tmp_path / "pagefind" / "shard-1" / "pagefind-entry.json").write_text("{}")
-    si.remove_old_bundle(tmp_path / "pagefind", spared="shard-*")
+    pagefind_bundle.remove_old_bundle(tmp_path / "pagefind", spared="shard-*")
     assert (tmp_path / "pagefind" / "shard-1" / "pagefind-entry.json").exists()
     with pytest.raises(si.SearchIndexError, match="is not a Pagefind index"):
-        si.remove_old_bundle(tmp_path / "pagefind")
+        pagefind_bundle.remove_old_bundle(tmp_path / "pagefind")
 
 
 # ---- Building small sites ----
@@ -536,21 +536,22 @@ def test_a_shard_that_no_page_fell_to_fails_the_index_with_what_to_do(tmp_path):
 def test_a_bundle_file_counts_as_written_only_when_whole(built_site, tmp_path):
     bundle = built_site.output_path / "pagefind"
     fragment = sorted((bundle / "fragment").iterdir())[0]
-    assert si.is_whole(fragment) and si.is_whole(bundle / "pagefind-entry.json")
+    assert pagefind_bundle.is_whole(fragment) and pagefind_bundle.is_whole(bundle / "pagefind-entry.json")
     cut = tmp_path / fragment.name
     cut.write_bytes(fragment.read_bytes()[:-8])  # its gzip trailer is missing
     empty = tmp_path / "pagefind-ui.js"
     empty.write_bytes(b"")
-    assert not si.is_whole(cut) and not si.is_whole(empty)
-    assert not si.is_whole(tmp_path / "gone.js") and not si.is_whole(tmp_path / "gone.pf_fragment")
+    assert not pagefind_bundle.is_whole(cut) and not pagefind_bundle.is_whole(empty)
+    assert not pagefind_bundle.is_whole(tmp_path / "gone.js")
+    assert not pagefind_bundle.is_whole(tmp_path / "gone.pf_fragment")
 
 
 def test_a_bundle_file_or_folder_vanishing_while_it_is_looked_at_means_pagefind_is_still_writing(tmp_path):
     kept = tmp_path / "pagefind-entry.json"
     kept.write_text("{}")
-    assert si.file_sizes([kept]) == {kept: 2}
+    assert pagefind_bundle.file_sizes([kept]) == {kept: 2}
     # A file listed, then removed before its size was read.
-    assert si.file_sizes([kept, tmp_path / "index" / "en_1.pf_index"]) is None
+    assert pagefind_bundle.file_sizes([kept, tmp_path / "index" / "en_1.pf_index"]) is None
     # A folder removed while the bundle is walked (seen in CI: Pagefind replacing shard-2/index).
     folder = tmp_path / "bundle"
     (folder / "index").mkdir(parents=True)
@@ -561,7 +562,7 @@ def test_a_bundle_file_or_folder_vanishing_while_it_is_looked_at_means_pagefind_
             shutil.rmtree(folder / "index", ignore_errors=True)
             yield path
 
-    assert si.file_sizes(walk()) is None
+    assert pagefind_bundle.file_sizes(walk()) is None
 
 
 @pytest.fixture

@@ -84,10 +84,10 @@ from servicebook.pagefind import (
     has_search_body,
     is_excluded,
     page_url,
-    remove_old_bundle,
     wait_for_index,
     write_in_background,
 )
+from servicebook.pagefind_bundle import remove_old_bundle
 from servicebook.plugin_settings import declare
 from servicebook.problems import Problem, report, shown_path
 from servicebook.recent_index import RecentIndex
