@@ -158,7 +158,12 @@ class ShardRecord:
     not index every page again when none changed (at 5,000 posts, 20–45 s of Pagefind and
     1.5 GB after each start), and the search finds its first edits without waiting for that.
     A shard whose entry file is not the one written (another build wrote the index since)
-    counts as unknown, and is written again."""
+    counts as unknown, and is written again.
+
+    `make build` records its index too (`built`), by the stamps of the page files, which
+    cost it nothing where digests would (a second at 5,000 posts): a `make serve` started on
+    its output digests every page anyway, and then knows that index (`_resolve`), so it does
+    not index every page again, and its first edits are found at once."""
 
     # By the index's folder and what is left out of the pages' text (which changes the index).
     _records = {}
@@ -177,6 +182,7 @@ class ShardRecord:
         self.shards = 0  # how many the index had
         self.written = {}  # shard -> {url: digest of its page}
         self.entries = {}  # shard -> the stamp of its entry file, once written
+        self.stamped = {}  # shard -> {url: [its page's path, that file's stamp]}: see `built`
         self._pages = {}  # page path -> (its file's stamp, digest; None without a search body)
         self._load()
 
@@ -188,11 +194,15 @@ class ShardRecord:
         if found.get("key") != self.key or not isinstance(found.get("shards"), int):
             return
         self.shards = found["shards"]
-        written = found.get("written", {})
+        written, stamped = found.get("written", {}), found.get("stamped", {})
         for name, entry in found.get("entries", {}).items():
             shard = int(name)
-            if shard < self.shards and name in written and file_stamp(self._entry(shard, self.shards)) == entry:
+            if shard >= self.shards or file_stamp(self._entry(shard, self.shards)) != entry:
+                continue
+            if name in written:
                 self.written[shard], self.entries[shard] = written[name], entry
+            elif name in stamped:
+                self.stamped[shard], self.entries[shard] = stamped[name], entry
 
     def page_digest(self, path):
         """The digest of the page at `path`; None if it has no search body."""
@@ -203,8 +213,27 @@ class ShardRecord:
             known = self._pages[path] = stamp, digest(indexed_part(html)) if has_search_body(html) else None
         return known[1]
 
+    def _resolve(self):
+        """Each shard `built` recorded whose every page has been digested since (`page_digest`)
+        is known by their digests from now on, as the shards make serve writes; one with a
+        page changed since is unknown. Reads nothing."""
+        for shard, pages in list(self.stamped.items()):
+            digests = {}
+            for url, (path, stamp) in pages.items():
+                known = self._pages.get(path)
+                if known is None:
+                    break  # not digested yet
+                if known[0] != stamp or known[1] is None:
+                    self.forget([shard])
+                    break
+                digests[url] = known[1]
+            else:
+                self.written[shard] = digests
+                del self.stamped[shard]
+
     def holds(self, shards, shard, pages):
         """Whether the bundle of `shard` (of `shards`) was written from `pages`."""
+        self._resolve()
         entry = self.entries.get(shard)
         return (
             shards == self.shards
@@ -215,6 +244,7 @@ class ShardRecord:
 
     def indexed(self):
         """{url: digest} of every page of the index on disk; None while a shard is not known."""
+        self._resolve()
         if not self.shards or any(shard not in self.written for shard in range(self.shards)):
             return None
         return {url: page for pages in self.written.values() for url, page in pages.items()}
@@ -223,21 +253,40 @@ class ShardRecord:
         """`shards` are being written again: until they are, nothing is known of them."""
         for shard in shards:
             self.written.pop(shard, None)
+            self.stamped.pop(shard, None)
             self.entries.pop(shard, None)
 
     def wrote(self, shards, written):
         """The index now has `shards` shards, and `written` ({shard: pages}) were written."""
         if shards != self.shards:
-            self.shards, self.written, self.entries = shards, {}, {}
+            self.shards, self.written, self.stamped, self.entries = shards, {}, {}, {}
         self.written.update(written)
         for shard in written:
+            self.stamped.pop(shard, None)
             self.entries[shard] = file_stamp(self._entry(shard, shards))
+        self._save()
+
+    def built(self, shards, pages):
+        """make build wrote every shard of an index in `shards` from `pages` ({shard: {url:
+        the path of its page}}): known by the pages' files as they are now (see `_resolve`)."""
+        self.shards, self.written, self.entries = shards, {}, {}
+        self.stamped = {
+            shard: {url: [path, file_stamp(path)] for url, path in urls.items()} for shard, urls in pages.items()
+        }
+        for shard in pages:
+            self.entries[shard] = file_stamp(self._entry(shard, shards))
+        self._save()
+
+    def _save(self):
         if self.file is not None:
+            known = {"written": self.written, "stamped": self.stamped, "entries": self.entries}
             self.file.save(
                 {
                     "key": self.key,
                     "shards": self.shards,
-                    "written": {str(shard): pages for shard, pages in self.written.items()},
-                    "entries": {str(shard): entry for shard, entry in self.entries.items()},
+                    **{
+                        name: {str(shard): value for shard, value in by_shard.items()}
+                        for name, by_shard in known.items()
+                    },
                 }
             )

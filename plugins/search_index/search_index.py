@@ -147,7 +147,9 @@ class SiteIndexer:
         self.recent = self.recent_update = None  # see `show_recent_changes`
         # What the index on disk was written from, for the next make serve (see ShardRecord):
         # a record of the output, so a change of our code or settings does not lose it.
-        self.record_file = JsonRecord(settings, SHARD_RECORD, of_output=True) if self.later is not None else None
+        self.record_file = JsonRecord(settings, SHARD_RECORD, of_output=True)
+        # make build: the path of each page handed to Pagefind, by URL (see ShardRecord.built).
+        self.page_paths = {}
         # The articles' and pages' own pages not written yet (see `plan_the_index`).
         self.awaited = set()
         # make serve: whether a page with a search body was written after the recent
@@ -214,7 +216,9 @@ class SiteIndexer:
             html = Path(path).read_text(encoding="utf-8", errors="replace")
         if not has_search_body(html):
             return
-        self._add(html, page_url(relative))
+        url = page_url(relative)
+        self.page_paths[url] = path
+        self._add(html, url)
 
     def _add(self, html, url, kept=()):
         if self.index is None:
@@ -292,6 +296,17 @@ class SiteIndexer:
             record.wrote(self.shards, written)
             if self.recent is not None:
                 self.recent.update(written=record.indexed())
+        else:
+            record = ShardRecord.of(self.output_path / self.bundle_dir, self.exclude_selectors, self.record_file)
+            shards = enumerate(self.index.shards)
+            record.built(
+                self.shards,
+                {
+                    shard: {url: self.page_paths[url] for url in index.urls}
+                    for shard, index in shards
+                    if index is not None
+                },
+            )
         for url in self.index.left_out:
             source = self.sources.get(url)
             problem = "found no words to index on this page" + ("" if source else f" ({url})")
