@@ -250,7 +250,7 @@ class ShardRecord:
         return {url: page for pages in self.written.values() for url, page in pages.items()}
 
     def forget(self, shards):
-        """`shards` are being written again: until they are, nothing is known of them."""
+        """Nothing is known of `shards` (a page of theirs changed since they were recorded)."""
         for shard in shards:
             self.written.pop(shard, None)
             self.stamped.pop(shard, None)

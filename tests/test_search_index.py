@@ -746,6 +746,31 @@ def test_a_server_started_on_make_builds_output_indexes_nothing_again_and_shows_
     assert "kingfisher" in next(page["content"] for page in fragments(bundle) if page["url"] == "/2024/one/")
 
 
+def test_while_a_shard_is_written_again_the_search_still_knows_the_index_on_disk(tmp_path, monkeypatch):
+    """Each bundle is written beside the old one, which stays whole until it is replaced: the
+    recent changes of an edit made meanwhile are shown over it, not held back until the
+    whole index is written again (at 5,000 posts, 14-45 s after a server starts)."""
+    background = {"SEARCH_INDEX_IN_BACKGROUND": True, "SEARCH_INDEX_SHARD_PAGES": 3}
+    monkeypatch.setattr(search_index.ShardRecord, "_records", {})
+    build_small_site(tmp_path, NINE_POSTS, **background)
+    si.wait_for_index()
+    (record,) = search_index.ShardRecord._records.values()
+    on_disk = record.indexed()
+    assert len(on_disk) == 9
+    known_while_writing = []
+    write = search_shards.ShardedIndex.write
+
+    def writing(index):
+        known_while_writing.append(record.indexed())
+        return write(index)
+
+    monkeypatch.setattr(search_shards.ShardedIndex, "write", writing)
+    build_small_site(tmp_path, {"posts/p4.md": post("Post 4", "A kingfisher.", slug="p4", tags="birds")}, **background)
+    si.wait_for_index()
+    assert known_while_writing == [on_disk]
+    assert record.indexed()["/2024/p4/"] != on_disk["/2024/p4/"]
+
+
 class MemoryRecord:
     """A JsonRecord in memory: what it gives back went through JSON."""
 

@@ -263,7 +263,8 @@ class SiteIndexer:
         if not changed:
             logger.info("Search index: no indexed page changed")
             return None
-        record.forget(changed)
+        # The record still says what is on disk until they are written: each new bundle is
+        # written beside its old one, which stays whole until it is replaced (pagefind_bundle).
         kept = set(range(self.shards)) - set(changed)
         for shard in changed:
             for url, (path, _) in pages.get(shard, {}).items():
