@@ -24,6 +24,7 @@ STAGING = ".writing"
 # What Pagefind writes in a bundle's folder: files by name, folders of files by their suffix.
 _PAGEFIND_FILES = ("pagefind*", "*.pf_meta", "wasm.*.pagefind")
 _PAGEFIND_FOLDERS = {"fragment": FRAGMENT_SUFFIX, "index": ".pf_index", "filter": ".pf_filter"}
+_NAMED_BY_CONTENTS = (*_PAGEFIND_FOLDERS.values(), ".pf_meta")
 
 
 class SearchIndexError(ProblemsError):
@@ -101,7 +102,9 @@ def replace_bundle(bundle_path, spared=None):
         if folder not in folders:
             os.makedirs(os.path.join(bundle_path, folder), exist_ok=True)
             folders.add(folder)
-        os.replace(os.path.join(staging, relative), os.path.join(bundle_path, relative))
+        staged, target = os.path.join(staging, relative), os.path.join(bundle_path, relative)
+        if not (_is_named_by_contents(relative) and _same_size(staged, target)):
+            os.replace(staged, target)
     shutil.rmtree(staging)
     kept = set(new)
     with os.scandir(bundle_path) as items:
@@ -122,6 +125,21 @@ def replace_bundle(bundle_path, spared=None):
             if item.name not in folders:
                 with contextlib.suppress(OSError):  # not empty: someone else's file is in it
                     os.rmdir(item.path)
+
+
+def _is_named_by_contents(relative):
+    """Whether Pagefind names the file after its contents (its data files: a page's fragment,
+    the index's chunks, filters and metadata), so that a file of that name in the old bundle
+    holds the same bytes (unless cut off: the sizes tell) and stays as it is: at 5,000 pages,
+    replacing each of them took 0.3-0.8 s."""
+    return relative.endswith(_NAMED_BY_CONTENTS)
+
+
+def _same_size(path, other):
+    try:
+        return os.stat(path).st_size == os.stat(other).st_size
+    except OSError:
+        return False
 
 
 def _files(folder):

@@ -95,3 +95,18 @@ def test_what_is_spared_in_the_bundle_folder_stays_and_nothing_but_pagefinds_fil
     assert (bundle / "notes.txt").read_text() == "mine"
     assert (bundle / "fragment" / "notes.txt").read_text() == "mine too"
     assert urls(bundle) == ["/heron/", "/stork/"]
+
+
+def test_a_data_file_the_new_bundle_shares_with_the_old_stays_unless_it_was_cut_off(tmp_path):
+    """Pagefind names its data files after their contents: one the old bundle has already is
+    left in place (replacing thousands took most of a second), but not a cut-off one."""
+    bundle = tmp_path / "pagefind"
+    index_of(bundle, OLD).write()
+    fragment = sorted((bundle / "fragment").iterdir())[0]
+    kept, cut = sorted((bundle / "index").iterdir())[0], fragment.read_bytes()
+    fragment.write_bytes(cut[:-8])
+    inode = kept.stat().st_ino
+    index_of(bundle, OLD).write()
+    assert fragment.read_bytes() == cut
+    assert kept.stat().st_ino == inode
+    assert urls(bundle) == ["/heron/", "/stork/"]
