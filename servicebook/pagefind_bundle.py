@@ -14,6 +14,7 @@ import contextlib
 import fnmatch
 import os
 import shutil
+from pathlib import Path
 
 from servicebook.pagefind_files import FRAGMENT_SUFFIX, read_pagefind_file
 from servicebook.problems import Problem, ProblemsError
@@ -37,6 +38,14 @@ class SearchIndexError(ProblemsError):
 def staging_folder(bundle_path):
     """Where Pagefind writes the bundle that replaces the one at `bundle_path`."""
     return bundle_path / STAGING
+
+
+def remove_staging(bundle_path):
+    """Remove what a Pagefind cut off (a build stopped, a server killed) had written beside
+    the bundle at `bundle_path` and the bundles in it (shards): only call this while no
+    Pagefind writes there."""
+    for staging in [staging_folder(bundle_path), *Path(bundle_path).glob(f"*/{STAGING}")]:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def check_bundle_place(bundle_path, spared=None):

@@ -746,6 +746,22 @@ def test_a_server_started_on_make_builds_output_indexes_nothing_again_and_shows_
     assert "kingfisher" in next(page["content"] for page in fragments(bundle) if page["url"] == "/2024/one/")
 
 
+def test_what_a_cut_off_pagefind_wrote_beside_a_kept_shard_is_removed(tmp_path):
+    background = {"SEARCH_INDEX_IN_BACKGROUND": True, "SEARCH_INDEX_SHARD_PAGES": 3}
+    bundle = tmp_path / "output" / "pagefind"
+    build_small_site(tmp_path, NINE_POSTS, **background)
+    si.wait_for_index()
+    stale = [bundle / ".writing" / "fragment", bundle / "shard-2" / ".writing" / "index"]
+    for folder in stale:
+        folder.mkdir(parents=True)
+        (folder / "en_1.pf_fragment").write_bytes(b"cut off")
+    written = file_stamp(bundle / "pagefind-entry.json")
+    build_small_site(tmp_path, {}, **background)
+    si.wait_for_index()
+    assert file_stamp(bundle / "pagefind-entry.json") == written, "no page changed: every shard is kept"
+    assert sorted(path.relative_to(bundle).as_posix() for path in bundle.glob("**/.writing")) == []
+
+
 def test_while_a_shard_is_written_again_the_search_still_knows_the_index_on_disk(tmp_path, monkeypatch):
     """Each bundle is written beside the old one, which stays whole until it is replaced: the
     recent changes of an edit made meanwhile are shown over it, not held back until the

@@ -87,7 +87,7 @@ from servicebook.pagefind import (
     wait_for_index,
     write_in_background,
 )
-from servicebook.pagefind_bundle import remove_old_bundle
+from servicebook.pagefind_bundle import remove_old_bundle, remove_staging
 from servicebook.plugin_settings import declare
 from servicebook.problems import Problem, report, shown_path
 from servicebook.recent_index import RecentIndex
@@ -279,6 +279,8 @@ class SiteIndexer:
             # They come first: the search finds the changes in about a second that way.
             self.recent.wait(self.recent_update, self.timeout)
         if self.later is not None:
+            # A shard kept as it is would keep beside it what a Pagefind cut off had written.
+            remove_staging(self.output_path / self.bundle_dir)
             record = ShardRecord.of(self.output_path / self.bundle_dir, self.exclude_selectors, self.record_file)
             written = self._index_changed_shards(record)
             if written is None:
