@@ -37,8 +37,11 @@ DEFAULT_TIMEOUT = 300
 DEFAULT_EXCLUDE_SELECTORS = ("[hidden]", ".meta")
 # Where Pelican writes drafts; their pages are never indexed.
 DRAFT_SETTINGS = ("DRAFT_SAVE_AS", "DRAFT_LANG_SAVE_AS", "DRAFT_PAGE_SAVE_AS", "DRAFT_PAGE_LANG_SAVE_AS")
-# A real start tag carrying the attribute; text that merely mentions it is escaped (&lt;).
-_BODY_TAG = re.compile(r"<[A-Za-z][^<>]*?\sdata-pagefind-body(?=[\s=/>])")
+# A real start tag carrying the attribute: its name, then attributes, each with its value
+# (quoted values may hold anything: a feed link's title naming a tag "data-pagefind-body"
+# is no search body); text that merely mentions it is escaped (&lt;).
+_ATTRIBUTE = r"""[^\s"'<>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'<>=`]+))?"""
+_BODY_TAG = re.compile(rf"<[A-Za-z][^\s/<>]*(?:\s+{_ATTRIBUTE})*?\s+data-pagefind-body(?=[\s=/>])")
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 
 

@@ -210,6 +210,13 @@ def test_every_page_has_a_search_form(built_site):
         ("<p>About data-pagefind-body</p><main data-pagefind-body>", True),
         ("data-pagefind-body <main data-pagefind-body>", True),
         ("<p>x</p> data-pagefind-body <main>", False),
+        # In an attribute's value (a tag named so, in a feed link's title), it is no attribute.
+        ('<link title="Site: data-pagefind-body (Atom)" href="/x.xml">', False),
+        ("<a title='see data-pagefind-body here'>", False),
+        ('<meta content="x data-pagefind-body=1"><main>', False),
+        ('<div title="a > b" data-pagefind-body>', True),
+        ("<div class=x data-pagefind-body>", True),
+        ('<link title="Site: data-pagefind-body (Atom)"><main id="m" data-pagefind-body>', True),
     ],
 )
 def test_has_search_body(html, found):
