@@ -215,18 +215,16 @@ class ShardRecord:
 
     def _resolve(self):
         """Each shard `built` recorded whose every page has been digested since (`page_digest`)
-        is known by their digests from now on, as the shards make serve writes; one with a
-        page changed since is unknown. Reads nothing."""
+        or is gone is known by their digests from now on, as the shards make serve writes. A
+        page changed or gone since is known by None, a digest no page has: the index on disk
+        holds another page at its address (or none), which the recent changes replace."""
         for shard, pages in list(self.stamped.items()):
             digests = {}
             for url, (path, stamp) in pages.items():
                 known = self._pages.get(path)
-                if known is None:
+                if known is None and file_stamp(path) is not None:
                     break  # not digested yet
-                if known[0] != stamp or known[1] is None:
-                    self.forget([shard])
-                    break
-                digests[url] = known[1]
+                digests[url] = known[1] if known is not None and known[0] == stamp else None
             else:
                 self.written[shard] = digests
                 del self.stamped[shard]
@@ -248,13 +246,6 @@ class ShardRecord:
         if not self.shards or any(shard not in self.written for shard in range(self.shards)):
             return None
         return {url: page for pages in self.written.values() for url, page in pages.items()}
-
-    def forget(self, shards):
-        """Nothing is known of `shards` (a page of theirs changed since they were recorded)."""
-        for shard in shards:
-            self.written.pop(shard, None)
-            self.stamped.pop(shard, None)
-            self.entries.pop(shard, None)
 
     def wrote(self, shards, written):
         """The index now has `shards` shards, and `written` ({shard: pages}) were written."""

@@ -150,6 +150,8 @@ class SiteIndexer:
         self.record_file = JsonRecord(settings, SHARD_RECORD, of_output=True)
         # make build: the path of each page handed to Pagefind, by URL (see ShardRecord.built).
         self.page_paths = {}
+        # make serve: whether the recent changes were asked for over a known index on disk.
+        self.index_known = False
         # The articles' and pages' own pages not written yet (see `plan_the_index`).
         self.awaited = set()
         # make serve: whether a page with a search body was written after the recent
@@ -258,6 +260,10 @@ class SiteIndexer:
         changed = [
             shard for shard in range(self.shards) if not record.holds(self.shards, shard, written.get(shard, {}))
         ]
+        if self.recent is not None and not self.index_known:
+            # Known now that every page is digested (a server started on make build's output):
+            # this build's changes are found at once, not once the shards are written again.
+            self.recent.update(written=record.indexed())
         if not pages:
             return {}  # nothing to index at all (finish says so)
         if not changed:
@@ -281,7 +287,7 @@ class SiteIndexer:
         if self.later is not None:
             # A shard kept as it is would keep beside it what a Pagefind cut off had written.
             remove_staging(self.output_path / self.bundle_dir)
-            record = ShardRecord.of(self.output_path / self.bundle_dir, self.exclude_selectors, self.record_file)
+            record = self.record()
             written = self._index_changed_shards(record)
             if written is None:
                 return
@@ -300,15 +306,9 @@ class SiteIndexer:
             if self.recent is not None:
                 self.recent.update(written=record.indexed())
         else:
-            record = ShardRecord.of(self.output_path / self.bundle_dir, self.exclude_selectors, self.record_file)
-            shards = enumerate(self.index.shards)
-            record.built(
-                self.shards,
-                {
-                    shard: {url: self.page_paths[url] for url in index.urls}
-                    for shard, index in shards
-                    if index is not None
-                },
+            urls = {shard: index.urls for shard, index in enumerate(self.index.shards) if index is not None}
+            self.record().built(
+                self.shards, {shard: {url: self.page_paths[url] for url in urls[shard]} for shard in urls}
             )
         for url in self.index.left_out:
             source = self.sources.get(url)
@@ -340,15 +340,20 @@ class SiteIndexer:
         if self.recent_path is None or self.recent is not None and not self.searchable_since:
             return
         self.searchable_since = False
-        bundle_path = self.output_path / self.bundle_dir
-        record = ShardRecord.of(bundle_path, self.exclude_selectors, self.record_file)
+        record = self.record()
         self.recent = RecentIndex.of(
-            self.recent_path, bundle_path, record.page_digest, self.exclude_selectors, self.timeout
+            self.recent_path, record.bundle_path, record.page_digest, self.exclude_selectors, self.timeout
         )
         # The index on disk, when known: at once in a new server, from the last one's record.
+        written = record.indexed()
+        self.index_known = written is not None
         self.recent_update = self.recent.update(
-            pages={page_url(relative): path for path, relative in self.later}, written=record.indexed()
+            pages={page_url(relative): path for path, relative in self.later}, written=written
         )
+
+    def record(self):
+        """What the index on disk was written from (see ShardRecord)."""
+        return ShardRecord.of(self.output_path / self.bundle_dir, self.exclude_selectors, self.record_file)
 
     def abandon(self):
         if self.index is not None:
