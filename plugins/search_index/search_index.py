@@ -268,6 +268,7 @@ class SiteIndexer:
             return {}  # nothing to index at all (finish says so)
         if not changed:
             logger.info("Search index: no indexed page changed")
+            record.keep_digests()
             return None
         # The record still says what is on disk until they are written: each new bundle is
         # written beside its old one, which stays whole until it is replaced (pagefind_bundle).
