@@ -16,6 +16,7 @@ import os
 import shutil
 from pathlib import Path
 
+from servicebook.folders import files_under
 from servicebook.pagefind_files import FRAGMENT_SUFFIX, read_pagefind_file
 from servicebook.problems import Problem, ProblemsError
 
@@ -104,7 +105,7 @@ def replace_bundle(bundle_path, spared=None):
     `bundle_path` (see the module's docstring). What is not Pagefind's in that folder, and
     what `spared` matches, is left alone."""
     staging = staging_folder(bundle_path)
-    new = sorted(_files(staging), key=lambda relative: relative == ENTRY)  # the entry last
+    new = sorted(files_under(staging), key=lambda relative: relative == ENTRY)  # the entry last
     folders = {""}
     for relative in new:
         folder = os.path.dirname(relative)
@@ -149,14 +150,6 @@ def _same_size(path, other):
         return os.stat(path).st_size == os.stat(other).st_size
     except OSError:
         return False
-
-
-def _files(folder):
-    """The "/"-separated paths, relative to `folder`, of the files in it and its folders."""
-    for root, _, names in os.walk(folder):
-        prefix = os.path.relpath(root, folder).replace(os.sep, "/")
-        for name in names:
-            yield name if prefix == "." else f"{prefix}/{name}"
 
 
 def file_sizes(files):
