@@ -68,8 +68,8 @@ def check_bundle_place(bundle_path, spared=None):
 
 
 def remove_old_bundle(bundle_path, spared=None):
-    """Delete a previous index (see `check_bundle_place`), but what `spared` matches; a
-    folder that holds nothing else stays."""
+    """Delete a previous index (see `check_bundle_place`). With `spared`, its folder stays,
+    with what `spared` matches in it (the other shards)."""
     check_bundle_place(bundle_path, spared)
     if not bundle_path.exists():
         return
