@@ -14,6 +14,7 @@ from lxml import etree
 from helpers import SETTINGS, build_small_site, html_pages, parse_html, post, problem_lines
 from servicebook.feeds import (
     FeedInfo,
+    KeptItemXml,
     _make_feed_item,
     absolute_html,
     entry_id,
@@ -351,6 +352,30 @@ def test_any_text_gives_well_formed_feeds(title, body, tag, summary):
         assert feedparser.parse(document.encode("utf-8")).bozo == 0
     # Written as UTF-8 without `surrogatepass`, as the feed file is: a lone surrogate would fail here.
     assert json_feed_problems(render_json(info, items).encode("utf-8")) == []
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(title=ANY_TEXT, body=ANY_TEXT, tag=ANY_TEXT, summary=ANY_TEXT)
+def test_an_items_kept_xml_is_what_feedgenerator_writes_of_it(title, body, tag, summary):
+    """Each item's XML is written once per feed class and kept with the item: the feeds are
+    the same, byte for byte, as when feedgenerator writes every item in each feed."""
+    info, items = feed_for(title, body, tag, summary)
+    other_info, other_items = feed_for("Other", "<p>other</p>", "t", "s")
+    every_time = KeptItemXml.write_items
+    KeptItemXml.write_items = lambda feed, handler: super(KeptItemXml, feed).write_items(handler)
+    try:
+        expected = [render(info, [*other_items, *items]) for render in (render_atom, render_rss)]
+    finally:
+        KeptItemXml.write_items = every_time
+    for _ in range(2):  # the items' XML written, then kept
+        assert [render(info, [*other_items, *items]) for render in (render_atom, render_rss)] == expected
+    kept = items[0].xml
+    assert len(kept) == 2
+    # Another feed takes the item's XML as kept.
+    marker = "<!-- kept -->"
+    for feed_class in kept:
+        kept[feed_class] = marker
+    assert all(render(other_info, items).count(marker) == 1 for render in (render_atom, render_rss))
 
 
 def test_the_site_can_ask_for_more_to_be_removed(tmp_path):
