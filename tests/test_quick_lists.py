@@ -198,3 +198,34 @@ def test_every_articles_line_in_the_archives_is_rendered_once_per_build(tmp_path
         assert "article_link" in {macro for macro, _ in article._rendered_entries}, article.source_path
     archives = parse_html(output / "archives" / "index.html")
     assert len(archives.select(".compact-list li")) == len(articles)
+
+
+ARCHIVES_BY_FILTERS = (
+    "{% for year, in_year in dates|groupby('date.year')|reverse %}{{ year }}:"
+    "{% for month, in_month in in_year|groupby('date.month')|reverse %}{{ month }}="
+    "{% for article in in_month|sort(attribute='date', reverse=True) %}{{ article.name }},{% endfor %};"
+    "{% endfor %}|{% endfor %}"
+)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_archives_groups_are_those_jinjas_filters_make(seed):
+    """Years and months newest first, each month's articles by date, newest first, ties in
+    the order of `dates` (several articles share a date and a moment here)."""
+    rng = random.Random(seed)
+    start = datetime(2019, 1, 1)
+    dates = []
+    for index in range(rng.randrange(0, 60)):
+        article = Article()
+        article.name = f"a{index}"
+        article.date = start + timedelta(days=rng.randrange(0, 1500), hours=rng.choice([0, 0, 9]))
+        dates.append(article)
+    rng.shuffle(dates)
+    by_filters = Environment().from_string(ARCHIVES_BY_FILTERS).render(dates=dates)
+    by_plugin = "".join(
+        f"{year}:"
+        + "".join(f"{month}=" + "".join(f"{a.name}," for a in articles) + ";" for month, articles in months)
+        + "|"
+        for year, months in quick_lists.by_year_and_month(dates)
+    )
+    assert by_plugin == by_filters

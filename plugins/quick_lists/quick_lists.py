@@ -162,9 +162,29 @@ def rendered_once(context, macro, article):
     return kept[key]
 
 
+def by_year_and_month(dates):
+    """The archives' groups of `dates`, [(year, [(month, its articles)])], as the theme's
+    Jinja filters make them (`groupby('date.year')|reverse`, each year's
+    `groupby('date.month')|reverse`, each month's `sort(attribute='date', reverse=True)`), with
+    Python's own sorts: Jinja's look-up of each article's date in each filter took 0.05 s of
+    every archives page at 5,000 posts."""
+    years = []
+    for year, in_year in groupby(sorted(dates, key=_YEAR), _YEAR):
+        months = [
+            (month, sorted(in_month, key=_DATE, reverse=True))
+            for month, in_month in groupby(sorted(in_year, key=_MONTH), _MONTH)
+        ]
+        years.append((year, months[::-1]))
+    return years[::-1]
+
+
+_YEAR, _MONTH, _DATE = attrgetter("date.year"), attrgetter("date.month"), attrgetter("date")
+
+
 def provide_rendered_once(generator):
-    """generator_init: the theme's templates may call `rendered_once`."""
+    """generator_init: the theme's templates may call `rendered_once` and `by_year_and_month`."""
     generator.env.globals["rendered_once"] = rendered_once
+    generator.env.globals["by_year_and_month"] = by_year_and_month
 
 
 def per_translation_group(process_translations):
