@@ -71,7 +71,7 @@ def same(new, old, successor_of, shown=None):
         if len(new) != len(old):
             return False
         for item, old_item in zip(new, old, strict=True):
-            if not _shared(item, old_item) and not same(item, old_item, successor_of, shown):
+            if (item is not old_item or isinstance(item, Content)) and not same(item, old_item, successor_of, shown):
                 return False
         return True
     if isinstance(new, dict):
@@ -79,7 +79,7 @@ def same(new, old, successor_of, shown=None):
             return False
         for key, item in new.items():
             old_item = old[key]
-            if not _shared(item, old_item) and not same(item, old_item, successor_of, shown):
+            if (item is not old_item or isinstance(item, Content)) and not same(item, old_item, successor_of, shown):
                 return False
         return True
     if callable(new) and hasattr(new, "__qualname__"):
@@ -92,14 +92,6 @@ def same(new, old, successor_of, shown=None):
 
 _PLAIN = frozenset({str, int, float, bool, bytes, type(None)})
 _ABSENT = object()
-
-
-def _shared(new, old):
-    """Whether `new` is `old` itself, and no content (whose contents shown `same` collects):
-    most values of a content made from a kept read are the read's own, shared by both builds'
-    objects, and this spares the call to `same` for each (comparing every kept content took
-    about 0.27 s of each rebuild at 5,000 posts, 0.22 s with this)."""
-    return new is old and not isinstance(new, Content)
 
 
 def _named(function):
@@ -250,14 +242,18 @@ def _compare(new, old, successor_of, moved, shown):
     if linked is None or not linked.isdisjoint(moved):
         return False, True
     for name, value in mine.items():
-        if name in _BUILD_ATTRIBUTES or name == "metadata":
-            continue
         old_value = theirs.get(name, _ABSENT)
-        if _shared(value, old_value):
+        # Most values are the kept read's own, shared by both builds' objects: `same` is not
+        # asked of them (but of a content: `same` collects the contents shown), here nor in
+        # its lists and dicts. Comparing every kept content at 5,000 posts: 0.11 s before, 0.09 s.
+        if value is old_value and not isinstance(value, Content) or name in _COMPARED_APART:
             continue
         if old_value is _ABSENT or not same(value, old_value, successor_of, shown):
             return False, True
-    return all(name in mine for name in theirs if not name.startswith("_")), True
+    return not any(name[0] != "_" for name in theirs.keys() - mine.keys()), True
+
+
+_COMPARED_APART = _BUILD_ATTRIBUTES | {"metadata"}
 
 
 def _theme_stamps(settings):

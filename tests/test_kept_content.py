@@ -225,6 +225,27 @@ def test_a_content_takes_memos_only_when_what_it_shows_is_as_it_was():
     assert taking_memos(reused, moved=set()) == []
 
 
+def test_a_content_takes_no_memos_when_it_lacks_an_attribute_or_lists_a_last_builds_content():
+    heron, egret = article("Heron"), article("Egret")
+    heron.related_posts, heron.reading_time, heron._memo = [egret], 3, "kept"
+    new_heron, new_egret = made_again(heron), made_again(egret)
+    new_heron.related_posts = [new_egret]
+    reused = [(new_heron, heron), (new_egret, egret)]
+    assert taking_memos(reused, moved=set()) == reused
+    # An attribute the last build's content had, not a memo, that this one has not.
+    del new_heron.reading_time
+    assert taking_memos(reused, moved=set()) == [(new_egret, egret)]
+    new_heron.reading_time = 3
+    # This build's list holding the last build's content itself: that content is not this build's.
+    new_heron.related_posts = [egret]
+    assert taking_memos(reused, moved=set()) == [(new_egret, egret)]
+    new_heron.related_posts = [new_egret]
+    assert taking_memos(reused, moved=set()) == reused
+    # Or, as an attribute, the last build's content itself (the same object in both builds').
+    heron.next_article = new_heron.next_article = egret
+    assert taking_memos(reused, moved=set()) == [(new_egret, egret)]
+
+
 def test_a_content_with_links_takes_no_memos_once_a_linked_file_moved():
     linking = article("Linking", '<p><a href="{filename}../cases/other%20one.md">other</a> <a href="{tag}x">x</a></p>')
     reused = [(made_again(linking), linking)]
