@@ -182,8 +182,9 @@ def _make_feed_item(article, settings):
 class KeptItemXml:
     """A feedgenerator feed that writes each item's XML once per FeedItem (`kept`, handed to
     `add_item`) and feed class: a new post's rebuild writes the 36 feeds it enters again, and
-    their other items are as they were (0.06 s of that rebuild at 5,000 posts). An item's
-    elements are made of the item alone (feedgenerator's `add_item_elements`)."""
+    their other items are as they were (the feeds' writing in such rebuilds at 5,000 posts:
+    0.10 s before, 0.07 s). An item's elements are made of the item alone (feedgenerator's
+    `add_item_elements`)."""
 
     def write_items(self, handler):
         for item in self.items:
