@@ -4,6 +4,7 @@ No benchmark is run here: corpus generation is checked on a small corpus, the re
 given numbers.
 """
 
+import gzip
 import os
 import re
 import shutil
@@ -26,7 +27,7 @@ from servicebook.bench import corpus as generated
 from servicebook.bench import measure, memory, query_size, report, search_seen, serve_latency
 from servicebook.boilerplate import is_boilerplate
 from servicebook.headers import read_header
-from servicebook.pagefind_files import cbor_decode
+from servicebook.pagefind_files import HEADER, cbor_decode, read_pagefind_file
 
 FACETS = SETTINGS["CASEBOOK_FACETS"]
 N = 20
@@ -182,6 +183,15 @@ def test_what_a_query_fetches_counts_every_shard_and_pagefinds_scripts_once(tmp_
     # names, read once while its entry is the same (before a save, not during its build).
     shard = bundle / search_shards.shard_folders(3)[search_shards.shard_of("/2024/p4/", 3)]
     assert "/2024/p9/" not in search_seen.bundle_pages(shard)
+    # An old bundle's fragment beside the new entry (as while a bundle is replaced): not in
+    # the index the search reads.
+    fragment = next((shard / "fragment").glob("*.pf_fragment"))
+    stray = shard / "fragment" / "en_0ld0ld0.pf_fragment"
+    text = read_pagefind_file(fragment).replace(b'"url":"/2024/p', b'"url":"/2023/p')
+    stray.write_bytes(gzip.compress(HEADER + text))
+    assert read_pagefind_file(stray) == text and b'"/2023/p' in text
+    assert not [url for url in search_seen.bundle_pages(shard) if url.startswith("/2023/")]
+    stray.unlink()
     seen = search_seen.SearchSeen({"OUTPUT_PATH": bundle.parent, "CACHE_PATH": tmp_path / "cache"})
     seen.read_before_saving("/2024/p4/")
     monkeypatch.setattr(search_seen, "bundle_pages", None)

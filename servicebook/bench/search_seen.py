@@ -8,7 +8,7 @@ from pathlib import Path
 
 from servicebook.hashing import file_stamp
 from servicebook.pagefind import BUNDLE_DIR
-from servicebook.pagefind_files import FRAGMENT_SUFFIX, fragment_page_id, read_pagefind_file
+from servicebook.pagefind_files import FRAGMENT_SUFFIX, cbor_decode, read_pagefind_file
 from servicebook.recent_index import MANIFEST, recent_folder
 from servicebook.search_shards import SHARD_FOLDERS, shard_folders, shard_of
 
@@ -63,9 +63,21 @@ class SearchSeen:
 
 
 def bundle_pages(folder):
-    """{url: (page id, fragment)} of the pages of the Pagefind bundle in `folder`."""
+    """{url: (page id, fragment)} of the pages of the Pagefind bundle in `folder`: those its
+    entry's metadata names, as the search reads them. Not every fragment file in the folder:
+    while a bundle is replaced (servicebook.pagefind_bundle), the old bundle's files stay
+    beside the new entry until it is in place, and a glob read in that moment kept a deleted
+    page for as long as the entry stayed (the benchmark then waited for its removal forever)."""
+    entry = json.loads((folder / "pagefind-entry.json").read_text(encoding="utf-8"))
     pages = {}
-    for path in folder.glob("fragment/*" + FRAGMENT_SUFFIX):
-        fragment = json.loads(read_pagefind_file(path))
-        pages[fragment["url"]] = fragment_page_id(path), fragment
+    for language in entry["languages"].values():
+        meta = cbor_decode(read_pagefind_file(folder / f"pagefind.{language['hash']}.pf_meta"))
+        for page_id, _ in meta[META_PAGES]:
+            fragment = json.loads(read_pagefind_file(folder / "fragment" / f"{page_id}{FRAGMENT_SUFFIX}"))
+            pages[fragment["url"]] = page_id, fragment
     return pages
+
+
+# Pagefind's metadata is a list: its version, then its pages ([page id, word count] each),
+# index chunks, filters and sorts.
+META_PAGES = 1
