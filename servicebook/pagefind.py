@@ -22,7 +22,6 @@ from pathlib import Path
 
 from servicebook.background import BACKGROUND
 from servicebook.pagefind_bundle import (
-    ENTRY,
     SearchIndexError,
     check_bundle_place,
     file_sizes,
@@ -30,7 +29,7 @@ from servicebook.pagefind_bundle import (
     replace_bundle,
     staging_folder,
 )
-from servicebook.pagefind_files import FRAGMENT_SUFFIX, read_pagefind_file
+from servicebook.pagefind_files import ENTRY, FRAGMENT_SUFFIX, read_pagefind_file
 
 BUNDLE_DIR = "pagefind"
 DEFAULT_TIMEOUT = 300

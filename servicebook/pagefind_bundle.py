@@ -17,10 +17,9 @@ import shutil
 from pathlib import Path
 
 from servicebook.folders import files_under
-from servicebook.pagefind_files import FRAGMENT_SUFFIX, read_pagefind_file
+from servicebook.pagefind_files import ENTRY, FRAGMENT_SUFFIX, read_pagefind_file
 from servicebook.problems import Problem, ProblemsError
 
-ENTRY = "pagefind-entry.json"
 # The folder Pagefind writes a bundle in, inside the bundle's own folder.
 STAGING = ".writing"
 # What Pagefind writes in a bundle's folder: files by name, folders of files by their suffix.

@@ -5,6 +5,7 @@ what was indexed) and the benchmark (to size one query).
 """
 
 import gzip
+import json
 import os
 import struct
 from pathlib import Path
@@ -12,11 +13,29 @@ from pathlib import Path
 HEADER = b"pagefind_dcd"
 # A page's fragment (its URL, text, metadata and filters) is `fragment/<page id><this>`.
 FRAGMENT_SUFFIX = ".pf_fragment"
+ENTRY = "pagefind-entry.json"
+# Pagefind's metadata is a list: its version, then its pages ([page id, word count] each),
+# index chunks, filters and sorts.
+META_PAGES = 1
 
 
 def fragment_page_id(path):
     """The page id Pagefind names a fragment file after (and the search's results use)."""
     return os.path.basename(path)[: -len(FRAGMENT_SUFFIX)]
+
+
+def named_fragments(folder):
+    """The fragment files (paths, as text) of the pages the bundle in `folder` holds: those its
+    entry's metadata names, as the search reads them. Not every file in its `fragment` folder:
+    while a bundle is replaced (servicebook.pagefind_bundle), the old bundle's files stay
+    beside the new entry for a moment. OSError, ValueError or EOFError from a bundle being
+    written, or none."""
+    entry = json.loads(Path(folder, ENTRY).read_text(encoding="utf-8"))
+    paths = []
+    for language in entry["languages"].values():
+        meta = cbor_decode(read_pagefind_file(Path(folder, f"pagefind.{language['hash']}.pf_meta")))
+        paths += [os.path.join(folder, "fragment", f"{page_id}{FRAGMENT_SUFFIX}") for page_id, _ in meta[META_PAGES]]
+    return paths
 
 
 def read_pagefind_file(path):

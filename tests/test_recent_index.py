@@ -3,6 +3,7 @@ since the index on disk was written, in a bundle of their own that the search pa
 leaving out what they replace. In a browser, the search over an old index and the recent
 changes must answer as a clean build's search does."""
 
+import gzip
 import json
 import shutil
 import threading
@@ -14,6 +15,7 @@ import pytest
 from helpers import build_small_site, post, running_dev_server, write_content
 from servicebook import devserver
 from servicebook.pagefind import page_url, wait_for_index
+from servicebook.pagefind_files import HEADER, read_pagefind_file
 from servicebook.recent_index import MANIFEST, Fragments, RecentIndex, manifest, recent_changes
 from servicebook.search_shards import ShardRecord
 from servicebook.signals import search_index_changed
@@ -121,6 +123,20 @@ def test_the_recent_changes_hold_the_changed_pages_and_hide_the_old_ones(old_ind
         shown["hidden"]
     )
     assert shown["hidden"][old["/2024/doomed/"][0]]["tag"] == ["doomed", "plain"]
+
+
+def test_the_index_on_disk_is_read_as_its_entries_name_it(tmp_path):
+    """While a bundle is replaced, the old bundle's fragments stay beside the new entry for a
+    moment (servicebook.pagefind_bundle): a page only they hold is not in the index on disk."""
+    bundle = build_small_site(tmp_path, first_files(), SEARCH_INDEX_SHARD_PAGES=2).output_path / "pagefind"
+    fragments = Fragments()
+    indexed = fragments.of(bundle)
+    assert len(indexed) == len(list(bundle.rglob("*.pf_fragment"))) > 2  # in shards
+    some = next(bundle.glob("shard-*/fragment/*.pf_fragment"))
+    stray = some.with_name("en_0ld0ld0.pf_fragment")
+    stray.write_bytes(gzip.compress(HEADER + read_pagefind_file(some).replace(b'"url":"/', b'"url":"/old/')))
+    assert fragments.of(bundle) == indexed
+    assert Fragments().of(bundle) == indexed
 
 
 def test_pages_written_outside_a_build_are_found_after_a_refresh(tmp_path):

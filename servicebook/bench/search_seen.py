@@ -8,7 +8,7 @@ from pathlib import Path
 
 from servicebook.hashing import file_stamp
 from servicebook.pagefind import BUNDLE_DIR
-from servicebook.pagefind_files import FRAGMENT_SUFFIX, cbor_decode, read_pagefind_file
+from servicebook.pagefind_files import ENTRY, fragment_page_id, named_fragments, read_pagefind_file
 from servicebook.recent_index import MANIFEST, recent_folder
 from servicebook.search_shards import SHARD_FOLDERS, shard_folders, shard_of
 
@@ -27,7 +27,7 @@ class SearchSeen:
 
     def stamp(self, url, searched):
         """What changes when what `indexed_page(url)` (or with `searched`, `searched_page`) says may."""
-        return file_stamp(self._shard(url) / "pagefind-entry.json"), searched and file_stamp(self.recent / MANIFEST)
+        return file_stamp(self._shard(url) / ENTRY), searched and file_stamp(self.recent / MANIFEST)
 
     def _shard(self, url):
         count = 1 + len(list(self.bundle.glob(SHARD_FOLDERS)))
@@ -38,7 +38,7 @@ class SearchSeen:
         shard is read whole once per entry (thousands of fragments: a second at 5,000 posts),
         so it is read before a save (`read_before_saving`), not while the build runs."""
         folder = self._shard(url)
-        stamp = file_stamp(folder / "pagefind-entry.json")
+        stamp = file_stamp(folder / ENTRY)
         with self._reading:
             if folder not in self._indexed or self._indexed[folder][0] != stamp:
                 self._indexed[folder] = stamp, bundle_pages(folder)
@@ -63,21 +63,11 @@ class SearchSeen:
 
 
 def bundle_pages(folder):
-    """{url: (page id, fragment)} of the pages of the Pagefind bundle in `folder`: those its
-    entry's metadata names, as the search reads them. Not every fragment file in the folder:
-    while a bundle is replaced (servicebook.pagefind_bundle), the old bundle's files stay
-    beside the new entry until it is in place, and a glob read in that moment kept a deleted
-    page for as long as the entry stayed (the benchmark then waited for its removal forever)."""
-    entry = json.loads((folder / "pagefind-entry.json").read_text(encoding="utf-8"))
+    """{url: (page id, fragment)} of the pages of the Pagefind bundle in `folder`, as the search
+    reads them (`named_fragments`: a glob of the fragment files, read while the bundle was
+    replaced, kept a deleted page, and the benchmark waited for its removal forever)."""
     pages = {}
-    for language in entry["languages"].values():
-        meta = cbor_decode(read_pagefind_file(folder / f"pagefind.{language['hash']}.pf_meta"))
-        for page_id, _ in meta[META_PAGES]:
-            fragment = json.loads(read_pagefind_file(folder / "fragment" / f"{page_id}{FRAGMENT_SUFFIX}"))
-            pages[fragment["url"]] = page_id, fragment
+    for path in named_fragments(folder):
+        fragment = json.loads(read_pagefind_file(path))
+        pages[fragment["url"]] = fragment_page_id(path), fragment
     return pages
-
-
-# Pagefind's metadata is a list: its version, then its pages ([page id, word count] each),
-# index chunks, filters and sorts.
-META_PAGES = 1
